@@ -1,0 +1,278 @@
+"""botocore session, clients and AWS error translation (chamber §7).
+
+Importing this module is cheap: botocore is only imported inside functions. We use
+``botocore.session`` directly rather than boto3, which is measurably faster to start
+(``import botocore.session`` + ``create_client('ssm')`` ~175 ms against ~235 ms for boto3 on
+the project machine).
+
+Region: ``CHAMBER_AWS_REGION`` (non-empty) -> ``AWS_REGION`` (non-empty; botocore ignores it)
+-> botocore's own resolution (``AWS_DEFAULT_REGION``, profile ``region``).
+Retries: ``retries`` > 0 is the total number of attempts; 0 leaves the count to botocore
+(3, or ``AWS_MAX_ATTEMPTS``). The retry mode is always set explicitly.
+Endpoint: the first non-empty variable named by ``endpoint_env`` (for SSM by default
+``CHAMBER_AWS_SSM_ENDPOINT``); otherwise botocore honours ``AWS_ENDPOINT_URL[_<SERVICE>]``.
+
+CHAMBER_* variables and ``AWS_REGION`` are read from ``settings.environ``; everything else
+(credentials, profiles, ``AWS_DEFAULT_REGION``, ``AWS_ENDPOINT_URL``...) is resolved by botocore
+from the process environment.
+
+Every botocore error goes through :func:`translate`, which produces a one-line
+:class:`~pychamber.errors.ChamberError` in chamber v3's (aws-sdk-go-v2) style.
+"""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
+
+from pychamber.errors import ChamberError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pychamber.settings import Settings
+
+#: chamber's per-service endpoint override variables.
+ENDPOINT_ENV: dict[str, tuple[str, ...]] = {
+    "ssm": ("CHAMBER_AWS_SSM_ENDPOINT",),
+    "secretsmanager": ("CHAMBER_AWS_SECRETS_MANAGER_ENDPOINT", "CHAMBER_AWS_SSM_ENDPOINT"),
+    "sts": ("CHAMBER_AWS_SECRETS_MANAGER_ENDPOINT", "CHAMBER_AWS_SSM_ENDPOINT"),
+}
+
+#: aws-sdk-go-v2 service ids, used in ``operation error <ServiceID>: <Operation>`` messages
+#: when no client is at hand.
+SERVICE_IDS = {
+    "ssm": "SSM",
+    "secretsmanager": "Secrets Manager",
+    "s3": "S3",
+    "sts": "STS",
+    "kms": "KMS",
+}
+
+NO_REGION_MSG = (
+    "an AWS region is required, but was not found: set CHAMBER_AWS_REGION, AWS_REGION or "
+    "AWS_DEFAULT_REGION, or a region in your AWS profile"
+)
+NO_CREDENTIALS_MSG = (
+    "no AWS credentials were found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, choose a "
+    "profile with AWS_PROFILE (run `aws sso login` for an SSO profile), or run with a "
+    "container or instance role"
+)
+
+_lock = threading.Lock()
+_session: Any = None
+_clients: dict[tuple, Any] = {}
+
+
+# --- sessions and clients -------------------------------------------------------------------
+def reset_cache() -> None:
+    """Forget the cached session and clients (tests change the environment between cases)."""
+    global _session
+    with _lock:
+        _session = None
+        _clients.clear()
+
+
+def session() -> Any:
+    """The process-wide botocore session (created on first use)."""
+    global _session
+    with _lock:
+        if _session is None:
+            import botocore.session
+
+            _session = botocore.session.get_session()
+        return _session
+
+
+def resolve_region(settings: "Settings") -> str | None:
+    """chamber's region override: non-empty CHAMBER_AWS_REGION, then non-empty AWS_REGION.
+
+    ``None`` means "let botocore decide" (AWS_DEFAULT_REGION, profile region)."""
+    env = settings.environ
+    for name in ("CHAMBER_AWS_REGION", "AWS_REGION"):
+        value = env.get(name, "")
+        if value:
+            return value
+    return None
+
+
+def resolve_endpoint(
+    service_name: str, settings: "Settings", endpoint_env: str | Sequence[str] | None = None
+) -> str | None:
+    """The first non-empty endpoint variable in ``endpoint_env`` (default: chamber's variable
+    for the service), else ``None`` (botocore then honours ``AWS_ENDPOINT_URL*``)."""
+    if endpoint_env is None:
+        names: Sequence[str] = ENDPOINT_ENV.get(service_name, ())
+    elif isinstance(endpoint_env, str):
+        names = (endpoint_env,)
+    else:
+        names = endpoint_env
+    for name in names:
+        value = settings.environ.get(name, "")
+        if value:
+            return value
+    return None
+
+
+def retry_config(retries: int, retry_mode: str = "standard") -> dict[str, Any]:
+    """botocore ``Config.retries``: total attempts when ``retries`` > 0, the mode always."""
+    cfg: dict[str, Any] = {"mode": retry_mode}
+    if retries > 0:
+        cfg["total_max_attempts"] = retries
+    return cfg
+
+
+def client(
+    service_name: str,
+    settings: "Settings",
+    retries: int,
+    retry_mode: str = "standard",
+    endpoint_env: str | Sequence[str] | None = None,
+) -> Any:
+    """A (cached) botocore client. Raises ChamberError (one line) when it cannot be built,
+    e.g. with no region."""
+    region = resolve_region(settings)
+    endpoint = resolve_endpoint(service_name, settings, endpoint_env)
+    key = (service_name, region, endpoint, retries, retry_mode)
+    with _lock:
+        cached = _clients.get(key)
+    if cached is not None:
+        return cached
+    sess = session()
+    from botocore.config import Config
+
+    config = Config(retries=retry_config(retries, retry_mode))
+    with translated(None, service_name):
+        with _lock:  # creating clients from one session is not thread-safe
+            cached = _clients.get(key)
+            if cached is None:
+                cached = sess.create_client(
+                    service_name, region_name=region, endpoint_url=endpoint, config=config
+                )
+                _clients[key] = cached
+    return cached
+
+
+# --- error translation ----------------------------------------------------------------------
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _redact(text: str, secrets: Iterable[str]) -> str:
+    for s in secrets:
+        if s and len(s) >= 3 and s in text:
+            text = text.replace(s, "[REDACTED]")
+    return text
+
+
+def _service_id(exc: BaseException, service: str | None) -> str:
+    if service:
+        return SERVICE_IDS.get(service, service)
+    return "SSM"
+
+
+def translate(
+    exc: BaseException,
+    operation: str | None = None,
+    service: str | None = "ssm",
+    redact: Iterable[str] = (),
+) -> ChamberError:
+    """A one-line ChamberError for a botocore exception (anything else: its text, one line).
+
+    ``operation`` is the API operation (``PutParameter``) when the exception does not carry it;
+    ``redact`` lists strings (secret values) that must never appear in the message.
+    """
+    if isinstance(exc, ChamberError):
+        return exc
+    secrets = [s for s in redact if s]
+    msg = _message(exc, operation, service)
+    return ChamberError(_redact(_one_line(msg), secrets))
+
+
+def _prefix(operation: str | None, service: str | None) -> str:
+    if not operation:
+        return ""
+    return f"operation error {SERVICE_IDS.get(service or '', service or 'SSM')}: {operation}, "
+
+
+def _message(exc: BaseException, operation: str | None, service: str | None) -> str:
+    try:
+        from botocore import exceptions as bex
+    except ImportError:  # pragma: no cover
+        return str(exc) or type(exc).__name__
+
+    if isinstance(exc, bex.ClientError):
+        resp = getattr(exc, "response", {}) or {}
+        err = resp.get("Error", {}) or {}
+        meta = resp.get("ResponseMetadata", {}) or {}
+        code = err.get("Code") or "Unknown"
+        message = err.get("Message") or ""
+        status = meta.get("HTTPStatusCode", 0)
+        request_id = meta.get("RequestId", "") or meta.get("HTTPHeaders", {}).get(
+            "x-amzn-requestid", ""
+        )
+        op = getattr(exc, "operation_name", None) or operation or "Unknown"
+        attempts = ""
+        if meta.get("MaxAttemptsReached"):
+            attempts = f"exceeded maximum number of attempts, {meta.get('RetryAttempts', 0) + 1}, "
+        return (
+            f"{_prefix(op, service)}{attempts}https response error StatusCode: {status}, "
+            f"RequestID: {request_id}, api error {code}: {message}"
+        )
+    prefix = _prefix(operation, service)
+    if isinstance(exc, bex.NoRegionError):
+        return f"{prefix}{NO_REGION_MSG}"
+    if isinstance(exc, bex.NoCredentialsError):
+        return f"{prefix}failed to retrieve credentials: {NO_CREDENTIALS_MSG}"
+    if isinstance(exc, bex.PartialCredentialsError):
+        return f"{prefix}failed to retrieve credentials: {exc}"
+    if isinstance(exc, (bex.UnauthorizedSSOTokenError, bex.SSOTokenLoadError, bex.TokenRetrievalError)):
+        return f"{prefix}failed to retrieve credentials: {exc} (run `aws sso login`)"
+    if isinstance(exc, bex.ProfileNotFound):
+        return f"{prefix}failed to load AWS configuration: {exc}"
+    if isinstance(exc, bex.ParamValidationError):
+        # botocore's text can quote the offending parameter value: keep only the first lines'
+        # descriptions and never the value itself.
+        report = str(exc.kwargs.get("report", "")) if hasattr(exc, "kwargs") else ""
+        lines = [ln.split(", value:")[0] for ln in report.splitlines() if ln.strip()]
+        return f"{prefix}invalid request: {'; '.join(lines) or 'parameter validation failed'}"
+    if isinstance(exc, (bex.EndpointConnectionError, bex.ConnectionError, bex.HTTPClientError)):
+        url = getattr(exc, "kwargs", {}).get("endpoint_url")
+        if isinstance(exc, bex.ConnectTimeoutError):
+            what = "timed out connecting to"
+        elif isinstance(exc, bex.ReadTimeoutError):
+            what = "timed out reading from"
+        else:
+            what = "could not connect to"
+        if url:
+            return f"{prefix}request send failed, {what} the endpoint URL \"{url}\""
+        return f"{prefix}request send failed, {exc}"
+    if isinstance(exc, bex.BotoCoreError):
+        return f"{prefix}{exc}"
+    return f"{prefix}{exc}" if str(exc) else f"{prefix}{type(exc).__name__}"
+
+
+@contextmanager
+def translated(
+    operation: str | None = None, service: str | None = "ssm", redact: Iterable[str] = ()
+) -> Iterator[None]:
+    """``with translated("PutParameter", redact=[value]): ...`` turns botocore errors into
+    one-line ChamberErrors (``raise ... from None``: no chained traceback)."""
+    try:
+        yield
+    except ChamberError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - only botocore errors are expected here
+        if not _is_botocore_error(exc):
+            raise
+        raise translate(exc, operation, service, redact) from None
+
+
+def _is_botocore_error(exc: BaseException) -> bool:
+    mod = type(exc).__module__ or ""
+    if mod.startswith(("botocore", "urllib3")):
+        return True
+    try:
+        from botocore.exceptions import BotoCoreError, ClientError
+    except ImportError:  # pragma: no cover
+        return False
+    return isinstance(exc, (BotoCoreError, ClientError))

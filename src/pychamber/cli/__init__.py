@@ -1,0 +1,1 @@
+"""The command line: typer parses, calls the domain and stores, renders. Nothing else."""

@@ -1,0 +1,50 @@
+"""Standard streams as one explicit object (httpie's pattern), so commands never touch sys.*
+directly and tests can see exactly what is written. Text is written as UTF-8 bytes: chamber's
+output is bytes, whatever the locale says."""
+
+from __future__ import annotations
+
+import sys
+from typing import BinaryIO
+
+
+class Console:
+    def __init__(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None,
+                 stderr: BinaryIO | None = None):
+        self._stdin = stdin
+        self._stdout = stdout
+        self._stderr = stderr
+
+    @property
+    def stdin(self) -> BinaryIO:
+        return self._stdin or sys.stdin.buffer
+
+    @property
+    def stdout(self) -> BinaryIO:
+        return self._stdout or sys.stdout.buffer
+
+    @property
+    def stderr(self) -> BinaryIO:
+        return self._stderr or sys.stderr.buffer
+
+    def out(self, text: str) -> None:
+        sys.stdout.flush()
+        self.stdout.write(text.encode("utf-8", "surrogateescape"))
+        self.stdout.flush()
+
+    def err(self, text: str) -> None:
+        sys.stderr.flush()
+        self.stderr.write(text.encode("utf-8", "surrogateescape"))
+        self.stderr.flush()
+
+    def warn(self, line: str) -> None:
+        self.err(line + "\n")
+
+    def stderr_isatty(self) -> bool:
+        try:
+            return self.stderr.isatty()
+        except (AttributeError, ValueError):
+            return False
+
+
+console = Console()

@@ -1,0 +1,286 @@
+"""write, read, list, list-services, find, history, delete, tag, version."""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+import typer
+
+from pychamber import __version__, names
+from pychamber.cli.app import app, command, settings_of
+from pychamber.cli.common import exact_args, key_arg, min_args, open_store, service_arg, wrapped
+from pychamber.cli.console import console
+from pychamber.errors import ChamberError
+from pychamber.model import SecretId, key_of
+from pychamber.tabwriter import table, timestamp
+
+ARGS = typer.Argument(None, show_default=False, metavar="")
+
+
+# --- version -------------------------------------------------------------------------------
+@command("version", "version", "print pychamber version")
+def version_cmd(args: Optional[List[str]] = ARGS) -> None:
+    console.out(f"{app.info.name} v{__version__}\n")
+
+
+# --- write ---------------------------------------------------------------------------------
+def parse_string_to_string(values: list[str]) -> dict[str, str]:
+    """pflag's stringToString parsing of repeated ``-t/--tags`` values."""
+    import csv
+
+    out: dict[str, str] = {}
+    for val in values:
+        n = val.count("=")
+        if n == 0:
+            raise ChamberError(
+                f'invalid argument "{val}" for "-t, --tags" flag: {val} must be formatted as key=value')
+        if n == 1:
+            items = [val.strip('"')]
+        else:
+            try:
+                items = next(csv.reader([val], strict=True))
+            except (csv.Error, StopIteration) as e:
+                raise ChamberError(f'invalid argument "{val}" for "-t, --tags" flag: {e}') from None
+        for pair in items:
+            if "=" not in pair:
+                raise ChamberError(
+                    f'invalid argument "{val}" for "-t, --tags" flag: {pair} must be formatted as key=value')
+            k, v = pair.split("=", 1)
+            out[k] = v
+    return out
+
+
+def read_stdin_value(singleline: bool) -> str:
+    data = console.stdin.readline() if singleline else console.stdin.read()
+    if singleline:
+        if not data.endswith(b"\n"):
+            raise ChamberError("EOF")
+        data = data[:-1]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ChamberError("the value read from standard input is not valid UTF-8") from None
+
+
+@command("write", "write <service> <key> [--] <value|->", "write a secret")
+def write_cmd(
+    ctx: typer.Context,
+    args: Optional[List[str]] = ARGS,
+    singleline: bool = typer.Option(False, "-s", "--singleline",
+                                    help="Insert single line parameter (end with \\n)"),
+    skip_unchanged: bool = typer.Option(False, "--skip-unchanged",
+                                        help="Skip writing secret if value is unchanged"),
+    tags: Optional[List[str]] = typer.Option(None, "-t", "--tags",
+                                             help="Add tags to the secret; new secrets only"),
+) -> None:
+    service_raw, key_raw, value = exact_args(args, 3)
+    tag_map = parse_string_to_string(tags or [])
+    service = service_arg(service_raw)
+    key = key_arg(key_raw)
+    if value == "-":
+        value = read_stdin_value(singleline)
+    store = open_store(settings_of(ctx))
+    sid = SecretId(service, key)
+    if skip_unchanged:
+        try:
+            if store.read(sid, -1).value == value:
+                return
+        except ChamberError:
+            pass
+    if tag_map:
+        store.write_with_tags(sid, value, tag_map)
+    else:
+        store.write(sid, value)
+
+
+# --- read ----------------------------------------------------------------------------------
+@command("read", "read <service> <key>", "Read a specific secret from the parameter store")
+def read_cmd(
+    ctx: typer.Context,
+    args: Optional[List[str]] = ARGS,
+    version: int = typer.Option(-1, "-v", "--version",
+                                help="The version number of the secret. Defaults to latest."),
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="Only print the secret"),
+) -> None:
+    service_raw, key_raw = exact_args(args, 2)
+    service = service_arg(service_raw)
+    key = key_arg(key_raw)
+    store = open_store(settings_of(ctx))
+    secret = wrapped("Failed to read: ", store.read, SecretId(service, key), version)
+    value = secret.value or ""
+    if quiet:
+        console.out(value + "\n")
+        return
+    m = secret.meta
+    console.out(table([
+        ["Key", "Value", "Version", "LastModified", "User"],
+        [key, value, str(m.version), timestamp(m.created), m.created_by],
+    ]))
+
+
+# --- list ----------------------------------------------------------------------------------
+@command("list", "list <service>", "List the secrets set for a service")
+def list_cmd(
+    ctx: typer.Context,
+    args: Optional[List[str]] = ARGS,
+    expand: bool = typer.Option(False, "-e", "--expand", help="Expand parameter list with values"),
+    by_time: bool = typer.Option(False, "-t", "--time", help="Sort by modified time"),
+    by_user: bool = typer.Option(False, "-u", "--user", help="Sort by user"),
+    by_version: bool = typer.Option(False, "-v", "--version", help="Sort by version"),
+) -> None:
+    (service_raw,) = exact_args(args, 1)
+    service = service_arg(service_raw, label=True)
+    store = open_store(settings_of(ctx))
+    secrets = wrapped("Failed to list store contents: ", store.list, service, expand)
+    secrets.sort(key=lambda s: s.meta.key.encode("utf-8", "surrogateescape"))
+    if by_time:
+        secrets.sort(key=lambda s: s.meta.created)
+    if by_user:
+        secrets.sort(key=lambda s: s.meta.created_by.encode("utf-8", "surrogateescape"))
+    if by_version:
+        secrets.sort(key=lambda s: s.meta.version)
+    header = ["Key", "Version", "LastModified", "User"] + (["Value"] if expand else [])
+    rows = [header]
+    for s in secrets:
+        row = [key_of(s.meta.key), str(s.meta.version), timestamp(s.meta.created), s.meta.created_by]
+        if expand:
+            row.append(s.value or "")
+        rows.append(row)
+    console.out(table(rows))
+
+
+# --- list-services -------------------------------------------------------------------------
+@command("list-services", "list-services <service>", "List services")
+def list_services_cmd(
+    ctx: typer.Context,
+    args: Optional[List[str]] = ARGS,
+    secrets: bool = typer.Option(False, "-s", "--secrets", help="Include secret names in the list"),
+) -> None:
+    prefix = names.go_lower(args[0]) if args else ""
+    store = open_store(settings_of(ctx))
+    found = wrapped("Failed to list store contents: ", store.list_services, prefix, secrets)
+    entries = sorted(set(found), key=lambda s: s.encode("utf-8", "surrogateescape"))
+    console.out(table([["Service"]] + [[e] for e in entries]))
+
+
+# --- find ----------------------------------------------------------------------------------
+@command("find", "find <secret name>", "Find the given secret across all services")
+def find_cmd(
+    ctx: typer.Context,
+    args: Optional[List[str]] = ARGS,
+    by_value: bool = typer.Option(False, "-v", "--by-value",
+                                  help="Find parameters by value rather than by key name"),
+) -> None:
+    (term,) = exact_args(args, 1)
+    store = open_store(settings_of(ctx))
+    all_names = wrapped("Failed to list store contents: ", store.list_services, "", True)
+    if not by_value:
+        matches = sorted({names.service_of(n) for n in all_names if key_of(n) == term})
+        console.out(table([["Service"]] + [[m] for m in matches]))
+        return
+    services = sorted({names.service_of(n) for n in all_names})
+    rows = []
+    for service in services:
+        try:
+            secrets = store.list(service, True)
+        except ChamberError:
+            continue  # chamber skips services it cannot list
+        for s in secrets:
+            if s.value == term:
+                rows.append([service, key_of(s.meta.key)])
+    console.out(table([["Service", "Key"]] + rows))
+
+
+# --- history -------------------------------------------------------------------------------
+@command("history", "history <service> <key>", "View the history of a secret")
+def history_cmd(ctx: typer.Context, args: Optional[List[str]] = ARGS) -> None:
+    service_raw, key_raw = exact_args(args, 2)
+    service = service_arg(service_raw)
+    key = key_arg(key_raw)
+    store = open_store(settings_of(ctx))
+    events = wrapped("Failed to get history: ", store.history, SecretId(service, key))
+    rows = [["Event", "Version", "Date", "User"]]
+    rows += [[e.type, str(e.version), timestamp(e.time), e.user] for e in events]
+    console.out(table(rows))
+
+
+# --- delete --------------------------------------------------------------------------------
+@command("delete", "delete <service> <key>", "Delete a secret, including all versions")
+def delete_cmd(
+    ctx: typer.Context,
+    args: Optional[List[str]] = ARGS,
+    exact_key: bool = typer.Option(False, "--exact-key",
+                                   help="Prevent normalization of the provided key in order to "
+                                        "delete any keys that match the exact provided casing."),
+) -> None:
+    service_raw, key_raw = exact_args(args, 2)
+    service = service_arg(service_raw)
+    key = key_arg(key_raw, lower=not exact_key)
+    store = open_store(settings_of(ctx))
+    store.delete(SecretId(service, key))
+
+
+# --- tag -----------------------------------------------------------------------------------
+tag_app = typer.Typer(help="work with tags on secrets", invoke_without_command=True,
+                      context_settings={"help_option_names": ["-h", "--help"]})
+app.add_typer(tag_app, name="tag")
+
+
+@tag_app.callback()
+def tag_group(ctx: typer.Context) -> None:
+    if ctx.invoked_subcommand is None:
+        console.out(ctx.get_help() + "\n")
+        raise typer.Exit(0)
+
+
+def _tag_table(tags: dict[str, str]) -> str:
+    return table([["Key", "Value"]] + [[k, v] for k, v in tags.items()])
+
+
+@command("read", "tag read <service> <key>", "read tags for a specific secret", group=tag_app)
+def tag_read_cmd(ctx: typer.Context, args: Optional[List[str]] = ARGS) -> None:
+    service_raw, key_raw = exact_args(args, 2)
+    sid = SecretId(service_arg(service_raw), key_arg(key_raw))
+    store = open_store(settings_of(ctx))
+    tags = wrapped("Failed to read tags: ", store.read_tags, sid)
+    console.out(_tag_table(tags))
+
+
+@command("write", "tag write <service> <key> <tag>...", "write tags for a specific secret",
+         group=tag_app)
+def tag_write_cmd(
+    ctx: typer.Context,
+    args: Optional[List[str]] = ARGS,
+    delete_other_tags: bool = typer.Option(False, "--delete-other-tags",
+                                           help="Delete tags not specified in the command"),
+) -> None:
+    args = min_args(args, 3)
+    sid = SecretId(service_arg(args[0]), key_arg(args[1]))
+    tags: dict[str, str] = {}
+    for arg in args[2:]:
+        if "=" not in arg:
+            raise ChamberError(f"Failed to parse tag {arg}: tag must be in the form key=value")
+        k, v = arg.split("=", 1)
+        try:
+            names.validate_tag(k, v)
+        except ChamberError as e:
+            raise e.wrap(f"Failed to validate tag with key {k}: ") from None
+        tags[k] = v
+    store = open_store(settings_of(ctx))
+    wrapped("Failed to write tags: ", store.write_tags, sid, tags, delete_other_tags)
+    console.out(_tag_table(tags))
+
+
+@command("delete", "tag delete <service> <key> <tag key>...", "delete tags for a specific secret",
+         group=tag_app)
+def tag_delete_cmd(ctx: typer.Context, args: Optional[List[str]] = ARGS) -> None:
+    args = min_args(args, 3)
+    sid = SecretId(service_arg(args[0]), key_arg(args[1]))
+    keys = args[2:]
+    for k in keys:
+        try:
+            names.validate_tag_key(k)
+        except ChamberError as e:
+            raise e.wrap(f"Failed to validate tag key {k}: ") from None
+    store = open_store(settings_of(ctx))
+    wrapped("Failed to delete tags: ", store.delete_tags, sid, keys)

@@ -1,0 +1,125 @@
+"""Names: chamber's validation regexes (Go RE2 semantics) and normalisation. Pure, no I/O.
+
+Go's ``\\w`` is ASCII-only and ``$`` matches only at the end of the text, so every pattern here is
+compiled with ``re.ASCII`` and used with ``fullmatch``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pychamber.errors import ChamberError
+
+_W = r"[A-Za-z0-9_\-.]"
+
+KEY_RE = re.compile(rf"{_W}+", re.ASCII)
+SERVICE_RE = re.compile(rf"{_W}+(/{_W}+)*", re.ASCII)
+SERVICE_WITH_LABEL_RE = re.compile(rf"{_W}+((/{_W}+)+(:{_W}+)*)?", re.ASCII)
+STORED_NAME_RE = re.compile(rf"(/{_W}+)+", re.ASCII)
+TAG_KEY_RE = re.compile(r"[A-Za-z0-9 +\-=._:/@]{1,128}", re.ASCII)
+TAG_VALUE_RE = re.compile(r"[A-Za-z0-9 +\-=._:/@]{1,256}", re.ASCII)
+
+RESERVED_SERVICE = "_chamber"
+RESERVED_WARNING = (
+    "Service name _chamber is reserved for chamber's own use and will be prohibited in a future "
+    "version. Please switch to a different service name."
+)
+
+SERVICE_MSG = (
+    "Failed to validate service name '{}'. Only alphanumeric, dashes, forward slashes, full stops "
+    "and underscores are allowed for service names. Service names must not start or end with a "
+    "forward slash"
+)
+SERVICE_LABEL_MSG = (
+    "Failed to validate service name '{}'. Only alphanumeric, dashes, forward slashes, full stops "
+    "and underscores are allowed for service names, and colon followed by a label name. Service "
+    "names must not start or end with a forward slash or colon"
+)
+KEY_MSG = (
+    "Failed to validate key name '{}'. Only alphanumeric, dashes, full stops and underscores are "
+    "allowed for key names"
+)
+TAG_KEY_MSG = (
+    "Failed to validate tag key '{}'. Only 128 alphanumeric, space, and characters +-=._:/@ are "
+    "allowed for tag keys"
+)
+TAG_VALUE_MSG = (
+    "Failed to validate tag value '{}'. Only 256 alphanumeric, space, and characters +-=._:/@ are "
+    "allowed for tag values"
+)
+
+
+# --- Go's simple (one rune to one rune) case mapping ---------------------------------------
+# Python's str.lower()/upper() apply full mappings ('ß'.upper() == 'SS'); Go's strings.ToLower /
+# ToUpper map rune by rune. A character whose Python mapping is not a single character keeps
+# its Go simple mapping from this table, or stays as it is.
+_SIMPLE_LOWER = {"\u0130": "i"}  # İ -> i (Go), Python gives 'i̇'
+
+
+def go_lower(s: str) -> str:
+    if s.isascii():
+        return s.lower()
+    out = []
+    for c in s:
+        m = c.lower()
+        out.append(m if len(m) == 1 else _SIMPLE_LOWER.get(c, c))
+    return "".join(out)
+
+
+def go_upper(s: str) -> str:
+    if s.isascii():
+        return s.upper()
+    out = []
+    for c in s:
+        m = c.upper()
+        out.append(m if len(m) == 1 else c)
+    return "".join(out)
+
+
+# --- validation ----------------------------------------------------------------------------
+def validate_service(service: str) -> None:
+    if not SERVICE_RE.fullmatch(service):
+        raise ChamberError(SERVICE_MSG.format(service))
+
+
+def validate_service_with_label(service: str) -> None:
+    if not SERVICE_WITH_LABEL_RE.fullmatch(service):
+        raise ChamberError(SERVICE_LABEL_MSG.format(service))
+
+
+def validate_key(key: str) -> None:
+    if not KEY_RE.fullmatch(key):
+        raise ChamberError(KEY_MSG.format(key))
+
+
+def validate_tag(key: str, value: str) -> None:
+    if not TAG_KEY_RE.fullmatch(key):
+        raise ChamberError(TAG_KEY_MSG.format(key))
+    if not TAG_VALUE_RE.fullmatch(value):
+        raise ChamberError(TAG_VALUE_MSG.format(value))
+
+
+def validate_tag_key(key: str) -> None:
+    if not TAG_KEY_RE.fullmatch(key):
+        raise ChamberError(TAG_KEY_MSG.format(key))
+
+
+def is_stored_name(name: str) -> bool:
+    """chamber silently drops parameter names that fail this filter when listing."""
+    return STORED_NAME_RE.fullmatch(name) is not None
+
+
+def service_of(stored_name: str) -> str:
+    """``/a/b/key`` -> ``a/b``: the text between the leading ``/`` and the last ``/``."""
+    start = 1 if stored_name.startswith("/") else 0
+    end = stored_name.rfind("/")
+    return stored_name[start:end] if end >= start else ""
+
+
+def is_reserved(service: str) -> bool:
+    return service == RESERVED_SERVICE
+
+
+def exec_env_name(key: str) -> str:
+    """exec's variable name for a stored key (§5.2): upper-cased, ``-`` to ``_``, nothing else."""
+    return go_upper(key).replace("-", "_")

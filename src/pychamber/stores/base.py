@@ -1,0 +1,71 @@
+"""The store interface every backend implements (chamber's ``store.Store``).
+
+Conventions shared by every backend:
+- ``SecretId`` arrives already normalised and validated by the CLI.
+- ``read(id, version=-1)`` reads the latest version; any other number reads that chamber version.
+- Missing secrets raise ``SecretNotFound`` ("secret not found").
+- Stored names (``SecretMetadata.key``, ``RawSecret.key``) are ``/<service>/<key>`` except on
+  Secrets Manager, whose keys are bare.
+- Backend errors are raised as ``ChamberError`` with a one-line message and never a secret value.
+"""
+
+from __future__ import annotations
+
+from pychamber.errors import NotImplementedByStore
+from pychamber.model import ChangeEvent, RawSecret, Secret, SecretId, StoreConfig
+
+
+class Store:
+    #: Used in "Not implemented for <name>" messages.
+    name = "Store"
+
+    def _not_implemented(self, what: str = "Not implemented") -> NotImplementedByStore:
+        return NotImplementedByStore(f"{what} for {self.name}")
+
+    # --- secrets -------------------------------------------------------------------------
+    def write(self, id: SecretId, value: str) -> None:
+        raise self._not_implemented("Write is not implemented")
+
+    def write_with_tags(self, id: SecretId, value: str, tags: dict[str, str]) -> None:
+        raise self._not_implemented("WriteWithTags is not implemented")
+
+    def read(self, id: SecretId, version: int = -1) -> Secret:
+        raise self._not_implemented()
+
+    def list(self, service: str, include_values: bool = False) -> list[Secret]:
+        return []
+
+    def list_raw(self, service: str) -> list[RawSecret]:
+        return []
+
+    def list_services(self, prefix: str, include_secret_name: bool = False) -> list[str]:
+        return []
+
+    def history(self, id: SecretId) -> list[ChangeEvent]:
+        return []
+
+    def delete(self, id: SecretId) -> None:
+        raise self._not_implemented()
+
+    # --- tags ----------------------------------------------------------------------------
+    def read_tags(self, id: SecretId) -> dict[str, str]:
+        raise self._not_implemented()
+
+    def write_tags(self, id: SecretId, tags: dict[str, str], delete_other_tags: bool = False) -> None:
+        raise self._not_implemented()
+
+    def delete_tags(self, id: SecretId, tag_keys: list[str]) -> None:
+        raise self._not_implemented()
+
+    # --- store config (required tags) ----------------------------------------------------
+    def config(self) -> StoreConfig:
+        return StoreConfig()
+
+    def set_config(self, config: StoreConfig) -> None:
+        raise self._not_implemented()
+
+
+class NullStore(Store):
+    """``-b null``: no storage at all (chamber's NullStore)."""
+
+    name = "Null Store"
