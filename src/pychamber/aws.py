@@ -164,12 +164,6 @@ def _redact(text: str, secrets: Iterable[str]) -> str:
     return text
 
 
-def _service_id(exc: BaseException, service: str | None) -> str:
-    if service:
-        return SERVICE_IDS.get(service, service)
-    return "SSM"
-
-
 def translate(
     exc: BaseException,
     operation: str | None = None,
@@ -262,12 +256,13 @@ def translated(
     except ChamberError:
         raise
     except Exception as exc:  # noqa: BLE001 - only botocore errors are expected here
-        if not _is_botocore_error(exc):
+        if not is_botocore_error(exc):
             raise
         raise translate(exc, operation, service, redact) from None
 
 
-def _is_botocore_error(exc: BaseException) -> bool:
+def is_botocore_error(exc: BaseException) -> bool:
+    """True for botocore/urllib3 exceptions (which :func:`translate` knows how to word)."""
     mod = type(exc).__module__ or ""
     if mod.startswith(("botocore", "urllib3")):
         return True
@@ -276,3 +271,12 @@ def _is_botocore_error(exc: BaseException) -> bool:
     except ImportError:  # pragma: no cover
         return False
     return isinstance(exc, (BotoCoreError, ClientError))
+
+
+def error_code(exc: BaseException) -> str | None:
+    """The AWS error code of a botocore ClientError (``ParameterNotFound``...), else None."""
+    resp = getattr(exc, "response", None)
+    if isinstance(resp, dict):
+        code = (resp.get("Error") or {}).get("Code")
+        return str(code) if code is not None else None
+    return None

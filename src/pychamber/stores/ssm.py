@@ -1,0 +1,481 @@
+"""SSM Parameter Store backend (chamber §4.1, ``store/ssmstore.go`` in chamber v3.1.4).
+
+Parameters are ``/<service>/<key>`` SecureStrings. chamber's version number lives in the
+parameter's ``Description`` (a decimal string), not in SSM's own ``Version``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, Callable, Iterable
+
+from pychamber import aws, names
+from pychamber.errors import ChamberError, SecretNotFound
+from pychamber.model import (
+    EPOCH,
+    ChangeEvent,
+    RawSecret,
+    Secret,
+    SecretId,
+    SecretMetadata,
+    StoreConfig,
+    event_type,
+)
+from pychamber.stores.base import Store
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pychamber.settings import Settings
+
+STORE_CONFIG_ID = SecretId(names.RESERVED_SERVICE, "store-config")
+LATEST_STORE_CONFIG_VERSION = "1"
+
+#: GetParametersByPath's maximum page size.
+BY_PATH_PAGE_SIZE = 10
+#: GetParameters accepts at most 10 names.
+GET_PARAMETERS_BATCH = 10
+#: ListServices page size (chamber sets MaxResults 50).
+LIST_SERVICES_PAGE_SIZE = 50
+#: Upper bound on concurrent GetParametersByPath calls in :meth:`SSMStore.list_raw_many`.
+MAX_WORKERS = 8
+
+_INT64_MAX = 2**63 - 1
+_INT64_MIN = -(2**63)
+_ATOI_RE = re.compile(r"[+-]?[0-9]+", re.ASCII)
+
+
+def go_atoi(text: str | None) -> int:
+    """chamber's ``version, _ = strconv.Atoi(description)``: 0 on a syntax error, clamped to
+    int64 on overflow, ``+``/``-`` signs and leading zeros accepted, nothing else."""
+    if text is None or not _ATOI_RE.fullmatch(text):
+        return 0
+    return max(_INT64_MIN, min(_INT64_MAX, int(text, 10)))
+
+
+def go_list(items: Iterable[str]) -> str:
+    """Go's ``%v`` of a ``[]string``: ``[a b]``."""
+    return "[" + " ".join(items) + "]"
+
+
+def base_path(name: str) -> str:
+    """chamber's ``basePath``: ``/a/b/key`` -> ``/a/b``."""
+    parts = name.split("/")
+    if len(parts) == 1:
+        return parts[0]
+    return "/".join(parts[:-1])
+
+
+def _utc(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+    return EPOCH
+
+
+def _meta(p: dict) -> SecretMetadata:
+    """chamber's ``parameterMetaToSecretMeta`` (also used for history entries)."""
+    return SecretMetadata(
+        created=_utc(p.get("LastModifiedDate")),
+        created_by=p.get("LastModifiedUser") or "",
+        version=go_atoi(p.get("Description")),
+        key=p.get("Name") or "",
+    )
+
+
+def _snake(op: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", op).lower()
+
+
+class SSMStore(Store):
+    name = "SSMStore"
+
+    def __init__(
+        self,
+        client_factory: Callable[[], Any],
+        kms_key_alias: str = "alias/parameter_store_key",
+        settings: "Settings | None" = None,
+    ):
+        self._client_factory = client_factory
+        self._client: Any = None
+        self._client_lock = threading.Lock()
+        self.kms_key_alias = kms_key_alias
+        self.settings = settings
+
+    @classmethod
+    def from_settings(cls, settings: "Settings", retries: int) -> "SSMStore":
+        """The client is created on first use (so building a store never fails or costs)."""
+
+        def factory() -> Any:
+            return aws.client("ssm", settings, retries, settings.retry_mode)
+
+        return cls(factory, settings.ssm_kms_key_alias, settings)
+
+    # --- plumbing ------------------------------------------------------------------------
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            with self._client_lock:
+                if self._client is None:
+                    self._client = self._client_factory()
+        return self._client
+
+    def _call(
+        self,
+        op: str,
+        *,
+        redact: Iterable[str] = (),
+        not_found: bool | Iterable[str] = (),
+        **params: Any,
+    ) -> dict:
+        """Call one SSM operation. botocore errors become one-line ChamberErrors;
+        ``not_found=True`` turns every error into SecretNotFound, a list of codes only those."""
+        try:
+            return getattr(self.client, _snake(op))(**params)
+        except ChamberError:
+            if not_found is True:
+                raise SecretNotFound() from None
+            raise
+        except Exception as exc:  # noqa: BLE001
+            if not aws.is_botocore_error(exc):
+                raise
+            if not_found is True or (
+                not isinstance(not_found, bool) and aws.error_code(exc) in set(not_found)
+            ):
+                raise SecretNotFound() from None
+            raise aws.translate(exc, op, "ssm", redact) from None
+
+    def _pages(self, op: str, result_key: str, *, not_found: bool = False, **params: Any):
+        """Every item of a NextToken-paginated operation, pages in order (empty pages and
+        pages carrying a token are tolerated; stops when the token is absent or repeats)."""
+        token: str | None = None
+        seen: set[str] = set()
+        while True:
+            if token:
+                params["NextToken"] = token
+            resp = self._call(op, not_found=not_found, **params)
+            yield from resp.get(result_key) or ()
+            token = resp.get("NextToken")
+            if not token or token in seen:
+                return
+            seen.add(token)
+
+    @staticmethod
+    def _name(id: SecretId) -> str:
+        return f"/{id.service}/{id.key}"
+
+    # --- secrets -------------------------------------------------------------------------
+    def write(self, id: SecretId, value: str) -> None:
+        self._write(id, value, None)
+
+    def write_with_tags(self, id: SecretId, value: str, tags: dict[str, str]) -> None:
+        self._write(id, value, tags)
+
+    def _write(self, id: SecretId, value: str, tags: dict[str, str] | None) -> None:
+        version = 1
+        try:
+            current = self.read(id, -1)
+        except SecretNotFound:
+            pass
+        else:
+            version = current.meta.version + 1
+
+        if tags and version != 1:
+            raise ChamberError("tags on write only supported for new secrets")
+        if version == 1:
+            required = self.config().required_tags
+            missing = [t for t in required if t not in (tags or {})]
+            if missing:
+                raise ChamberError(f"required tags {go_list(missing)} are missing")
+
+        self._call(
+            "PutParameter",
+            redact=[value],
+            KeyId=self.kms_key_alias,
+            Name=self._name(id),
+            Type="SecureString",
+            Value=value,
+            Overwrite=True,
+            Description=str(version),
+        )
+        if tags:
+            try:
+                self.write_tags(id, tags, False)
+            except ChamberError as err:
+                raise err.wrap("failed to write tags on successfully created secret: ") from None
+
+    def read(self, id: SecretId, version: int = -1) -> Secret:
+        if version == -1:
+            return self._read_latest(id)
+        return self._read_version(id, version)
+
+    def _read_latest(self, id: SecretId) -> Secret:
+        name = self._name(id)
+        resp = self._call("GetParameters", Names=[name], WithDecryption=True)
+        params = resp.get("Parameters") or []
+        if not params:
+            raise SecretNotFound()
+        value = params[0].get("Value")
+        meta = self._describe_one(name)
+        if meta is None:
+            raise SecretNotFound()
+        return Secret(value=value, meta=_meta(meta))
+
+    def _describe_one(self, name: str) -> dict | None:
+        filters = [{"Key": "Path", "Option": "OneLevel", "Values": [base_path(name)]}]
+        for p in self._pages("DescribeParameters", "Parameters", ParameterFilters=filters):
+            if p.get("Name") == name:
+                return p
+        return None
+
+    def _read_version(self, id: SecretId, version: int) -> Secret:
+        result: Secret | None = None
+        for h in self._pages(
+            "GetParameterHistory",
+            "Parameters",
+            not_found=True,
+            Name=self._name(id),
+            WithDecryption=True,
+        ):
+            if go_atoi(h.get("Description")) == version and h.get("Value") is not None:
+                result = Secret(value=h["Value"], meta=_meta(h))  # the last match wins
+        if result is None:
+            raise SecretNotFound()
+        return result
+
+    def history(self, id: SecretId) -> list[ChangeEvent]:
+        events = []
+        for h in self._pages(
+            "GetParameterHistory",
+            "Parameters",
+            not_found=True,
+            Name=self._name(id),
+            WithDecryption=False,
+        ):
+            m = _meta(h)
+            events.append(ChangeEvent(event_type(m.version), m.created, m.created_by, m.version))
+        return events
+
+    def list(self, service: str, include_values: bool = False) -> list[Secret]:
+        secrets: dict[str, Secret] = {}
+        filters = [{"Key": "Path", "Option": "OneLevel", "Values": ["/" + service]}]
+        for p in self._pages("DescribeParameters", "Parameters", ParameterFilters=filters):
+            name = p.get("Name") or ""
+            if names.is_stored_name(name):
+                secrets[name] = Secret(value=None, meta=_meta(p))
+        if include_values:
+            keys = list(secrets)
+            for i in range(0, len(keys), GET_PARAMETERS_BATCH):
+                resp = self._call(
+                    "GetParameters", Names=keys[i : i + GET_PARAMETERS_BATCH], WithDecryption=True
+                )
+                for p in resp.get("Parameters") or ():
+                    s = secrets.get(p.get("Name"))
+                    if s is not None:
+                        s.value = p.get("Value")
+        return list(secrets.values())
+
+    def list_raw(self, service: str) -> list[RawSecret]:
+        secrets: dict[str, RawSecret] = {}
+        for p in self._pages(
+            "GetParametersByPath",
+            "Parameters",
+            Path="/" + service + "/",
+            Recursive=False,
+            WithDecryption=True,
+            MaxResults=BY_PATH_PAGE_SIZE,
+        ):
+            name = p.get("Name") or ""
+            if names.is_stored_name(name):
+                secrets[name] = RawSecret(key=name, value=p.get("Value") or "")
+        return list(secrets.values())
+
+    def list_raw_many(self, services: list[str]) -> list[list[RawSecret]]:
+        """``list_raw`` of several services, fetched concurrently; results in argument order.
+        The first failing service (in argument order) raises its error."""
+        if len(services) <= 1:
+            return [self.list_raw(s) for s in services]
+        _ = self.client  # build the client once, before the threads share it
+        with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(services))) as pool:
+            futures = [pool.submit(self.list_raw, s) for s in services]
+            return [f.result() for f in futures]
+
+    def list_services(self, prefix: str, include_secret_name: bool = False) -> list[str]:
+        filters = [{"Key": "Name", "Option": "BeginsWith", "Values": ["/" + prefix]}]
+        found: dict[str, None] = {}
+        for p in self._pages(
+            "DescribeParameters",
+            "Parameters",
+            ParameterFilters=filters,
+            MaxResults=LIST_SERVICES_PAGE_SIZE,
+        ):
+            name = p.get("Name") or ""
+            if names.is_stored_name(name):
+                found[name if include_secret_name else names.service_of(name)] = None
+        return list(found)
+
+    def delete(self, id: SecretId) -> None:
+        self.read(id, -1)  # SecretNotFound("secret not found") when missing
+        self._call("DeleteParameter", Name=self._name(id))
+
+    # --- tags ----------------------------------------------------------------------------
+    def read_tags(self, id: SecretId) -> dict[str, str]:
+        resp = self._call(
+            "ListTagsForResource",
+            not_found=("InvalidResourceId",),
+            ResourceType="Parameter",
+            ResourceId=self._name(id),
+        )
+        return {t["Key"]: t.get("Value", "") for t in resp.get("TagList") or ()}
+
+    def write_tags(self, id: SecretId, tags: dict[str, str], delete_other_tags: bool = False) -> None:
+        if delete_other_tags:
+            current = self.read_tags(id)
+            required = self.config().required_tags
+            kept = [t for t in required if t in current and t not in tags]
+            if kept:
+                raise ChamberError(
+                    f"required tags {go_list(kept)} are already present, so they must be rewritten"
+                )
+            remove = [k for k in current if k not in tags]
+            if remove:
+                self.delete_tags(id, remove)
+        self._call(
+            "AddTagsToResource",
+            ResourceType="Parameter",
+            ResourceId=self._name(id),
+            Tags=[{"Key": k, "Value": v} for k, v in tags.items()],
+        )
+
+    def delete_tags(self, id: SecretId, tag_keys: list[str]) -> None:
+        required = self.config().required_tags
+        keys = set(tag_keys)
+        found = [t for t in required if t in keys]
+        if found:
+            raise ChamberError(f"required tags {go_list(found)} may not be deleted")
+        self._call(
+            "RemoveTagsFromResource",
+            ResourceType="Parameter",
+            ResourceId=self._name(id),
+            TagKeys=list(tag_keys),
+        )
+
+    # --- store config --------------------------------------------------------------------
+    def config(self) -> StoreConfig:
+        try:
+            secret = self._read_latest(STORE_CONFIG_ID)
+        except SecretNotFound:
+            return StoreConfig(version=LATEST_STORE_CONFIG_VERSION, required_tags=[])
+        try:
+            return parse_store_config(secret.value or "")
+        except ValueError as exc:
+            raise ChamberError(f"failed to unmarshal store config: {exc}") from None
+
+    def set_config(self, config: StoreConfig) -> None:
+        try:
+            self._write(STORE_CONFIG_ID, dump_store_config(config), None)
+        except ChamberError as err:
+            raise err.wrap("failed to write store config: ") from None
+
+
+# --- store-config JSON with encoding/json semantics ------------------------------------------
+def dump_store_config(config: StoreConfig) -> str:
+    """Go's ``json.Marshal(StoreConfig)``: ``{"version":"1","requiredTags":[...]}``,
+    ``requiredTags`` omitted when empty, ``<``, ``>``, ``&``, U+2028/9 escaped."""
+    data: dict[str, Any] = {"version": config.version}
+    if config.required_tags:
+        data["requiredTags"] = list(config.required_tags)
+    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    for c, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                   ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(c, esc)
+    return text
+
+
+def parse_store_config(text: str) -> StoreConfig:
+    """Go's ``json.Unmarshal`` into ``StoreConfig``: field names match case-insensitively,
+    unknown fields are ignored, ``null`` leaves a field unset, type mismatches are errors.
+    Raises ValueError with a Go-like message."""
+    try:
+        data = json.loads(text, object_pairs_hook=_JsonObject)
+    except json.JSONDecodeError as exc:
+        raise ValueError(_go_json_syntax_error(text, exc)) from None
+    config = StoreConfig(version="", required_tags=[])
+    if data is None:
+        return config
+    if not isinstance(data, _JsonObject):
+        raise ValueError(
+            f"json: cannot unmarshal {_go_json_kind(data)} into Go value of type store.StoreConfig"
+        )
+    for key, value in data:
+        field = key.lower()
+        if field == "version":
+            if value is None:
+                continue
+            if not isinstance(value, str):
+                raise ValueError(
+                    f"json: cannot unmarshal {_go_json_kind(value)} into Go struct field "
+                    "StoreConfig.version of type string"
+                )
+            config.version = value
+        elif field == "requiredtags":
+            if value is None:
+                config.required_tags = []
+                continue
+            if not _is_json_array(value):
+                raise ValueError(
+                    f"json: cannot unmarshal {_go_json_kind(value)} into Go struct field "
+                    "StoreConfig.requiredTags of type []string"
+                )
+            tags = []
+            for item in value:
+                if item is None:
+                    tags.append("")
+                elif isinstance(item, str):
+                    tags.append(item)
+                else:
+                    raise ValueError(
+                        f"json: cannot unmarshal {_go_json_kind(item)} into Go struct field "
+                        "StoreConfig.requiredTags of type string"
+                    )
+            config.required_tags = tags
+    return config
+
+
+class _JsonObject(list):
+    """A JSON object as its (key, value) pairs, duplicates and order kept (Go: last wins)."""
+
+
+def _is_json_array(value: Any) -> bool:
+    return isinstance(value, list) and not isinstance(value, _JsonObject)
+
+
+def _go_json_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, _JsonObject):
+        return "object"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def _go_json_syntax_error(text: str, exc: json.JSONDecodeError) -> str:
+    if exc.pos >= len(text.rstrip(" \t\r\n")):
+        return "unexpected end of JSON input"
+    c = text[exc.pos]
+    quoted = "'\\''" if c == "'" else f"'{c}'" if c.isprintable() else repr(c)
+    if exc.msg.startswith("Extra data"):
+        return f"invalid character {quoted} after top-level value"
+    if exc.msg.startswith("Expecting property name"):
+        return f"invalid character {quoted} looking for beginning of object key string"
+    if exc.msg.startswith("Expecting ',' delimiter") or exc.msg.startswith("Expecting ':'"):
+        return f"invalid character {quoted} after object key:value pair"
+    return f"invalid character {quoted} looking for beginning of value"
