@@ -1,0 +1,703 @@
+"""The local (encrypted SQLite) store: ``-b local`` (issue 5)."""
+
+from __future__ import annotations
+
+import base64
+import os
+import signal
+import sqlite3
+import stat
+import subprocess
+import sys
+import textwrap
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+import keyring
+import keyring.backend
+import keyring.backends.fail
+import keyring.core
+
+from pychamber.errors import ChamberError, SecretNotFound
+from pychamber.model import SecretId, StoreConfig
+from pychamber.settings import Settings
+from pychamber.stores import get_store
+from pychamber.stores.local import LocalStore
+
+SRC = str(Path(__file__).resolve().parents[1] / "src")
+KEY = base64.b64encode(bytes(range(32))).decode()
+OTHER_KEY = base64.b64encode(bytes(range(1, 33))).decode()
+FAIL_BACKEND = "keyring.backends.fail.Keyring"
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service, username):
+        return self.entries.get((service, username))
+
+    def set_password(self, service, username, password):
+        self.entries[(service, username)] = password
+
+    def delete_password(self, service, username):
+        self.entries.pop((service, username), None)
+
+
+@pytest.fixture(autouse=True)
+def isolated(monkeypatch, tmp_path):
+    """Nothing may reach the real home directory or the real keyring."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setattr(keyring.core, "_keyring_backend", keyring.backends.fail.Keyring())
+
+
+def env_for(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {
+        "HOME": str(tmp_path / "home"),
+        "PYCHAMBER_LOCAL_PATH": str(tmp_path / "data" / "secrets.db"),
+        "PYCHAMBER_LOCAL_KEY": KEY,
+        "USER": "alice",
+    }
+    env.update(extra)
+    return {k: v for k, v in env.items() if v is not None}
+
+
+def make(tmp_path: Path, **extra: str) -> LocalStore:
+    return LocalStore.from_settings(Settings(environ=env_for(tmp_path, **extra)))
+
+
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "secrets.db"
+
+
+def sid(service: str, key: str) -> SecretId:
+    return SecretId(service, key)
+
+
+def all_files_bytes(directory: Path) -> dict[Path, bytes]:
+    return {p: p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+def child_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PYTHONPATH": SRC,
+        "HOME": str(tmp_path / "home"),
+        "XDG_DATA_HOME": str(tmp_path / "xdg"),
+        "USER": "alice",
+        "PYCHAMBER_LOCAL_PATH": str(db_path(tmp_path)),
+    }
+    env.update(extra)
+    return env
+
+
+def run_py(code: str, env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess:
+    proc = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], env=env, capture_output=True, text=True, timeout=120
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"child failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+CHILD_PRELUDE = """
+import sys
+from pychamber.model import SecretId
+from pychamber.settings import Settings
+from pychamber.stores.local import LocalStore
+store = LocalStore.from_settings(Settings())
+"""
+
+
+# --- secrets --------------------------------------------------------------------------------
+def test_factory_selects_local_store(tmp_path):
+    store = get_store(Settings(backend_flag="local", environ=env_for(tmp_path)))
+    assert isinstance(store, LocalStore)
+    assert store.path == str(db_path(tmp_path))
+
+
+def test_default_path_follows_xdg_then_home(tmp_path):
+    s = LocalStore.from_settings(Settings(environ={"XDG_DATA_HOME": str(tmp_path / "x")}))
+    assert s.path == str(tmp_path / "x" / "pychamber" / "secrets.db")
+    assert s.key_path == str(tmp_path / "x" / "pychamber" / "secrets.key")
+    s = LocalStore.from_settings(Settings(environ={"HOME": str(tmp_path / "h")}))
+    assert s.path == str(tmp_path / "h" / ".local" / "share" / "pychamber" / "secrets.db")
+
+
+def test_write_read_versions(tmp_path):
+    store = make(tmp_path)
+    before = datetime.now(timezone.utc) - timedelta(seconds=1)
+    for v in ("one", "two", "three"):
+        store.write(sid("svc", "db-pass"), v)
+    latest = store.read(sid("svc", "db-pass"))
+    assert latest.value == "three"
+    assert latest.meta.version == 3
+    assert latest.meta.key == "/svc/db-pass"
+    assert latest.meta.created_by == "alice"
+    assert latest.meta.created.tzinfo is not None
+    assert before <= latest.meta.created <= datetime.now(timezone.utc) + timedelta(seconds=1)
+    assert store.read(sid("svc", "db-pass"), 1).value == "one"
+    assert store.read(sid("svc", "db-pass"), 2).value == "two"
+    assert store.read(sid("svc", "db-pass"), 2).meta.version == 2
+    with pytest.raises(SecretNotFound, match="^secret not found$"):
+        store.read(sid("svc", "db-pass"), 4)
+    with pytest.raises(SecretNotFound):
+        store.read(sid("svc", "db-pass"), 0)
+    with pytest.raises(SecretNotFound):
+        store.read(sid("svc", "nope"))
+    with pytest.raises(SecretNotFound):
+        store.read(sid("other", "db-pass"))
+
+
+def test_values_round_trip_exactly(tmp_path):
+    store = make(tmp_path)
+    values = ["", " spaced ", "multi\nline\n", "unicode: é ß 日本 🔑", "\udcff lone surrogate", "x" * 8192]
+    for i, v in enumerate(values):
+        store.write(sid("svc", f"k{i}"), v)
+    again = make(tmp_path)
+    assert [again.read(sid("svc", f"k{i}")).value for i in range(len(values))] == values
+
+
+def test_history_oldest_first(tmp_path):
+    store = make(tmp_path)
+    store.write(sid("svc", "k"), "a")
+    store.write(sid("svc", "k"), "b")
+    store.write(sid("svc", "k"), "c")
+    events = store.history(sid("svc", "k"))
+    assert [(e.type, e.version, e.user) for e in events] == [
+        ("Created", 1, "alice"),
+        ("Updated", 2, "alice"),
+        ("Updated", 3, "alice"),
+    ]
+    assert all(e.time.tzinfo is not None for e in events)
+    assert events[0].time <= events[1].time <= events[2].time
+    with pytest.raises(SecretNotFound):
+        store.history(sid("svc", "missing"))
+
+
+def test_created_by_is_the_os_user(tmp_path):
+    store = make(tmp_path, USER=None, LOGNAME="bob")
+    store.write(sid("svc", "k"), "v")
+    assert store.read(sid("svc", "k")).meta.created_by == "bob"
+
+
+def test_delete_removes_every_version_and_restarts_at_one(tmp_path):
+    store = make(tmp_path)
+    store.write_with_tags(sid("svc", "k"), "a", {"team": "x"})
+    store.write(sid("svc", "k"), "b")
+    store.delete(sid("svc", "k"))
+    with pytest.raises(SecretNotFound):
+        store.read(sid("svc", "k"))
+    with pytest.raises(SecretNotFound):
+        store.read(sid("svc", "k"), 1)
+    with pytest.raises(SecretNotFound):
+        store.history(sid("svc", "k"))
+    with pytest.raises(SecretNotFound):
+        store.delete(sid("svc", "k"))
+    assert store.list("svc") == []
+    store.write(sid("svc", "k"), "again")
+    s = store.read(sid("svc", "k"))
+    assert (s.value, s.meta.version) == ("again", 1)
+    assert [e.type for e in store.history(sid("svc", "k"))] == ["Created"]
+    assert store.read_tags(sid("svc", "k")) == {}
+
+
+def populate(store: LocalStore) -> None:
+    store.write(sid("svc", "b"), "B1")
+    store.write(sid("svc", "b"), "B2")
+    store.write(sid("svc", "a"), "A1")
+    store.write(sid("svc", "Z_upper"), "Z1")
+    store.write(sid("svc/nested", "c"), "C1")
+    store.write(sid("svcx", "d"), "D1")
+    store.write(sid("other", "e"), "E1")
+
+
+def test_list_direct_children_sorted(tmp_path):
+    store = make(tmp_path)
+    populate(store)
+    listed = store.list("svc")
+    assert [s.meta.key for s in listed] == ["/svc/Z_upper", "/svc/a", "/svc/b"]
+    assert all(s.value is None for s in listed)
+    assert [s.meta.version for s in listed] == [1, 1, 2]
+    assert all(s.meta.created_by == "alice" for s in listed)
+    with_values = store.list("svc", include_values=True)
+    assert [s.value for s in with_values] == ["Z1", "A1", "B2"]
+    assert [s.meta.key for s in store.list("svc/nested")] == ["/svc/nested/c"]
+    assert store.list("nothing") == []
+    assert [s.meta.key for s in store.list("svc:label")] == ["/svc/Z_upper", "/svc/a", "/svc/b"]
+
+
+def test_list_raw_latest_values(tmp_path):
+    store = make(tmp_path)
+    populate(store)
+    raw = store.list_raw("svc")
+    assert [(r.key, r.value) for r in raw] == [("/svc/Z_upper", "Z1"), ("/svc/a", "A1"), ("/svc/b", "B2")]
+    assert store.list_raw("nothing") == []
+
+
+def test_list_services(tmp_path):
+    store = make(tmp_path)
+    populate(store)
+    assert store.list_services("") == ["other", "svc", "svc/nested", "svcx"]
+    assert store.list_services("svc") == ["svc", "svc/nested", "svcx"]
+    assert store.list_services("svc/") == ["svc", "svc/nested"]
+    assert store.list_services("zzz") == []
+    assert store.list_services("svc", include_secret_name=True) == [
+        "/svc/Z_upper",
+        "/svc/a",
+        "/svc/b",
+        "/svc/nested/c",
+        "/svcx/d",
+    ]
+
+
+def test_reads_of_a_missing_database_create_nothing(tmp_path):
+    store = make(tmp_path)
+    assert store.list("svc") == []
+    assert store.list_raw("svc") == []
+    assert store.list_services("") == []
+    assert store.config() == StoreConfig()
+    for call in (
+        lambda: store.read(sid("svc", "k")),
+        lambda: store.history(sid("svc", "k")),
+        lambda: store.delete(sid("svc", "k")),
+        lambda: store.read_tags(sid("svc", "k")),
+        lambda: store.write_tags(sid("svc", "k"), {"a": "b"}),
+        lambda: store.delete_tags(sid("svc", "k"), ["a"]),
+    ):
+        with pytest.raises(SecretNotFound):
+            call()
+    assert not (tmp_path / "data").exists()
+
+
+# --- tags and store config ------------------------------------------------------------------
+def test_tags(tmp_path):
+    store = make(tmp_path)
+    store.write_with_tags(sid("svc", "k"), "v", {"team": "core", "env": "prod"})
+    assert store.read_tags(sid("svc", "k")) == {"team": "core", "env": "prod"}
+    with pytest.raises(ChamberError, match="^tags on write only supported for new secrets$"):
+        store.write_with_tags(sid("svc", "k"), "v2", {"a": "b"})
+    assert store.read(sid("svc", "k")).meta.version == 1  # the refused write wrote nothing
+    store.write_with_tags(sid("svc", "k"), "v2", {})  # no tags: a plain write
+    assert store.read(sid("svc", "k")).meta.version == 2
+    store.write_tags(sid("svc", "k"), {"team": "infra", "new": "1"})
+    assert store.read_tags(sid("svc", "k")) == {"team": "infra", "env": "prod", "new": "1"}
+    store.write_tags(sid("svc", "k"), {"only": "this"}, delete_other_tags=True)
+    assert store.read_tags(sid("svc", "k")) == {"only": "this"}
+    store.delete_tags(sid("svc", "k"), ["only", "absent"])
+    assert store.read_tags(sid("svc", "k")) == {}
+    store.write(sid("svc", "plain"), "v")
+    assert store.read_tags(sid("svc", "plain")) == {}
+    with pytest.raises(SecretNotFound):
+        store.read_tags(sid("svc", "missing"))
+    with pytest.raises(SecretNotFound):
+        store.write_tags(sid("svc", "missing"), {"a": "b"})
+    with pytest.raises(SecretNotFound):
+        store.delete_tags(sid("svc", "missing"), ["a"])
+
+
+def test_store_config_default_set_and_stored_like_chamber(tmp_path):
+    store = make(tmp_path)
+    assert store.config() == StoreConfig(version="1", required_tags=[])
+    store.set_config(StoreConfig(version="1", required_tags=["team", "owner"]))
+    assert store.config() == StoreConfig(version="1", required_tags=["team", "owner"])
+    raw = store.read(sid("_chamber", "store-config"))
+    assert raw.value == '{"version":"1","requiredTags":["team","owner"]}'
+    store.set_config(StoreConfig(version="1", required_tags=[]))
+    assert store.read(sid("_chamber", "store-config")).value == '{"version":"1"}'
+    assert make(tmp_path).config() == StoreConfig()
+
+
+def test_invalid_store_config(tmp_path):
+    store = make(tmp_path)
+    store.write(sid("_chamber", "store-config"), "{not json")
+    with pytest.raises(ChamberError, match="^failed to unmarshal store config: "):
+        store.config()
+    with pytest.raises(ChamberError, match="^failed to unmarshal store config: "):
+        store.write(sid("svc", "new"), "v")
+    store.write(sid("_chamber", "store-config"), '{"version":"1","requiredTags":"team"}')
+    with pytest.raises(ChamberError, match="^failed to unmarshal store config: "):
+        store.config()
+
+
+def test_required_tags(tmp_path):
+    store = make(tmp_path)
+    store.write(sid("svc", "old"), "v")  # written before the config existed
+    store.set_config(StoreConfig(required_tags=["team", "owner"]))
+    with pytest.raises(ChamberError, match=r"^required tags \[team owner\] are missing$"):
+        store.write(sid("svc", "new"), "v")
+    with pytest.raises(ChamberError, match=r"^required tags \[owner\] are missing$"):
+        store.write_with_tags(sid("svc", "new"), "v", {"team": "core"})
+    with pytest.raises(SecretNotFound):
+        store.read(sid("svc", "new"))
+    store.write_with_tags(sid("svc", "new"), "v", {"team": "core", "owner": "ann", "x": "y"})
+    store.write(sid("svc", "new"), "v2")  # updates need no tags
+    store.write(sid("svc", "old"), "v2")
+    assert store.read(sid("svc", "new")).meta.version == 2
+
+    with pytest.raises(ChamberError, match=r"^required tags \[team\] may not be deleted$"):
+        store.delete_tags(sid("svc", "new"), ["x", "team"])
+    with pytest.raises(ChamberError, match=r"^required tags \[team owner\] may not be deleted$"):
+        store.delete_tags(sid("svc", "new"), ["owner", "team"])
+    assert store.read_tags(sid("svc", "new")) == {"team": "core", "owner": "ann", "x": "y"}
+    store.delete_tags(sid("svc", "new"), ["x"])
+
+    with pytest.raises(
+        ChamberError, match=r"^required tags \[team\] are already present, so they must be rewritten$"
+    ):
+        store.write_tags(sid("svc", "new"), {"owner": "bo"}, delete_other_tags=True)
+    assert store.read_tags(sid("svc", "new")) == {"team": "core", "owner": "ann"}
+    store.write_tags(sid("svc", "new"), {"owner": "bo", "team": "t2"}, delete_other_tags=True)
+    store.write_tags(sid("svc", "new"), {"owner": "cy"})  # without delete-other-tags: no check
+    assert store.read_tags(sid("svc", "new")) == {"team": "t2", "owner": "cy"}
+    # a required tag that was never set may be left out with --delete-other-tags
+    store.write_tags(sid("svc", "old"), {"a": "b"}, delete_other_tags=True)
+    assert store.read_tags(sid("svc", "old")) == {"a": "b"}
+
+
+# --- the data key ---------------------------------------------------------------------------
+def test_key_from_env_and_wrong_key(tmp_path):
+    store = make(tmp_path)
+    store.write(sid("svc", "k"), "s3cr3t-value")
+    assert not Path(store.key_path).exists()  # the env key is never written anywhere
+    before = all_files_bytes(tmp_path / "data")
+
+    wrong = make(tmp_path, PYCHAMBER_LOCAL_KEY=OTHER_KEY)
+    assert [s.meta.key for s in wrong.list("svc")] == ["/svc/k"]  # listing needs no key
+    for call in (
+        lambda: wrong.read(sid("svc", "k")),
+        lambda: wrong.list_raw("svc"),
+        lambda: wrong.write(sid("svc", "k"), "new"),
+        lambda: wrong.write(sid("svc", "k2"), "new"),
+    ):
+        with pytest.raises(ChamberError) as err:
+            call()
+        assert not isinstance(err.value, SecretNotFound)
+        msg = str(err.value)
+        assert "wrong data key" in msg and str(db_path(tmp_path)) in msg
+        assert "\n" not in msg and "s3cr3t" not in msg and OTHER_KEY not in msg
+    wrong.close()
+    after = all_files_bytes(tmp_path / "data")
+    assert {p: b for p, b in after.items() if p.name == "secrets.db"} == {
+        p: b for p, b in before.items() if p.name == "secrets.db"
+    }
+    assert make(tmp_path).read(sid("svc", "k")).value == "s3cr3t-value"
+
+
+def test_invalid_env_key(tmp_path):
+    for bad in ("not base64!!", base64.b64encode(b"short").decode()):
+        store = make(tmp_path, PYCHAMBER_LOCAL_KEY=bad)
+        with pytest.raises(ChamberError, match="PYCHAMBER_LOCAL_KEY is not a valid data key") as err:
+            store.write(sid("svc", "k"), "v")
+        assert bad not in str(err.value)
+
+
+def test_missing_key(tmp_path):
+    make(tmp_path).write(sid("svc", "k"), "v")
+    store = make(tmp_path, PYCHAMBER_LOCAL_KEY=None, PYTHON_KEYRING_BACKEND=FAIL_BACKEND)
+    for call in (lambda: store.read(sid("svc", "k")), lambda: store.write(sid("svc", "k2"), "v")):
+        with pytest.raises(ChamberError, match="^no data key for local secrets database ") as err:
+            call()
+        assert str(db_path(tmp_path)) in str(err.value)
+    assert not Path(store.key_path).exists()  # no new key replaces the lost one
+
+
+def test_no_keyring_uses_key_file(tmp_path, capsys):
+    store = make(tmp_path, PYCHAMBER_LOCAL_KEY=None, PYTHON_KEYRING_BACKEND=FAIL_BACKEND)
+    store.write(sid("svc", "k"), "v")
+    store.write(sid("svc", "k2"), "v")
+    key_file = tmp_path / "data" / "secrets.key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert len(base64.b64decode(key_file.read_text().strip())) == 32
+    err = capsys.readouterr().err
+    assert err.count("pychamber: created a new data key") == 1
+    assert f"key file {key_file}" in err
+    again = make(tmp_path, PYCHAMBER_LOCAL_KEY=None, PYTHON_KEYRING_BACKEND=FAIL_BACKEND)
+    assert again.read(sid("svc", "k")).value == "v"
+    again.write(sid("svc", "k"), "v2")
+    assert capsys.readouterr().err == ""
+    # the key file's key also works as PYCHAMBER_LOCAL_KEY
+    assert make(tmp_path, PYCHAMBER_LOCAL_KEY=key_file.read_text().strip()).read(sid("svc", "k")).value == "v2"
+
+
+def test_broken_keyring_backend_falls_back_to_key_file(tmp_path, capsys):
+    store = make(tmp_path, PYCHAMBER_LOCAL_KEY=None, PYTHON_KEYRING_BACKEND="no_such_module.Keyring")
+    store.write(sid("svc", "k"), "v")
+    assert (tmp_path / "data" / "secrets.key").exists()
+    assert "key file" in capsys.readouterr().err
+
+
+def test_keyring_in_process(tmp_path, monkeypatch, capsys):
+    backend = MemoryKeyring()
+    monkeypatch.setattr(keyring.core, "_keyring_backend", backend)
+    store = make(tmp_path, PYCHAMBER_LOCAL_KEY=None)
+    store.write(sid("svc", "k"), "v")
+    path = str(db_path(tmp_path))
+    assert list(backend.entries) == [("pychamber", path)]
+    assert len(base64.b64decode(backend.entries[("pychamber", path)])) == 32
+    assert not (tmp_path / "data" / "secrets.key").exists()
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and 'created a new data key in the OS keyring (service "pychamber"' in err
+    assert make(tmp_path, PYCHAMBER_LOCAL_KEY=None).read(sid("svc", "k")).value == "v"
+    assert capsys.readouterr().err == ""
+    # the keyring entry changed behind our back: a clear error
+    backend.entries[("pychamber", path)] = OTHER_KEY
+    with pytest.raises(ChamberError, match="wrong data key .* OS keyring"):
+        make(tmp_path, PYCHAMBER_LOCAL_KEY=None).read(sid("svc", "k"))
+
+
+def test_null_keyring_falls_back_to_key_file(tmp_path, monkeypatch):
+    import keyring.backends.null
+
+    monkeypatch.setattr(keyring.core, "_keyring_backend", keyring.backends.null.Keyring())
+    store = make(tmp_path, PYCHAMBER_LOCAL_KEY=None)
+    store.write(sid("svc", "k"), "v")
+    assert (tmp_path / "data" / "secrets.key").exists()
+    assert make(tmp_path, PYCHAMBER_LOCAL_KEY=None).read(sid("svc", "k")).value == "v"
+
+
+def test_plaintext_keyring_via_environment(tmp_path):
+    env = child_env(tmp_path, PYTHON_KEYRING_BACKEND="keyrings.alt.file.PlaintextKeyring")
+    first = run_py(CHILD_PRELUDE + "store.write(SecretId('svc', 'k'), 'v1')\n", env)
+    assert first.stderr.count("created a new data key in the OS keyring") == 1
+    assert not (tmp_path / "data" / "secrets.key").exists()
+    cfg = tmp_path / "xdg" / "python_keyring" / "keyring_pass.cfg"
+    assert cfg.exists() and "pychamber" in cfg.read_text()
+    second = run_py(CHILD_PRELUDE + "print(store.read(SecretId('svc', 'k')).value)\n", env)
+    assert second.stdout == "v1\n" and second.stderr == ""
+    # without the keyring the database cannot be read, and says why
+    env_fail = child_env(tmp_path, PYTHON_KEYRING_BACKEND=FAIL_BACKEND)
+    third = run_py(CHILD_PRELUDE + "store.read(SecretId('svc', 'k'))\n", env_fail, check=False)
+    assert third.returncode != 0 and "no data key for local secrets database" in third.stderr
+
+
+def test_listing_imports_neither_cryptography_nor_keyring(tmp_path):
+    make(tmp_path).write(sid("svc", "k"), "v")
+    env = child_env(tmp_path, PYCHAMBER_LOCAL_KEY=KEY)
+    code = CHILD_PRELUDE + textwrap.dedent(
+        """
+        assert [s.meta.key for s in store.list('svc')] == ['/svc/k']
+        assert store.list_services('') == ['svc']
+        assert len(store.history(SecretId('svc', 'k'))) == 1
+        print(sorted(m for m in ('cryptography', 'keyring') if m in sys.modules))
+        """
+    )
+    assert run_py(code, env).stdout == "[]\n"
+
+
+# --- files on disk --------------------------------------------------------------------------
+def test_file_modes(tmp_path):
+    store = make(tmp_path, PYCHAMBER_LOCAL_KEY=None, PYTHON_KEYRING_BACKEND=FAIL_BACKEND)
+    store.write(sid("svc", "k"), "v")
+    data = tmp_path / "data"
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    files = list(data.iterdir())
+    assert {p.name for p in files} >= {"secrets.db", "secrets.key"}
+    for p in files:  # the database, its -wal / -shm while open, the key file
+        assert stat.S_IMODE(p.stat().st_mode) == 0o600, p
+
+
+def test_no_value_in_clear_on_disk(tmp_path):
+    store = make(tmp_path, PYCHAMBER_LOCAL_KEY=None, PYTHON_KEYRING_BACKEND=FAIL_BACKEND)
+    values = [f"PLAINTEXT-MARKER-{i}-xyzzy" for i in range(5)]
+    for i, v in enumerate(values):
+        store.write(sid("svc", f"k{i}"), v)
+        store.write(sid("svc", f"k{i}"), v + "-second")
+    store.set_config(StoreConfig(required_tags=[]))
+
+    def check() -> None:
+        blobs = all_files_bytes(tmp_path / "data")
+        assert blobs, "no files?"
+        for p, b in blobs.items():
+            for needle in (b"PLAINTEXT-MARKER", b"xyzzy", "PLAINTEXT-MARKER".encode("utf-16-le")):
+                assert needle not in b, f"value in clear in {p.name}"
+        # names stay in clear: listing needs no key
+        assert any(b"k0" in b for b in blobs.values())
+
+    check()  # while the connection is open (-wal / -shm present)
+    store.close()
+    check()
+
+
+def test_aad_binds_service_key_and_version(tmp_path):
+    store = make(tmp_path)
+    store.write(sid("svc", "a"), "alpha-secret")
+    store.write(sid("svc", "a"), "alpha-secret-2")
+    store.close()
+    conn = sqlite3.connect(db_path(tmp_path))
+    conn.execute("UPDATE versions SET key = 'b' WHERE key = 'a' AND version = 1")
+    conn.execute("UPDATE versions SET service = 'other' WHERE key = 'a' AND version = 2")
+    conn.commit()
+    conn.close()
+    store = make(tmp_path)
+    for call in (lambda: store.read(sid("svc", "b")), lambda: store.read(sid("other", "a"))):
+        with pytest.raises(ChamberError, match="^cannot decrypt /(svc/b|other/a) version [12] ") as err:
+            call()
+        assert "alpha" not in str(err.value) and "\n" not in str(err.value)
+    # swapping version numbers is caught too
+    store.write(sid("svc", "c"), "c1")
+    store.write(sid("svc", "c"), "c2")
+    store.close()
+    conn = sqlite3.connect(db_path(tmp_path))
+    conn.execute("UPDATE versions SET version = -version WHERE key = 'c'")
+    conn.execute("UPDATE versions SET version = 3 + version WHERE key = 'c'")  # -1 -> 2, -2 -> 1
+    conn.commit()
+    conn.close()
+    with pytest.raises(ChamberError, match="^cannot decrypt /svc/c version 2 "):
+        make(tmp_path).read(sid("svc", "c"))
+
+
+def test_newer_schema_is_refused_untouched(tmp_path):
+    make(tmp_path).write(sid("svc", "k"), "v")
+    conn = sqlite3.connect(db_path(tmp_path))
+    conn.execute("PRAGMA user_version = 99")
+    conn.commit()
+    conn.close()
+    before = db_path(tmp_path).read_bytes()
+    store = make(tmp_path)
+    for call in (
+        lambda: store.read(sid("svc", "k")),
+        lambda: store.write(sid("svc", "k"), "v2"),
+        lambda: store.list("svc"),
+        lambda: store.delete(sid("svc", "k")),
+    ):
+        with pytest.raises(ChamberError, match="newer pychamber") as err:
+            call()
+        assert str(db_path(tmp_path)) in str(err.value) and "\n" not in str(err.value)
+    assert db_path(tmp_path).read_bytes() == before
+
+
+@pytest.mark.parametrize("damage", ["garbage", "text", "header", "truncated"])
+def test_corrupted_file_is_refused_untouched(tmp_path, damage):
+    store = make(tmp_path)
+    for i in range(200):
+        store.write(sid("svc", f"key{i}"), "v" * 50)
+    store.close()
+    path = db_path(tmp_path)
+    data = path.read_bytes()
+    if damage == "garbage":
+        data = os.urandom(len(data))
+    elif damage == "text":
+        data = b"this is not a database\n"
+    elif damage == "header":
+        data = b"\x00" * 100 + data[100:]
+    else:
+        data = data[: len(data) // 3]
+    path.write_bytes(data)
+    for name in ("secrets.db-wal", "secrets.db-shm"):
+        (tmp_path / "data" / name).unlink(missing_ok=True)
+    store = make(tmp_path)
+    with pytest.raises(ChamberError) as err:
+        store.list("svc")
+        store.list_raw("svc")
+        store.write(sid("svc", "new"), "v")
+    msg = str(err.value)
+    assert str(path) in msg and "\n" not in msg and not isinstance(err.value, SecretNotFound)
+    with pytest.raises(ChamberError):
+        make(tmp_path).write(sid("svc", "new"), "v")
+    assert path.read_bytes() == data
+
+
+def test_foreign_sqlite_database_is_refused(tmp_path):
+    path = db_path(tmp_path)
+    path.parent.mkdir()
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE unrelated (x)")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(ChamberError, match="is not a pychamber database"):
+        make(tmp_path).write(sid("svc", "k"), "v")
+    assert path.read_bytes() == before
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root reads any file")
+def test_unreadable_file(tmp_path):
+    make(tmp_path).write(sid("svc", "k"), "v")
+    db_path(tmp_path).chmod(0)
+    try:
+        with pytest.raises(ChamberError) as err:
+            make(tmp_path).read(sid("svc", "k"))
+        assert str(db_path(tmp_path)) in str(err.value)
+    finally:
+        db_path(tmp_path).chmod(0o600)
+
+
+# --- concurrency and crashes ----------------------------------------------------------------
+WRITER = CHILD_PRELUDE + """
+n = int(sys.argv[1])
+for i in range(5):
+    store.write(SecretId('shared', 'counter'), f'writer-{n}-{i}')
+    store.write(SecretId('own', f'w{n}'), f'own-{n}-{i}')
+"""
+
+
+def test_twenty_concurrent_writers_lose_nothing(tmp_path):
+    # No database and no key yet: the writers also race to create both.
+    env = child_env(tmp_path, PYTHON_KEYRING_BACKEND=FAIL_BACKEND)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", textwrap.dedent(WRITER), str(n)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(20)
+    ]
+    results = [(p.wait(timeout=180), p.stderr.read()) for p in procs]
+    for p in procs:
+        p.stdout.close()
+        p.stderr.close()
+    assert all(rc == 0 for rc, _ in results), results
+    assert sum(err.count("created a new data key") for _, err in results) == 1
+
+    store = make(tmp_path, PYCHAMBER_LOCAL_KEY=None, PYTHON_KEYRING_BACKEND=FAIL_BACKEND)
+    events = store.history(sid("shared", "counter"))
+    assert [e.version for e in events] == list(range(1, 101))
+    values = {store.read(sid("shared", "counter"), v).value for v in range(1, 101)}
+    assert values == {f"writer-{n}-{i}" for n in range(20) for i in range(5)}
+    for n in range(20):
+        s = store.read(sid("own", f"w{n}"))
+        assert (s.value, s.meta.version) == (f"own-{n}-4", 5)
+
+
+CRASHER = CHILD_PRELUDE + """
+i = 0
+while True:
+    i += 1
+    store.write(SecretId('svc', 'k'), f'value-{i}')
+    store.write(SecretId('svc', f'k{i % 50}'), 'x' * 10000)
+"""
+
+
+def test_crash_mid_write_keeps_previous_version(tmp_path):
+    env = child_env(tmp_path, PYCHAMBER_LOCAL_KEY=KEY)
+    for delay in (0.4, 0.65, 0.9):
+        proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(CRASHER)], env=env)
+        deadline = time.time() + 30
+        while not db_path(tmp_path).exists() and time.time() < deadline:
+            time.sleep(0.02)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        conn = sqlite3.connect(db_path(tmp_path))
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        conn.close()
+        store = make(tmp_path)
+        events = store.history(sid("svc", "k"))
+        n = len(events)
+        assert [e.version for e in events] == list(range(1, n + 1))
+        latest = store.read(sid("svc", "k"))
+        assert latest.meta.version == n
+        assert latest.value.startswith("value-")
+        for s in store.list("svc", include_values=True):
+            assert s.value is not None
+        store.close()
