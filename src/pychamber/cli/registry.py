@@ -10,3 +10,4 @@ def register_all() -> None:
         return
     _done = True
     from pychamber.cli import secrets  # noqa: F401
+    from pychamber.cli import run  # noqa: F401

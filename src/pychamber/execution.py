@@ -1,0 +1,328 @@
+"""``exec``'s engine: assemble the child's environment (chamber §5.2-5.4), resolve the program
+the way Go's ``exec.LookPath`` does (§5.5), check the result against the kernel's limits, and
+hand the process over with ``execve``.
+
+Everything here except :func:`parent_environ` and :func:`exec_into` is pure (no I/O beyond
+``stat``/``access`` in :func:`look_path`) and imports nothing beyond the standard library's
+cheapest modules: ``exec`` is the hot path of every container start.
+
+Error messages never contain a secret value: only variable names, service names and keys.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping, NoReturn, Sequence
+
+from pychamber.errors import ChamberError
+from pychamber.model import RawSecret, key_of
+from pychamber.names import exec_env_name, go_upper
+
+#: Linux's per-string limit for argv/envp entries, NUL included (``MAX_ARG_STRLEN``,
+#: 32 pages of 4 KiB).
+MAX_ARG_STRLEN = 131072
+#: What each argv/envp entry costs beyond its bytes: its NUL and its pointer.
+POINTER_SIZE = 8
+
+
+# --- the environment -----------------------------------------------------------------------
+@dataclass
+class Source:
+    """Where a variable's value came from (for ``--dry-run`` and error messages)."""
+
+    service: str  # as typed
+    key: str  # the stored name (``/svc/key``; bare on Secrets Manager)
+
+
+@dataclass
+class ExecEnv:
+    """The environment being assembled, plus where each secret-set variable came from."""
+
+    env: dict[str, str]
+    sources: dict[str, Source] = field(default_factory=dict)
+
+    def names_set(self) -> list[str]:
+        """Variables set from secrets (sorted), for ``--verbose`` / ``--dry-run``."""
+        return sorted(self.sources)
+
+
+def parent_environ() -> dict[str, str]:
+    """chamber's own environment as Go's ``os.Environ()`` would see it.
+
+    CPython's locale coercion (PEP 538) adds ``LC_CTYPE=C.UTF-8`` to ``os.environ`` when it
+    started under the C locale; the program must not inherit a variable its caller never set.
+    On Linux the environment the process was started with is still in ``/proc/self/environ``:
+    an ``LC_CTYPE`` missing there is dropped.
+    """
+    env = dict(os.environ)
+    if "LC_CTYPE" in env:
+        try:
+            with open("/proc/self/environ", "rb") as f:
+                original = f.read()
+        except OSError:
+            return env
+        if not any(e.startswith(b"LC_CTYPE=") for e in original.split(b"\0")):
+            del env["LC_CTYPE"]
+    return env
+
+
+def start(parent: Mapping[str, str], pristine: bool, strict: bool) -> ExecEnv:
+    """The environment before any service is loaded: the parent's, or empty with
+    ``--pristine`` (strict mode always starts from the parent's and prunes per service)."""
+    if pristine and not strict:
+        return ExecEnv({})
+    return ExecEnv(dict(parent))
+
+
+def apply_service(state: ExecEnv, service: str, secrets: Iterable[RawSecret]) -> list[str]:
+    """Non-strict loading of one service (§5.3): every secret sets its variable, replacing
+    any earlier value. Returns the overwritten names, in order (one warning each)."""
+    env = state.env
+    collisions: list[str] = []
+    for s in secrets:
+        name = exec_env_name(key_of(s.key))
+        if name in env:
+            collisions.append(name)
+        env[name] = s.value
+        state.sources[name] = Source(service, s.key)
+    return collisions
+
+
+def overwrite_warning(service: str, name: str) -> str:
+    return f"warning: service {service} overwriting environment variable {name}"
+
+
+def normalized_env_name(name: str) -> str:
+    """chamber's "normalized like" form of a parent variable: upper-cased, ``-`` -> ``_``."""
+    return go_upper(name).replace("-", "_")
+
+
+def apply_service_strict(state: ExecEnv, service: str, secrets: Sequence[RawSecret],
+                         strict_value: str, pristine: bool) -> None:
+    """Strict loading of one service (§5.4), evaluated against the environment as it is
+    before this service. Raises ChamberError with chamber's messages (unwrapped)."""
+    parent = dict(state.env)
+    expects: dict[str, bool] = {}
+    for name in sorted(parent):
+        if parent[name] == strict_value:
+            norm = normalized_env_name(name)
+            if name != norm:
+                raise ChamberError(
+                    f"parent env has key `{name}` with expected value `{strict_value}`, but key is "
+                    f"not normalized like `{norm}`, so would never get substituted")
+            expects[name] = True
+
+    added: set[str] = set()
+    for s in secrets:
+        name = exec_env_name(key_of(s.key))
+        if name not in parent:
+            continue
+        expects.pop(name, None)
+        actual = parent[name]
+        if actual != strict_value:
+            earlier = state.sources.get(name)
+            if earlier is not None:
+                # chamber prints the variable's current value here, which is a secret when an
+                # earlier service set it: name its origin instead.
+                shown = f"<secret {earlier.key} from service {earlier.service}>"
+            else:
+                shown = actual
+            raise ChamberError(
+                f"parent env has {name}, but was expecting value `{strict_value}`, not `{shown}`")
+        added.add(name)
+        state.env[name] = s.value
+        state.sources[name] = Source(service, s.key)
+    for name in expects:
+        raise ChamberError(f"parent env was expecting {name}={strict_value}, but was not in store")
+
+    if pristine:
+        for name in parent:
+            if name not in added:
+                state.env.pop(name, None)
+                state.sources.pop(name, None)
+
+
+# --- limits ----------------------------------------------------------------------------------
+def _size(text: str) -> int:
+    return len(os.fsencode(text))
+
+
+def arg_max() -> int:
+    try:
+        value = os.sysconf("SC_ARG_MAX")
+    except (AttributeError, ValueError, OSError):
+        value = -1
+    return value if value > 0 else 2097152
+
+
+def check_environment(argv: Sequence[str], state: ExecEnv, limit: int | None = None) -> None:
+    """Refuse, with a one-line error naming the variable (never its value), what ``execve``
+    would refuse with a bare E2BIG or what Python's ``os.execve`` would refuse with a
+    ValueError."""
+    env = state.env
+    for name, value in env.items():
+        what = _describe(name, state)
+        if not name or "=" in name or "\0" in name:
+            raise ChamberError(f"cannot set {what}: the name is not a valid environment variable name")
+        if "\0" in value:
+            raise ChamberError(f"cannot set {what}: its value contains a NUL byte")
+        size = _size(name) + 1 + _size(value) + 1
+        if size > MAX_ARG_STRLEN:
+            raise ChamberError(
+                f"{what} is too large to pass to a program: NAME=value is {size} bytes with its "
+                f"terminating NUL, the kernel's limit for one variable is {MAX_ARG_STRLEN} bytes "
+                f"(MAX_ARG_STRLEN)")
+    for i, arg in enumerate(argv):
+        if "\0" in arg:
+            raise ChamberError(f"argument {i} of the command contains a NUL byte")
+        size = _size(arg) + 1
+        if size > MAX_ARG_STRLEN:
+            raise ChamberError(
+                f"argument {i} of the command is {size} bytes with its terminating NUL, the "
+                f"kernel's limit for one argument is {MAX_ARG_STRLEN} bytes (MAX_ARG_STRLEN)")
+    budget = arg_max() if limit is None else limit
+    total = sum(_size(a) + 1 + POINTER_SIZE for a in argv)
+    largest, largest_size = "", 0
+    for name, value in env.items():
+        size = _size(name) + 1 + _size(value) + 1
+        total += size + POINTER_SIZE
+        if size > largest_size:
+            largest, largest_size = name, size
+    if total > budget:
+        hint = f"; the largest is {_describe(largest, state)} ({largest_size} bytes)" if largest else ""
+        raise ChamberError(
+            f"the command's arguments and environment take {total} bytes, more than the system "
+            f"limit of {budget} bytes (ARG_MAX){hint}")
+
+
+def _describe(name: str, state: ExecEnv) -> str:
+    src = state.sources.get(name)
+    if src is None:
+        return f"environment variable {name}"
+    return f"environment variable {name} (secret {src.key} of service {src.service})"
+
+
+# --- finding the program (Go's exec.LookPath) ------------------------------------------------
+_GO_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t",
+               "\v": "\\v", "\\": "\\\\", '"': '\\"'}
+
+
+def go_quote(s: str) -> str:
+    """Go's ``strconv.Quote`` (close enough for file names: escapes, ``\\x`` for bad bytes)."""
+    out = ['"']
+    for c in s:
+        o = ord(c)
+        if c in _GO_ESCAPES:
+            out.append(_GO_ESCAPES[c])
+        elif 0xDC80 <= o <= 0xDCFF:  # a byte that was not UTF-8 (surrogateescape)
+            out.append(f"\\x{o - 0xDC00:02x}")
+        elif c.isprintable() or c == " ":
+            out.append(c)
+        elif o < 0x80:
+            out.append(f"\\x{o:02x}")
+        elif o <= 0xFFFF:
+            out.append(f"\\u{o:04x}")
+        else:
+            out.append(f"\\U{o:08x}")
+    out.append('"')
+    return "".join(out)
+
+
+def go_errno_text(err: OSError) -> str:
+    """Go's text for an errno (glibc's with a lower-case first letter)."""
+    text = os.strerror(err.errno) if err.errno else str(err)
+    return text[:1].lower() + text[1:]
+
+
+class _NotExecutable(Exception):
+    def __init__(self, text: str):
+        self.text = text
+
+
+def _find_executable(path: str) -> None:
+    import stat
+
+    try:
+        st = os.stat(path)
+    except OSError as e:
+        raise _NotExecutable(f"stat {path}: {go_errno_text(e)}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise _NotExecutable("is a directory")
+    effective = os.access in os.supports_effective_ids
+    if not os.access(path, os.X_OK, effective_ids=effective):
+        raise _NotExecutable("permission denied")
+
+
+def look_path(file: str, path_env: str | None) -> str:
+    """Go's ``exec.LookPath(file)`` with ``$PATH`` = ``path_env`` (pychamber's own PATH, never
+    the child's). Raises ChamberError with Go's ``exec: "file": ...`` messages."""
+    if "/" in file:
+        try:
+            _find_executable(file)
+        except _NotExecutable as e:
+            raise ChamberError(f"exec: {go_quote(file)}: {e.text}") from None
+        return file
+    if path_env:
+        for d in path_env.split(os.pathsep):
+            if d == "":
+                d = "."  # Unix shell semantics: an empty element means "."
+            candidate = os.path.normpath(os.path.join(d, file))
+            try:
+                _find_executable(candidate)
+            except _NotExecutable:
+                continue
+            if not os.path.isabs(candidate):
+                raise ChamberError(
+                    f"exec: {go_quote(file)}: cannot run executable found relative to current directory")
+            return candidate
+    raise ChamberError(f"exec: {go_quote(file)}: executable file not found in $PATH")
+
+
+# --- the hand-over -----------------------------------------------------------------------------
+def _restore_signals() -> list[tuple[int, object]]:
+    """Undo what CPython did at start-up that an exec'd program would inherit: SIGPIPE and
+    SIGXFSZ ignored (handled signals such as SIGINT revert to default by themselves).
+    Returns the previous dispositions, to put back if ``execve`` fails."""
+    import signal
+
+    previous = []
+    for name in ("SIGPIPE", "SIGXFSZ"):
+        sig = getattr(signal, name, None)
+        if sig is not None:
+            try:
+                previous.append((sig, signal.signal(sig, signal.SIG_DFL)))
+            except (OSError, ValueError):
+                pass
+    return previous
+
+
+def _put_back(previous: list[tuple[int, object]]) -> None:
+    import signal
+
+    for sig, handler in previous:
+        try:
+            signal.signal(sig, handler)  # type: ignore[arg-type]
+        except (OSError, ValueError, TypeError):
+            pass
+
+
+def exec_into(path: str, argv: Sequence[str], env: Mapping[str, str]) -> NoReturn:
+    """Replace this process with ``path`` (same PID, inherited stdio and signals). Returns only
+    by raising ChamberError (chamber: the errno's text, e.g. ``exec format error``)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError, AttributeError):
+            pass
+    previous = _restore_signals()
+    try:
+        os.execve(path, list(argv), dict(env))
+    except OSError as e:
+        _put_back(previous)
+        raise ChamberError(go_errno_text(e)) from None
+    except ValueError as e:  # embedded NUL / bad name: check_environment should have caught it
+        _put_back(previous)
+        raise ChamberError(f"cannot run the command: {e}") from None
+    raise AssertionError("unreachable")  # pragma: no cover
