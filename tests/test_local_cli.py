@@ -1,0 +1,176 @@
+"""The CLI on the local backend, end to end in a child process (issue 5)."""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SRC = str(Path(__file__).resolve().parents[1] / "src")
+KEY = base64.b64encode(bytes(range(32))).decode()
+OTHER_KEY = base64.b64encode(bytes(range(1, 33))).decode()
+STAMP = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
+
+
+@pytest.fixture
+def cli(tmp_path):
+    base_env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PYTHONPATH": SRC,
+        "HOME": str(tmp_path / "home"),
+        "XDG_DATA_HOME": str(tmp_path / "xdg"),
+        "USER": "alice",
+        "TZ": "UTC",
+        "CHAMBER_SECRET_BACKEND": "local",
+        "PYCHAMBER_LOCAL_PATH": str(tmp_path / "data" / "secrets.db"),
+        "PYCHAMBER_LOCAL_KEY": KEY,
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+    }
+
+    def run(*args: str, input: str | None = None, ok: bool = True, **env: str | None):
+        e = dict(base_env)
+        e.update(env)
+        e = {k: v for k, v in e.items() if v is not None}
+        proc = subprocess.run(
+            [sys.executable, "-m", "pychamber", *args],
+            env=e,
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        if ok:
+            assert proc.returncode == 0, (args, proc.stdout, proc.stderr)
+        return proc
+
+    return run
+
+
+def rows(text: str) -> list[list[str]]:
+    """Table lines split on tab runs."""
+    return [re.split(r"\t+", line) for line in text.splitlines()]
+
+
+def test_write_read_history_delete(cli):
+    assert cli("write", "svc", "db-password", "first").stdout == ""
+    cli("write", "SVC", "DB-Password", "second")  # normalised to svc/db-password
+    assert cli("read", "-q", "svc", "db-password").stdout == "second\n"
+    assert cli("read", "-q", "-v", "1", "svc", "db-password").stdout == "first\n"
+    table = rows(cli("read", "svc", "db-password").stdout)
+    assert table[0] == ["Key", "Value", "Version", "LastModified", "User"]
+    assert table[1][:3] == ["db-password", "second", "2"] and table[1][4] == "alice"
+    assert STAMP.match(table[1][3])
+
+    history = rows(cli("history", "svc", "db-password").stdout)
+    assert history[0] == ["Event", "Version", "Date", "User"]
+    assert [(r[0], r[1], r[3]) for r in history[1:]] == [("Created", "1", "alice"), ("Updated", "2", "alice")]
+
+    assert cli("delete", "svc", "db-password").stdout == ""
+    gone = cli("read", "svc", "db-password", ok=False)
+    assert (gone.returncode, gone.stderr) == (1, "Error: Failed to read: secret not found\n")
+    again = cli("delete", "svc", "db-password", ok=False)
+    assert (again.returncode, again.stderr) == (1, "Error: secret not found\n")
+    hist = cli("history", "svc", "db-password", ok=False)
+    assert (hist.returncode, hist.stderr) == (1, "Error: Failed to get history: secret not found\n")
+    cli("write", "svc", "db-password", "third")
+    assert cli("read", "-q", "svc", "db-password").stdout == "third\n"
+    assert rows(cli("history", "svc", "db-password").stdout)[1][:2] == ["Created", "1"]
+
+
+def test_write_from_stdin_keeps_the_value_exact(cli):
+    cli("write", "svc", "multi", "-", input="line one\nline two\n")
+    assert cli("read", "-q", "svc", "multi").stdout == "line one\nline two\n\n"
+    cli("write", "svc", "dash", "--", "-starts-with-dash")
+    assert cli("read", "-q", "svc", "dash").stdout == "-starts-with-dash\n"
+
+
+def test_list_and_list_services(cli):
+    cli("write", "svc", "b", "B")
+    cli("write", "svc", "a", "A1")
+    cli("write", "svc", "a", "A2")
+    cli("write", "svc/nested", "c", "C")
+    cli("write", "svcx", "d", "D")
+    listed = rows(cli("list", "svc").stdout)
+    assert listed[0] == ["Key", "Version", "LastModified", "User"]
+    assert [(r[0], r[1], r[3]) for r in listed[1:]] == [("a", "2", "alice"), ("b", "1", "alice")]
+    expanded = rows(cli("list", "-e", "svc").stdout)
+    assert expanded[0][-1] == "Value"
+    assert [(r[0], r[-1]) for r in expanded[1:]] == [("a", "A2"), ("b", "B")]
+    assert rows(cli("list", "empty").stdout) == [["Key", "Version", "LastModified", "User"]]
+
+    assert cli("list-services").stdout.splitlines() == ["Service", "svc", "svc/nested", "svcx"]
+    assert cli("list-services", "svc/").stdout.splitlines() == ["Service", "svc", "svc/nested"]
+    assert cli("list-services", "-s", "svc").stdout.splitlines() == [
+        "Service",
+        "/svc/a",
+        "/svc/b",
+        "/svc/nested/c",
+        "/svcx/d",
+    ]
+
+
+def test_tags(cli):
+    cli("write", "--tags", "team=core", "svc", "k", "v")
+    assert rows(cli("tag", "read", "svc", "k").stdout) == [["Key", "Value"], ["team", "core"]]
+    written = rows(cli("tag", "write", "svc", "k", "env=prod").stdout)
+    assert written == [["Key", "Value"], ["env", "prod"]]
+    assert sorted(rows(cli("tag", "read", "svc", "k").stdout)[1:]) == [["env", "prod"], ["team", "core"]]
+    cli("tag", "write", "--delete-other-tags", "svc", "k", "only=this")
+    assert rows(cli("tag", "read", "svc", "k").stdout)[1:] == [["only", "this"]]
+    assert cli("tag", "delete", "svc", "k", "only").stdout == ""
+    assert rows(cli("tag", "read", "svc", "k").stdout) == [["Key", "Value"]]
+    refused = cli("write", "--tags", "a=b", "svc", "k", "v2", ok=False)
+    assert refused.returncode == 1
+    assert refused.stderr.endswith("tags on write only supported for new secrets\n")
+    missing = cli("tag", "read", "svc", "missing", ok=False)
+    assert (missing.returncode, missing.stderr) == (1, "Error: Failed to read tags: secret not found\n")
+
+
+def test_required_tags_from_store_config(cli):
+    cli("write", "_chamber", "store-config", '{"version":"1","requiredTags":["team"]}')
+    denied = cli("write", "svc", "k", "v", ok=False)
+    assert denied.returncode == 1 and denied.stderr.endswith("required tags [team] are missing\n")
+    cli("write", "--tags", "team=core", "svc", "k", "v")
+    no_delete = cli("tag", "delete", "svc", "k", "team", ok=False)
+    assert no_delete.stderr == "Error: Failed to delete tags: required tags [team] may not be deleted\n"
+
+
+def test_key_file_created_once_and_wrong_key_is_clear(cli, tmp_path):
+    first = cli("write", "svc", "k", "top-secret-value", PYCHAMBER_LOCAL_KEY=None)
+    key_file = tmp_path / "data" / "secrets.key"
+    assert f"created a new data key in key file {key_file}" in first.stderr
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "data").stat().st_mode) == 0o700
+    assert stat.S_IMODE((tmp_path / "data" / "secrets.db").stat().st_mode) == 0o600
+    second = cli("read", "-q", "svc", "k", PYCHAMBER_LOCAL_KEY=None)
+    assert (second.stdout, second.stderr) == ("top-secret-value\n", "")
+
+    wrong = cli("read", "svc", "k", ok=False, PYCHAMBER_LOCAL_KEY=OTHER_KEY)
+    assert wrong.returncode == 1
+    assert wrong.stderr.startswith("Error: ") and wrong.stderr.count("\n") == 1
+    assert "wrong data key" in wrong.stderr and str(tmp_path / "data" / "secrets.db") in wrong.stderr
+    assert "top-secret" not in wrong.stderr + wrong.stdout
+    # listing needs no key at all
+    assert rows(cli("list", "svc", PYCHAMBER_LOCAL_KEY=OTHER_KEY).stdout)[1][0] == "k"
+
+
+def test_backend_flag_selects_local(cli, tmp_path):
+    cli("-b", "local", "write", "svc", "k", "v", CHAMBER_SECRET_BACKEND=None)
+    assert cli("--backend", "LOCAL", "read", "-q", "svc", "k", CHAMBER_SECRET_BACKEND=None).stdout == "v\n"
+    assert (tmp_path / "data" / "secrets.db").exists()
+
+
+def test_corrupted_database_is_one_error_line(cli, tmp_path):
+    cli("write", "svc", "k", "v")
+    db = tmp_path / "data" / "secrets.db"
+    db.write_bytes(b"definitely not sqlite" * 100)
+    proc = cli("list", "svc", ok=False)
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("Error: ") and proc.stderr.count("\n") == 1 and str(db) in proc.stderr
+    assert "Traceback" not in proc.stderr
