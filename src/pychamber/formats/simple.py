@@ -1,0 +1,102 @@
+"""JSON (§6.1), Java properties (§6.7) and CSV/TSV (§6.8) exporters. Pure functions, no I/O."""
+
+from __future__ import annotations
+
+import re
+
+from pychamber.formats.common import Pairs, entries
+from pychamber.formats.gostr import go_is_space
+
+# --- JSON: Go encoding/json Encoder on map[string]string -------------------------------------
+
+_JSON_SHORT = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t",
+               "\b": "\\b", "\f": "\\f"}
+_JSON_SPECIAL = re.compile('["\\\\\x00-\x1f<>&\u2028\u2029\ud800-\udfff]')
+
+
+def _json_escape_char(m: re.Match) -> str:
+    ch = m.group(0)
+    short = _JSON_SHORT.get(ch)
+    if short is not None:
+        return short
+    o = ord(ch)
+    if 0xD800 <= o <= 0xDFFF:  # not valid UTF-8: Go writes the replacement character
+        return "\\ufffd"
+    return f"\\u{o:04x}"  # control chars, < > & (HTML-safe escaping), U+2028/U+2029
+
+
+def json_string(s: str) -> str:
+    return '"' + _JSON_SPECIAL.sub(_json_escape_char, s) + '"'
+
+
+def render_json(pairs: Pairs) -> str:
+    """Compact object, keys sorted byte-wise, ``\\n``-terminated; ``{}`` + newline when empty."""
+    body = ",".join(f"{json_string(k)}:{json_string(v)}" for k, v in entries(pairs))
+    return "{" + body + "}\n"
+
+
+# --- Java properties: magiconair/properties v1.8.9, ISO-8859-1 --------------------------------
+
+_PROP_ESCAPES = {"\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\"}
+
+
+def _properties_encode(s: str, special: str) -> str:
+    out = []
+    for ch in s:
+        o = ord(ch)
+        if o < 0x100:
+            esc = _PROP_ESCAPES.get(ch)
+            if esc is not None:
+                out.append(esc)
+            elif ch in special:
+                out.append("\\" + ch)
+            else:
+                # U+0080..U+00FF: Go's string(r) is the UTF-8 encoding, not the Latin-1 byte.
+                out.append(ch)
+        elif 0xD800 <= o <= 0xDFFF:
+            out.append("\\ufffd")  # invalid UTF-8 decodes to U+FFFD
+        elif o < 0x10000:
+            out.append(f"\\u{o:04x}")
+        else:
+            out.append("?")
+    return "".join(out)
+
+
+def render_properties(pairs: Pairs) -> str:
+    """``KEY = VALUE`` lines, no header. Keys additionally escape space and ``:``."""
+    return "".join(
+        f"{_properties_encode(k, ' :')} = {_properties_encode(v, '')}\n" for k, v in entries(pairs)
+    )
+
+
+# --- CSV / TSV: Go encoding/csv Writer (UseCRLF false) -----------------------------------------
+
+
+def _csv_needs_quotes(field: str, comma: str) -> bool:
+    if field == "":
+        return False
+    if field == "\\.":
+        return True
+    if any(c in field for c in ("\n", "\r", '"', comma)):
+        return True
+    return go_is_space(field[0])
+
+
+def _csv_field(field: str, comma: str) -> str:
+    if not _csv_needs_quotes(field, comma):
+        return field
+    return '"' + field.replace('"', '""') + '"'
+
+
+def _render_separated(pairs: Pairs, comma: str) -> str:
+    return "".join(
+        f"{_csv_field(k, comma)}{comma}{_csv_field(v, comma)}\n" for k, v in entries(pairs)
+    )
+
+
+def render_csv(pairs: Pairs) -> str:
+    return _render_separated(pairs, ",")
+
+
+def render_tsv(pairs: Pairs) -> str:
+    return _render_separated(pairs, "\t")

@@ -1,0 +1,322 @@
+"""YAML as chamber v3.1.3+ writes and reads it (goccy/go-yaml v1.17.1), §6.2 and §6.9.
+
+Export follows goccy's scalar rules (``token.IsNeedQuoted`` -> ``strconv.Quote``; otherwise a
+literal block when the value holds a line break; otherwise plain) with one deliberate change:
+wherever goccy's spelling would not read back as the exact stored string -- in goccy itself, in
+a YAML 1.1 parser (PyYAML) or under the YAML 1.2 core schema -- the scalar is double-quoted
+instead. See ``_reads_back`` / ``_UNSAFE_PLAIN`` for the cases (raw control characters, tabs,
+CR and other line breaks, ``.inf``/``.nan``, ``1e3``, ``1:2:3``, literal blocks whose first line
+is indented or whose trailing breaks would be lost, ...). Values goccy handles faithfully keep
+goccy's exact bytes.
+
+Import reads with PyYAML but resolves plain scalars like goccy (YAML 1.2-ish: ``yes``/``on``
+stay strings, ``0x1F`` is 31, ``010`` is 8, dates stay text) and converts them to strings the
+way goccy's decoder does for ``map[string]string``.
+"""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+from pychamber.errors import ChamberError
+from pychamber.formats.common import Pairs, entries
+from pychamber.formats.gostr import (
+    RANGE,
+    go_format_float,
+    go_is_timestamp,
+    go_parse_float,
+    go_parse_int,
+    go_parse_uint,
+    go_quote,
+)
+
+# --- goccy token rules ----------------------------------------------------------------------
+
+_NULL_WORDS = ("null", "Null", "NULL", "~")
+_TRUE_WORDS = ("true", "True", "TRUE")
+_FALSE_WORDS = ("false", "False", "FALSE")
+_LEGACY_BOOL_WORDS = ("y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
+                      "on", "On", "ON", "off", "Off", "OFF")
+_INF_WORDS = (".inf", ".Inf", ".INF")
+_NEG_INF_WORDS = ("-.inf", "-.Inf", "-.INF")
+_NAN_WORDS = (".nan", ".NaN", ".NAN")
+
+# reservedEncKeywordMap: quoted on encoding.
+_ENC_RESERVED = frozenset(_NULL_WORDS + _TRUE_WORDS + _FALSE_WORDS + _LEGACY_BOOL_WORDS)
+
+
+def _to_number(value: str) -> tuple[str | None, object, str | None]:
+    """goccy ``token.toNumber``: returns (type, value, err). type None with err None means
+    "not a number"; err is ``syntax``/``range`` from strconv."""
+    if value == "" or value.startswith("_"):
+        return None, None, None
+    dots = value.count(".")
+    if dots > 1:
+        return None, None, None
+    negative = value.startswith("-")
+    normalized = value.removeprefix("+").removeprefix("-").replace("_", "")
+    if normalized.startswith("0x"):
+        normalized, base, typ = normalized[2:], 16, "hex"
+    elif normalized.startswith("0o"):
+        normalized, base, typ = normalized[2:], 8, "octet"
+    elif normalized.startswith("0b"):
+        normalized, base, typ = normalized[2:], 2, "binary"
+    elif normalized.startswith("0") and len(normalized) > 1 and dots == 0:
+        base, typ = 8, "octet"
+    elif dots == 1:
+        base, typ = 0, "float"
+    else:
+        base, typ = 10, "decimal"
+    text = "-" + normalized if negative else normalized
+    if typ == "float":
+        f, err = go_parse_float(text)
+        return (typ, f, err) if err is None else (None, None, err)
+    if negative:
+        n, err = go_parse_int(text, base)
+    else:
+        n, err = go_parse_uint(text, base)
+    return (typ, n, err) if err is None else (None, None, err)
+
+
+def _is_number(value: str) -> bool:
+    typ, _, err = _to_number(value)
+    return typ is not None or err == RANGE
+
+
+def is_need_quoted(value: str) -> bool:
+    """goccy/go-yaml v1.17.1 ``token.IsNeedQuoted``."""
+    if value == "":
+        return True
+    if value in _ENC_RESERVED:
+        return True
+    if _is_number(value):
+        return True
+    if value == "-":
+        return True
+    if value[0] in "*&[{}],!|>%'\"@ `":
+        return True
+    if value[-1] in ": ":
+        return True
+    if go_is_timestamp(value):
+        return True
+    return "#" in value or "\\" in value or ": " in value or "- " in value
+
+
+def _line_break(value: str) -> str:
+    """goccy ``token.DetectLineBreakCharacter``."""
+    nc = value.count("\n")
+    rc = value.count("\r")
+    rnc = value.count("\r\n")
+    if nc == rnc and rc == rnc:
+        return "\r\n"
+    if rc > nc:
+        return "\r"
+    return "\n"
+
+
+def _literal_block(value: str) -> str | None:
+    """goccy's ``StringNode.String`` block form for a top-level map value (column 1, indent 2);
+    None when the value holds no line break."""
+    lbc = _line_break(value)
+    if lbc not in value:
+        return None
+    if value.endswith(lbc + lbc):
+        header = "|+"
+    elif value.endswith(lbc):
+        header = "|"
+    else:
+        header = "|-"
+    block = lbc.join("  " + line for line in value.split(lbc))
+    block = block.removesuffix(lbc + "  ").removesuffix("  ")
+    return header + lbc + block
+
+
+def goccy_scalar(value: str) -> str:
+    """Exactly what goccy/go-yaml v1.17.1 writes for a string (no read-back check)."""
+    if is_need_quoted(value):
+        return go_quote(value)
+    block = _literal_block(value)
+    return block if block is not None else value
+
+
+# --- read-back safety ---------------------------------------------------------------------------
+
+# Characters that make goccy's plain/literal spelling unreadable or lossy: C0 controls (tab
+# included: PyYAML rejects it inside plain scalars and it is stripped at either end), DEL, C1
+# controls (U+0085 is a YAML 1.1 line break), CR (normalised to LF by every parser), U+2028/9
+# (YAML 1.1 line breaks), BOM, surrogates and the non-characters U+FFFE/U+FFFF.
+_UNSAFE_PLAIN = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff\ufffe\uffff]")
+
+# YAML 1.2 core schema (and JSON schema) scalars that are not strings; goccy does not quote
+# ``1e3``, ``.inf``, ``.nan`` although such parsers read them as numbers.
+_CORE_NON_STRING = re.compile(
+    r"null|Null|NULL|~|true|True|TRUE|false|False|FALSE"
+    r"|[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+"
+    r"|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN",
+    re.ASCII,
+)
+
+
+def _reads_back(doc: str, key: str, value: str) -> bool:
+    """Whether ``doc`` (one ``key: value`` line) reads back as {key: value} both in PyYAML's
+    YAML 1.1 SafeLoader and with pychamber's goccy-compatible import loader."""
+    try:
+        if yaml.load(doc, Loader=yaml.SafeLoader) != {key: value}:  # noqa: S506 (safe loader)
+            return False
+        return parse_yaml_pairs(doc) == [(key, value)]
+    except (yaml.YAMLError, ChamberError, TypeError):
+        return False
+
+
+def yaml_scalar(value: str, is_key: bool = False) -> str:
+    """The scalar chamber writes for ``value`` -- goccy's spelling unless that would not read back
+    exactly, in which case the double-quoted (strconv.Quote) form."""
+    spelled = goccy_scalar(value)
+    if spelled.startswith('"'):
+        return spelled  # strconv.Quote output always reads back
+    if _UNSAFE_PLAIN.search(value) or _CORE_NON_STRING.fullmatch(value):
+        return go_quote(value)
+    if is_key:
+        # A map key cannot be a block scalar (goccy would write a broken document).
+        if "\n" in spelled:
+            return go_quote(value)
+        doc = f"{spelled}: x\n"
+        return spelled if _reads_back(doc, value, "x") else go_quote(value)
+    doc = f"k: {spelled}\n"
+    return spelled if _reads_back(doc, "k", value) else go_quote(value)
+
+
+def render_yaml(pairs: Pairs) -> str:
+    """``key: value`` lines sorted by key, ``{}`` for no secrets; newline-terminated."""
+    items = entries(pairs)
+    if not items:
+        return "{}\n"
+    return "".join(f"{yaml_scalar(k, is_key=True)}: {yaml_scalar(v)}\n" for k, v in items)
+
+
+# --- import ---------------------------------------------------------------------------------------
+
+_PLAIN_TAG = "tag:pychamber:plain"
+_STR_TAG = "tag:yaml.org,2002:str"
+_RESOLVED_TAGS = frozenset(
+    "tag:yaml.org,2002:" + t for t in ("int", "float", "bool", "null")
+)
+
+
+class _ImportLoader(yaml.SafeLoader):
+    """PyYAML's scanner/parser/composer with every implicit resolver replaced by one that tags
+    each plain scalar ``tag:pychamber:plain``: goccy's resolution is applied by us afterwards,
+    so YAML 1.1 booleans (``yes``, ``on``), sexagesimal numbers and timestamps stay text."""
+
+    yaml_implicit_resolvers: dict = {}
+
+
+_ImportLoader.add_implicit_resolver(_PLAIN_TAG, re.compile(r".*", re.S), [None, ""])
+
+
+def goccy_resolve(text: str) -> str:
+    """The string goccy's decoder stores for a plain scalar decoded into ``map[string]string``:
+    null -> "", booleans -> "true"/"false", integers in decimal, floats as Go's ``%v``,
+    everything else as written (out-of-range numbers included)."""
+    if text == "" or text in _NULL_WORDS:
+        return ""
+    if text in _TRUE_WORDS:
+        return "true"
+    if text in _FALSE_WORDS:
+        return "false"
+    if text in _INF_WORDS:
+        return "+Inf"
+    if text in _NEG_INF_WORDS:
+        return "-Inf"
+    if text in _NAN_WORDS:
+        return "NaN"
+    typ, num, _ = _to_number(text)
+    if typ is None:
+        return text
+    if typ == "float":
+        return go_format_float(num)  # type: ignore[arg-type]
+    return str(num)
+
+
+def _scalar_string(node: ScalarNode) -> str:
+    if node.tag == _PLAIN_TAG or node.tag in _RESOLVED_TAGS:
+        return goccy_resolve(node.value)
+    return node.value
+
+
+def _where(node) -> str:
+    m = node.start_mark
+    return f"[{m.line + 1}:{m.column + 1}]"
+
+
+def _kind(node) -> str:
+    if isinstance(node, MappingNode):
+        return "a mapping"
+    if isinstance(node, SequenceNode):
+        return "a sequence"
+    return "a scalar"
+
+
+def _one_line_error(e: yaml.YAMLError) -> str:
+    if isinstance(e, yaml.MarkedYAMLError):
+        mark = e.problem_mark or e.context_mark
+        where = f"[{mark.line + 1}:{mark.column + 1}] " if mark is not None else ""
+        parts = [p for p in (e.context, e.problem) if p]
+        return where + (": ".join(parts) if parts else "invalid YAML")
+    return " ".join(str(e).split())
+
+
+def decode_error(reason: str) -> ChamberError:
+    return ChamberError("Failed to decode input as json: " + " ".join(reason.split()))
+
+
+def parse_yaml_pairs(text: str) -> list[tuple[str, str]]:
+    """The first YAML document as a flat string map, in document order. Raises ChamberError
+    (``Failed to decode input as json: <one-line reason>``)."""
+    loader = _ImportLoader(text)
+    try:
+        if not loader.check_node():
+            raise decode_error("EOF")
+        root = loader.get_node()
+        # Later documents are not decoded, but (as goccy parses the whole stream) they must be
+        # well-formed; PyYAML reads text after a complete document without a "---" as a new
+        # implicit document, which is trailing garbage.
+        while not loader.check_event(yaml.StreamEndEvent):
+            event = loader.get_event()
+            if isinstance(event, yaml.DocumentStartEvent) and not event.explicit:
+                m = event.start_mark
+                raise decode_error(
+                    f"[{m.line + 1}:{m.column + 1}] unexpected content after the document"
+                )
+    except yaml.YAMLError as e:
+        raise decode_error(_one_line_error(e)) from None
+    finally:
+        loader.dispose()
+    if root is None:
+        raise decode_error("EOF")
+    if isinstance(root, ScalarNode) and root.tag == _PLAIN_TAG and root.value in ("",) + _NULL_WORDS:
+        return []  # a null document ("---", "null") decodes to an empty map, like Go
+    if not isinstance(root, MappingNode):
+        raise decode_error(f"{_where(root)} cannot unmarshal {_kind(root)} into map[string]string")
+    seen: dict[str, object] = {}
+    out: list[tuple[str, str]] = []
+    for key_node, value_node in root.value:
+        if not isinstance(key_node, ScalarNode):
+            raise decode_error(f"{_where(key_node)} {_kind(key_node)} cannot be a key")
+        key = _scalar_string(key_node)
+        if key in seen:
+            raise decode_error(
+                f"{_where(key_node)} mapping key {go_quote(key)} already defined at {seen[key]}"
+            )
+        seen[key] = _where(key_node)
+        if not isinstance(value_node, ScalarNode):
+            raise decode_error(
+                f"{_where(value_node)} cannot unmarshal {_kind(value_node)} into a string "
+                f"(key {go_quote(key)})"
+            )
+        out.append((key, _scalar_string(value_node)))
+    return out
