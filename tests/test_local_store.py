@@ -499,7 +499,7 @@ def test_file_modes(tmp_path):
     data = tmp_path / "data"
     assert stat.S_IMODE(data.stat().st_mode) == 0o700
     files = list(data.iterdir())
-    assert {p.name for p in files} >= {"secrets.db", "secrets.key"}
+    assert {p.name for p in files} >= {"secrets.db", "secrets.db-wal", "secrets.db-shm", "secrets.key"}
     for p in files:  # the database, its -wal / -shm while open, the key file
         assert stat.S_IMODE(p.stat().st_mode) == 0o600, p
 
@@ -521,6 +521,7 @@ def test_no_value_in_clear_on_disk(tmp_path):
         # names stay in clear: listing needs no key
         assert any(b"k0" in b for b in blobs.values())
 
+    assert (tmp_path / "data" / "secrets.db-wal").exists()
     check()  # while the connection is open (-wal / -shm present)
     store.close()
     check()
@@ -701,3 +702,14 @@ def test_crash_mid_write_keeps_previous_version(tmp_path):
         for s in store.list("svc", include_values=True):
             assert s.value is not None
         store.close()
+
+
+def test_database_path_that_cannot_be_used(tmp_path):
+    (tmp_path / "data" / "secrets.db").mkdir(parents=True)
+    with pytest.raises(ChamberError, match="is a directory"):
+        make(tmp_path).write(sid("svc", "k"), "v")
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    store = make(tmp_path, PYCHAMBER_LOCAL_PATH=str(blocker / "sub" / "secrets.db"))
+    with pytest.raises(ChamberError, match="cannot create directory"):
+        store.write(sid("svc", "k"), "v")
