@@ -60,6 +60,7 @@ NO_CREDENTIALS_MSG = (
 
 _lock = threading.Lock()
 _session: Any = None
+_loader: Any = None  # botocore's data loader (service models) survives reset_cache()
 _clients: dict[tuple, Any] = {}
 
 
@@ -74,12 +75,16 @@ def reset_cache() -> None:
 
 def session() -> Any:
     """The process-wide botocore session (created on first use)."""
-    global _session
+    global _session, _loader
     with _lock:
         if _session is None:
             import botocore.session
 
             _session = botocore.session.get_session()
+            if _loader is None:
+                _loader = _session.get_component("data_loader")
+            else:
+                _session.register_component("data_loader", _loader)
         return _session
 
 
