@@ -163,8 +163,8 @@ def test_total_budget_names_largest_variable():
 
 def test_nul_and_bad_names_refused_without_value():
     with pytest.raises(ChamberError, match="NUL") as e:
-        ex.check_environment(["true"], ex.ExecEnv({"A": "se\0cret"}))
-    assert "se" not in str(e.value).replace("secret ", "")
+        ex.check_environment(["true"], ex.ExecEnv({"A": "pw\0zz9"}))
+    assert "zz9" not in str(e.value) and "environment variable A" in str(e.value)
     with pytest.raises(ChamberError, match="not a valid environment variable name"):
         ex.check_environment(["true"], ex.ExecEnv({"A=B": "x"}))
     with pytest.raises(ChamberError, match="argument 1"):
