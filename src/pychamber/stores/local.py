@@ -284,10 +284,10 @@ class LocalStore(Store):
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield conn
+            conn.execute("COMMIT")
         except BaseException:
             _rollback(conn)
             raise
-        conn.execute("COMMIT")
 
     # --- the data key ----------------------------------------------------------------------
     def _key_check(self, conn: sqlite3.Connection) -> bytes | None:
