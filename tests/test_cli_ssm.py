@@ -1,0 +1,223 @@
+"""The core commands end to end: pychamber as a subprocess against moto's server (SSM)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+TRICKY = [
+    'say "hi"', "it's", "a=b", "$HOME", "x`y", "line1\nline2", "crlf\r\nend", "a\tb", "back\\slash",
+    "héllo ☃", "x😀y", "<>&", "!bang", "trailing newline\n", " lead and trail ", "-starts-with-dash",
+    "é" * 2000,  # 4000 bytes
+    "k" * 4096,
+]
+
+
+def stored(ssm_client, name):
+    p = ssm_client.get_parameter(Name=name, WithDecryption=True)["Parameter"]
+    d = ssm_client.describe_parameters(ParameterFilters=[{"Key": "Name", "Option": "Equals", "Values": [name]}])
+    return p, d["Parameters"][0]
+
+
+def ts(dt):
+    return dt.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+@pytest.fixture
+def run(run_cli):
+    def go(*args, **kw):
+        extra = dict(kw.pop("env_extra", None) or {})
+        extra.setdefault("TZ", "UTC")
+        return run_cli(*args, env_extra=extra, **kw)
+    return go
+
+
+def test_write_stores_what_chamber_stores(run, ssm_client):
+    r = run("write", "MySvc", "DB_Password", "hunter2", check=True)
+    assert (r.stdout, r.stderr) == ("", "")
+    p, d = stored(ssm_client, "/mysvc/db_password")
+    assert p["Value"] == "hunter2" and p["Type"] == "SecureString"
+    assert d["KeyId"] == "alias/parameter_store_key" and d["Description"] == "1"
+    run("write", "mysvc", "db_password", "hunter3", check=True)
+    p, d = stored(ssm_client, "/mysvc/db_password")
+    assert (p["Value"], d["Description"]) == ("hunter3", "2")
+
+
+@pytest.mark.parametrize("alias,want", [("my-key", "alias/my-key"), ("alias/x", "alias/x"), ("", "alias/")])
+def test_kms_key_alias_from_env(run, ssm_client, alias, want):
+    run("write", "svc", "k", "v", env_extra={"CHAMBER_KMS_KEY_ALIAS": alias}, check=True)
+    assert stored(ssm_client, "/svc/k")[1]["KeyId"] == want
+
+
+@pytest.mark.parametrize("value", TRICKY, ids=range(len(TRICKY)))
+def test_tricky_values_round_trip(run, ssm_client, value):
+    args = ["write", "svc", "k", "--", value] if value.startswith("-") else ["write", "svc", "k", value]
+    run(*args, check=True)
+    assert stored(ssm_client, "/svc/k")[0]["Value"] == value
+    r = run("read", "-q", "svc", "k", check=True)
+    assert r.stdout_bytes == (value + "\n").encode()
+
+
+def test_write_from_stdin_keeps_trailing_newline(run, ssm_client):
+    run("write", "svc", "k", "-", input=b"x\r\ny\n", check=True)
+    assert stored(ssm_client, "/svc/k")[0]["Value"] == "x\r\ny\n"
+    run("write", "-s", "svc", "k2", "-", input=b"first\nsecond\n", check=True)
+    assert stored(ssm_client, "/svc/k2")[0]["Value"] == "first"
+
+
+def test_skip_unchanged(run, ssm_client):
+    run("write", "svc", "k", "v", check=True)
+    run("write", "--skip-unchanged", "svc", "k", "v", check=True)
+    assert stored(ssm_client, "/svc/k")[1]["Description"] == "1"
+    run("write", "--skip-unchanged", "svc", "k", "w", check=True)
+    assert stored(ssm_client, "/svc/k")[1]["Description"] == "2"
+
+
+def test_write_with_tags(run, ssm_client):
+    run("write", "svc", "k", "v", "--tags", "team=core,infra", "-t", "a=1,b=2", check=True)
+    tags = ssm_client.list_tags_for_resource(ResourceType="Parameter", ResourceId="/svc/k")["TagList"]
+    assert {t["Key"]: t["Value"] for t in tags} == {"team": "core,infra", "a": "1", "b": "2"}
+    r = run("write", "svc", "k", "v2", "-t", "x=y")
+    assert (r.returncode, r.stderr) == (1, "Error: tags on write only supported for new secrets\n")
+
+
+def test_read_table_and_versions(run, ssm_client):
+    for v in ("one", "two", "three"):
+        run("write", "svc", "key", v, check=True)
+    _, d = stored(ssm_client, "/svc/key")
+    r = run("read", "svc", "KEY", check=True)
+    assert r.stdout == ("Key\tValue\tVersion\t\tLastModified\t\tUser\n"
+                        f"key\tthree\t3\t\t{ts(d['LastModifiedDate'])}\tN/A\n")
+    assert run("read", "-q", "-v", "1", "svc", "key", check=True).stdout == "one\n"
+    assert run("read", "svc", "key", "--version", "2", "-q", check=True).stdout == "two\n"
+    r = run("read", "-v", "9", "svc", "key")
+    assert (r.returncode, r.stdout, r.stderr) == (1, "", "Error: Failed to read: secret not found\n")
+    r = run("read", "svc", "missing")
+    assert (r.returncode, r.stderr) == (1, "Error: Failed to read: secret not found\n")
+
+
+def test_list_flags_and_order(run, ssm_client):
+    run("write", "svc", "b", "vb", check=True)
+    run("write", "svc", "a", "va", check=True)
+    run("write", "svc", "a", "va2", check=True)
+    run("write", "svc/nested", "x", "vx", check=True)
+    run("write", "svclonger", "c", "vc", check=True)
+    ssm_client.put_parameter(Name="/svc/frgn", Value="f", Type="String")  # no Description: version 0
+    ssm_client.put_parameter(Name="/svc/bad name", Value="f", Type="String")  # filtered out
+    r = run("list", "svc", check=True)
+    lines = r.stdout.splitlines()
+    assert lines[0] == "Key\tVersion\t\tLastModified\t\tUser"
+    assert [ln.split("\t")[0] for ln in lines[1:]] == ["a", "b", "frgn"]
+    assert [ln.split("\t")[1] for ln in lines[1:]] == ["2", "1", "0"]
+    r = run("list", "-e", "svc", check=True)
+    assert r.stdout.splitlines()[0] == "Key\tVersion\t\tLastModified\t\tUser\tValue"
+    assert [ln.rsplit("\t", 1)[1] for ln in r.stdout.splitlines()[1:]] == ["va2", "vb", "f"]
+    r = run("list", "-v", "svc", check=True)
+    assert [ln.split("\t")[0] for ln in r.stdout.splitlines()[1:]] == ["frgn", "b", "a"]
+    r = run("list", "empty", check=True)
+    assert r.stdout == "Key\tVersion\t\tLastModified\tUser\n"
+
+
+def test_list_services_and_find(run, ssm_client):
+    for svc, key, val in [("app", "db", "x"), ("app/sub", "db", "y"), ("apple", "s3_bucket", "x"),
+                          ("other", "s3_bucket_base", "z")]:
+        run("write", svc, key, val, check=True)
+    assert run("list-services", check=True).stdout == "Service\napp\napp/sub\napple\nother\n"
+    assert run("list-services", "APP", check=True).stdout == "Service\napp\napp/sub\napple\n"
+    assert run("list-services", "-s", "app/", check=True).stdout == "Service\n/app/db\n/app/sub/db\n"
+    assert run("find", "s3_bucket", check=True).stdout == "Service\napple\n"
+    assert sorted(run("find", "db", check=True).stdout.splitlines()) == ["Service", "app", "app/sub"]
+    r = run("find", "-v", "x", check=True)
+    assert r.stdout.splitlines()[0] == "Service\t\tKey"
+    assert sorted(r.stdout.splitlines()[1:]) == ["app\t\tdb", "apple\t\ts3_bucket"]
+
+
+def test_history(run, ssm_client):
+    run("write", "svc", "k", "1", check=True)
+    run("write", "svc", "k", "2", check=True)
+    hist = ssm_client.get_parameter_history(Name="/svc/k")["Parameters"]
+    r = run("history", "svc", "k", check=True)
+    assert r.stdout == ("Event\t\tVersion\t\tDate\t\t\tUser\n"
+                        f"Created\t\t1\t\t{ts(hist[0]['LastModifiedDate'])}\tN/A\n"
+                        f"Updated\t\t2\t\t{ts(hist[1]['LastModifiedDate'])}\tN/A\n")
+    r = run("history", "svc", "nope")
+    assert (r.returncode, r.stderr) == (1, "Error: Failed to get history: secret not found\n")
+
+
+def test_delete(run, ssm_client):
+    run("write", "svc", "k", "v", check=True)
+    run("delete", "svc", "K", check=True)
+    r = run("delete", "svc", "k")
+    assert (r.returncode, r.stdout, r.stderr) == (1, "", "Error: secret not found\n")
+    ssm_client.put_parameter(Name="/svc/UPPER", Value="u", Type="SecureString")
+    assert run("delete", "svc", "UPPER").stderr == "Error: secret not found\n"
+    run("delete", "--exact-key", "svc", "UPPER", check=True)
+    assert ssm_client.describe_parameters()["Parameters"] == []
+
+
+def test_tag_commands_and_required_tags(run, ssm_client):
+    run("write", "svc", "k", "v", check=True)
+    r = run("tag", "write", "svc", "k", "team=core", "owner=me", check=True)
+    assert r.stdout == "Key\tValue\nteam\tcore\nowner\tme\n"
+    r = run("tag", "read", "svc", "k", check=True)
+    assert sorted(r.stdout.splitlines()[1:]) == ["owner\tme", "team\tcore"]
+    run("tag", "delete", "svc", "k", "owner", check=True)
+    assert run("tag", "read", "svc", "k", check=True).stdout == "Key\tValue\nteam\tcore\n"
+    run("tag", "write", "--delete-other-tags", "svc", "k", "x=1", check=True)
+    assert run("tag", "read", "svc", "k", check=True).stdout == "Key\tValue\nx\t1\n"
+    r = run("tag", "read", "svc", "missing")
+    assert (r.returncode, r.stderr) == (1, "Error: Failed to read tags: secret not found\n")
+
+    ssm_client.put_parameter(Name="/_chamber/store-config", Type="SecureString", Description="1",
+                             Value=json.dumps({"version": "1", "requiredTags": ["team", "owner"]}))
+    r = run("write", "svc", "new", "v")
+    assert (r.returncode, r.stderr) == (1, "Error: required tags [team owner] are missing\n")
+    run("write", "svc", "new", "v", "-t", "team=a,owner=b", check=True)
+    run("write", "svc", "new", "v2", check=True)  # existing secrets need no tags
+    r = run("tag", "delete", "svc", "new", "team")
+    assert r.stderr == "Error: Failed to delete tags: required tags [team] may not be deleted\n"
+    r = run("tag", "write", "--delete-other-tags", "svc", "new", "other=1")
+    assert r.stderr == ("Error: Failed to write tags: required tags [team owner] are already present, "
+                        "so they must be rewritten\n")
+
+
+def test_aws_errors_are_one_line(run):
+    r = run("write", "svc", "k", "")  # SSM refuses empty values
+    assert r.returncode == 1 and r.stderr.count("\n") == 1
+    assert r.stderr.startswith("Error: operation error SSM: PutParameter, https response error StatusCode: 400")
+    assert "ValidationException" in r.stderr
+
+
+@pytest.mark.parametrize("env,needle", [
+    ({"AWS_DEFAULT_REGION": None}, "region"),
+    ({"AWS_ACCESS_KEY_ID": None, "AWS_SECRET_ACCESS_KEY": None}, "credentials"),
+    ({"AWS_ENDPOINT_URL": "http://127.0.0.1:9", "CHAMBER_RETRIES": "1"}, "127.0.0.1:9"),
+])
+def test_environment_errors_are_one_line(run, env, needle):
+    r = run("read", "svc", "k", env_extra=env)
+    assert r.returncode == 1 and r.stdout == ""
+    assert r.stderr.startswith("Error: ") and r.stderr.count("\n") == 1, r.stderr
+    assert needle in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_region_from_aws_region_and_chamber_aws_region(run, ssm_client):
+    run("write", "svc", "k", "v", env_extra={"AWS_DEFAULT_REGION": None, "AWS_REGION": "us-east-1"}, check=True)
+    run("write", "svc", "k2", "v", env_extra={"CHAMBER_AWS_REGION": "eu-west-1"}, check=True)
+    names = [p["Name"] for p in ssm_client.describe_parameters()["Parameters"]]
+    assert names == ["/svc/k"]  # k2 went to eu-west-1
+
+
+def test_chamber_aws_ssm_endpoint(run, moto_server):
+    r = run("write", "svc", "k", "v",
+            env_extra={"AWS_ENDPOINT_URL": "http://127.0.0.1:9", "CHAMBER_AWS_SSM_ENDPOINT": moto_server})
+    assert r.returncode == 0, r.stderr
+
+
+def test_verbose_never_prints_values(run):
+    secret = "sup3r-s3cret-value"
+    run("--verbose", "write", "svc", "k", secret, check=True)
+    for args in (["read", "svc", "k"], ["list", "-e", "svc"], ["history", "svc", "k"]):
+        r = run("--verbose", *args, check=True)
+        assert secret not in r.stderr
