@@ -58,6 +58,19 @@ NO_CREDENTIALS_MSG = (
     "container or instance role"
 )
 
+#: Error codes botocore's standard retry mode retries (throttling and transient errors): an
+#: error with one of these after the last attempt reads "exceeded maximum number of attempts".
+RETRYABLE_CODES = frozenset(
+    {
+        "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
+        "TooManyRequestsException", "ProvisionedThroughputExceededException",
+        "TransactionInProgressException", "RequestLimitExceeded", "BandwidthLimitExceeded",
+        "LimitExceededException", "RequestThrottled", "SlowDown", "PriorRequestNotComplete",
+        "EC2ThrottledException", "RequestTimeout", "RequestTimeoutException",
+        "InternalError", "InternalServerError", "ServiceUnavailable",
+    }
+)
+
 _lock = threading.Lock()
 _session: Any = None
 _loader: Any = None  # botocore's data loader (service models) survives reset_cache()
@@ -132,9 +145,12 @@ def client(
     retries: int,
     retry_mode: str = "standard",
     endpoint_env: str | Sequence[str] | None = None,
+    *,
+    operation: str | None = None,
 ) -> Any:
     """A (cached) botocore client. Raises ChamberError (one line) when it cannot be built,
-    e.g. with no region."""
+    e.g. with no region or an unknown profile; ``operation`` (the API call the client is
+    built for) prefixes that message like an SDK error (``operation error SSM: X, ...``)."""
     region = resolve_region(settings)
     endpoint = resolve_endpoint(service_name, settings, endpoint_env)
     key = (service_name, region, endpoint, retries, retry_mode)
@@ -146,7 +162,7 @@ def client(
     from botocore.config import Config
 
     config = Config(retries=retry_config(retries, retry_mode))
-    with translated(None, service_name):
+    with translated(operation, service_name):
         with _lock:  # creating clients from one session is not thread-safe
             cached = _clients.get(key)
             if cached is None:
@@ -211,7 +227,9 @@ def _message(exc: BaseException, operation: str | None, service: str | None) -> 
         )
         op = getattr(exc, "operation_name", None) or operation or "Unknown"
         attempts = ""
-        if meta.get("MaxAttemptsReached"):
+        if meta.get("MaxAttemptsReached") and (
+            meta.get("RetryAttempts") or code in RETRYABLE_CODES or status in (500, 502, 503, 504)
+        ):
             attempts = f"exceeded maximum number of attempts, {meta.get('RetryAttempts', 0) + 1}, "
         return (
             f"{_prefix(op, service)}{attempts}https response error StatusCode: {status}, "

@@ -95,10 +95,12 @@ class SSMStore(Store):
 
     def __init__(
         self,
-        client_factory: Callable[[], Any],
+        client_factory: Callable[..., Any],
         kms_key_alias: str = "alias/parameter_store_key",
         settings: "Settings | None" = None,
     ):
+        #: ``client_factory(operation)`` builds the client; ``operation`` (or None) names the
+        #: first API call, for the error message when the client cannot be built.
         self._client_factory = client_factory
         self._client: Any = None
         self._client_lock = threading.Lock()
@@ -106,21 +108,30 @@ class SSMStore(Store):
         self.settings = settings
 
     @classmethod
+    def from_client(cls, client: Any, kms_key_alias: str = "alias/parameter_store_key") -> "SSMStore":
+        """A store on an existing botocore/boto3 SSM client (tests, embedding)."""
+        return cls(lambda operation=None: client, kms_key_alias)
+
+    @classmethod
     def from_settings(cls, settings: "Settings", retries: int) -> "SSMStore":
         """The client is created on first use (so building a store never fails or costs)."""
 
-        def factory() -> Any:
-            return aws.client("ssm", settings, retries, settings.retry_mode)
+        def factory(operation: str | None = None) -> Any:
+            return aws.client("ssm", settings, retries, settings.retry_mode, operation=operation)
 
         return cls(factory, settings.ssm_kms_key_alias, settings)
 
     # --- plumbing ------------------------------------------------------------------------
     @property
     def client(self) -> Any:
+        """The botocore SSM client (built on first use; ChamberError when it cannot be)."""
+        return self._get_client(None)
+
+    def _get_client(self, operation: str | None) -> Any:
         if self._client is None:
             with self._client_lock:
                 if self._client is None:
-                    self._client = self._client_factory()
+                    self._client = self._client_factory(operation)
         return self._client
 
     def _call(
@@ -134,7 +145,7 @@ class SSMStore(Store):
         """Call one SSM operation. botocore errors become one-line ChamberErrors;
         ``not_found=True`` turns every error into SecretNotFound, a list of codes only those."""
         try:
-            return getattr(self.client, _snake(op))(**params)
+            return getattr(self._get_client(op), _snake(op))(**params)
         except ChamberError:
             if not_found is True:
                 raise SecretNotFound() from None

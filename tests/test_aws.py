@@ -1,0 +1,354 @@
+"""pychamber.aws: region/endpoint/retry configuration and one-line error translation (§7)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from pychamber import aws
+from pychamber.errors import ChamberError, SecretNotFound
+from pychamber.model import SecretId
+from pychamber.settings import Settings
+from pychamber.stores.ssm import SSMStore
+
+from conftest import SRC
+
+UNREACHABLE = "http://127.0.0.1:9"
+
+
+@pytest.fixture
+def clean_env(monkeypatch, tmp_path):
+    """No AWS_*/CHAMBER_* variables, empty AWS config files, no IMDS; fresh aws caches."""
+    for k in list(os.environ):
+        if k.startswith(("AWS_", "CHAMBER_", "PYCHAMBER_")):
+            monkeypatch.delenv(k)
+    (tmp_path / "config").write_text("")
+    (tmp_path / "credentials").write_text("")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("HOME", str(tmp_path))  # no real ~/.aws/sso cache
+    aws.reset_cache()
+    yield monkeypatch
+    aws.reset_cache()
+
+
+@pytest.fixture
+def creds(clean_env):
+    clean_env.setenv("AWS_ACCESS_KEY_ID", "testing")
+    clean_env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    return clean_env
+
+
+def settings() -> Settings:
+    return Settings(environ=os.environ)
+
+
+def throttle(client, op: str, times: int | None = None, code: str = "ThrottlingException"):
+    """§2.5 recipe 1: answer ``op`` with a 400 throttling error (first ``times`` calls, or all)."""
+    from botocore.awsrequest import AWSResponse
+
+    calls = []
+
+    def handler(request, **_):
+        calls.append(time.monotonic())
+        if times is not None and len(calls) > times:
+            return None
+        resp = AWSResponse(request.url, 400, {"Content-Type": "application/x-amz-json-1.1"}, None)
+        resp._content = json.dumps({"__type": code, "message": "Rate exceeded"}).encode()
+        return resp
+
+    client.meta.events.register_first(f"before-send.ssm.{op}", handler)
+    return calls
+
+
+# --- import cost ------------------------------------------------------------------------------
+def test_import_does_not_load_botocore():
+    code = (
+        "import sys, pychamber.aws, pychamber.stores.ssm, pychamber.stores\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('botocore', 'boto3', 'urllib3')]\n"
+        "print(bad)\n"
+        "assert not bad, bad\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(SRC))
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+# --- region ---------------------------------------------------------------------------------
+def test_region_precedence(creds):
+    creds.setenv("AWS_DEFAULT_REGION", "ap-south-1")
+    creds.setenv("AWS_REGION", "us-west-2")
+    creds.setenv("CHAMBER_AWS_REGION", "eu-west-1")
+    assert aws.resolve_region(settings()) == "eu-west-1"
+    assert aws.client("ssm", settings(), 3).meta.region_name == "eu-west-1"
+
+    creds.setenv("CHAMBER_AWS_REGION", "")  # empty = no override
+    assert aws.client("ssm", settings(), 3).meta.region_name == "us-west-2"
+    creds.delenv("CHAMBER_AWS_REGION")
+    assert aws.client("ssm", settings(), 3).meta.region_name == "us-west-2"
+
+    creds.delenv("AWS_REGION")
+    aws.reset_cache()
+    assert aws.resolve_region(settings()) is None
+    assert aws.client("ssm", settings(), 3).meta.region_name == "ap-south-1"
+
+
+def test_region_from_profile(creds, tmp_path):
+    (tmp_path / "config").write_text("[default]\nregion = eu-central-1\n")
+    assert aws.client("ssm", settings(), 3).meta.region_name == "eu-central-1"
+
+
+def test_region_from_settings_environ_not_os_environ(creds):
+    s = Settings(environ={"CHAMBER_AWS_REGION": "sa-east-1"})
+    assert aws.client("ssm", s, 3).meta.region_name == "sa-east-1"
+
+
+# --- endpoint -------------------------------------------------------------------------------
+def test_endpoint(creds):
+    creds.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    assert aws.client("ssm", settings(), 3).meta.endpoint_url == "https://ssm.us-east-1.amazonaws.com"
+
+    creds.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1111")
+    aws.reset_cache()
+    assert aws.client("ssm", settings(), 3).meta.endpoint_url == "http://127.0.0.1:1111"
+
+    creds.setenv("CHAMBER_AWS_SSM_ENDPOINT", "")  # empty: not used
+    assert aws.client("ssm", settings(), 3).meta.endpoint_url == "http://127.0.0.1:1111"
+
+    creds.setenv("CHAMBER_AWS_SSM_ENDPOINT", "http://127.0.0.1:2222")
+    assert aws.client("ssm", settings(), 3).meta.endpoint_url == "http://127.0.0.1:2222"
+    assert aws.resolve_endpoint("ssm", settings()) == "http://127.0.0.1:2222"
+    # Secrets Manager falls back to the SSM variable; an explicit list of names works too
+    assert aws.resolve_endpoint("secretsmanager", settings()) == "http://127.0.0.1:2222"
+    creds.setenv("CHAMBER_AWS_SECRETS_MANAGER_ENDPOINT", "http://127.0.0.1:3333")
+    assert aws.resolve_endpoint("secretsmanager", settings()) == "http://127.0.0.1:3333"
+    assert aws.resolve_endpoint("s3", settings()) is None
+    assert aws.resolve_endpoint("s3", settings(), "CHAMBER_AWS_SSM_ENDPOINT") == "http://127.0.0.1:2222"
+
+
+# --- retries --------------------------------------------------------------------------------
+def test_retry_config(creds):
+    creds.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    assert aws.retry_config(10) == {"mode": "standard", "total_max_attempts": 10}
+    assert aws.retry_config(0, "adaptive") == {"mode": "adaptive"}
+
+    c = aws.client("ssm", settings(), 5)
+    assert c.meta.config.retries == {"mode": "standard", "total_max_attempts": 5}
+    c = aws.client("ssm", settings(), 7, "adaptive")
+    assert c.meta.config.retries == {"mode": "adaptive", "total_max_attempts": 7}
+
+    creds.setenv("AWS_MAX_ATTEMPTS", "4")
+    creds.setenv("AWS_RETRY_MODE", "legacy")  # ignored: the mode is always explicit
+    aws.reset_cache()
+    c = aws.client("ssm", settings(), 0)
+    assert c.meta.config.retries == {"mode": "standard", "total_max_attempts": 4}
+    c = aws.client("ssm", settings(), 2)
+    assert c.meta.config.retries == {"mode": "standard", "total_max_attempts": 2}
+
+
+def test_client_cached(creds):
+    creds.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    a = aws.client("ssm", settings(), 3)
+    assert aws.client("ssm", settings(), 3) is a
+    assert aws.client("ssm", settings(), 4) is not a
+    assert aws.session() is aws.session()
+
+
+# --- error translation: real failures ------------------------------------------------------
+def _store(retries: int = 1) -> SSMStore:
+    return SSMStore.from_settings(settings(), retries)
+
+
+def _one_line_error(fn) -> str:
+    with pytest.raises(ChamberError) as e:
+        fn()
+    msg = str(e.value)
+    assert "\n" not in msg and "\r" not in msg and "Traceback" not in msg
+    assert not isinstance(e.value, SecretNotFound)
+    return msg
+
+
+def test_throttling_after_retries(aws_process_env):
+    store = _store(retries=2)
+    calls = throttle(store.client, "GetParametersByPath")
+    t0 = time.monotonic()
+    msg = _one_line_error(lambda: store.list_raw("svc"))
+    assert len(calls) == 2
+    assert time.monotonic() - t0 < 5
+    assert msg == (
+        "operation error SSM: GetParametersByPath, exceeded maximum number of attempts, 2, "
+        "https response error StatusCode: 400, RequestID: , "
+        "api error ThrottlingException: Rate exceeded"
+    )
+
+
+def test_throttling_recovers_within_retries(aws_process_env):
+    store = _store(retries=3)
+    store.write(SecretId("svc", "k"), "v")
+    calls = throttle(store.client, "GetParametersByPath", times=1)
+    assert [r.value for r in store.list_raw("svc")] == ["v"]
+    assert len(calls) == 2
+
+
+def test_single_attempt_throttle_fails_at_once(aws_process_env):
+    store = _store(retries=1)
+    calls = throttle(store.client, "PutParameter")
+    msg = _one_line_error(lambda: store.write(SecretId("svc", "k"), "s3cr3t-value"))
+    assert len(calls) == 1
+    assert "api error ThrottlingException: Rate exceeded" in msg
+    assert "s3cr3t-value" not in msg
+
+
+def test_client_error_request_id(aws_process_env):
+    store = _store()
+    msg = _one_line_error(lambda: store.write_tags(SecretId("svc", "missing"), {"a": "b"}))
+    assert msg.startswith("operation error SSM: AddTagsToResource, https response error StatusCode: 400, RequestID: ")
+    request_id = msg.split("RequestID: ")[1].split(",")[0]
+    assert request_id  # moto sends one
+    assert "api error InvalidResourceId: " in msg
+
+
+def test_no_region(creds):
+    with pytest.raises(ChamberError) as e:
+        aws.client("ssm", settings(), 1)
+    msg = str(e.value)
+    assert "\n" not in msg
+    assert "region" in msg and "CHAMBER_AWS_REGION" in msg and "AWS_REGION" in msg
+    assert "AWS_DEFAULT_REGION" in msg
+    # through the store: the operation is named
+    msg = _one_line_error(lambda: _store().list_raw("svc"))
+    assert msg.startswith("operation error SSM: GetParametersByPath, an AWS region is required")
+
+
+def test_no_credentials(clean_env):
+    clean_env.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    clean_env.setenv("AWS_ENDPOINT_URL", UNREACHABLE)  # nothing may leave the machine
+    msg = _one_line_error(lambda: _store().list_raw("svc"))
+    assert msg.startswith("operation error SSM: GetParametersByPath, failed to retrieve credentials: ")
+    assert "no AWS credentials were found" in msg
+    assert "AWS_PROFILE" in msg and "AWS_ACCESS_KEY_ID" in msg and "sso" in msg.lower()
+
+
+def test_unreachable_endpoint(creds):
+    creds.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    creds.setenv("CHAMBER_AWS_SSM_ENDPOINT", UNREACHABLE)
+    t0 = time.monotonic()
+    msg = _one_line_error(lambda: _store(retries=1).list_raw("svc"))
+    assert time.monotonic() - t0 < 5
+    assert msg == (
+        "operation error SSM: GetParametersByPath, request send failed, "
+        'could not connect to the endpoint URL "http://127.0.0.1:9/"'
+    )
+
+
+def test_profile_not_found(creds):
+    creds.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    creds.setenv("AWS_PROFILE", "nosuchprofile")
+    msg = _one_line_error(lambda: _store().list_raw("svc"))
+    assert "nosuchprofile" in msg
+    assert msg.startswith("operation error SSM: GetParametersByPath, ")
+
+
+def test_sso_token_missing(clean_env, tmp_path):
+    (tmp_path / "config").write_text(
+        "[profile dev]\nsso_session = corp\nsso_account_id = 123456789012\n"
+        "sso_role_name = Dev\nregion = us-east-1\n\n"
+        "[sso-session corp]\nsso_start_url = https://example.awsapps.com/start\n"
+        "sso_region = us-east-1\n"
+    )
+    clean_env.setenv("AWS_PROFILE", "dev")
+    clean_env.setenv("AWS_ENDPOINT_URL", UNREACHABLE)
+    msg = _one_line_error(lambda: _store().list_raw("svc"))
+    assert msg.startswith("operation error SSM: GetParametersByPath, failed to retrieve credentials: ")
+    assert "aws sso login" in msg
+
+
+def test_version_read_errors_are_not_found(clean_env):
+    """chamber: any GetParameterHistory failure (even no region) reads as 'secret not found'."""
+    store = _store()
+    with pytest.raises(SecretNotFound):
+        store.read(SecretId("svc", "k"), 1)
+    with pytest.raises(SecretNotFound):
+        store.history(SecretId("svc", "k"))
+
+
+# --- error translation: unit ---------------------------------------------------------------
+def test_translate_client_error_one_line():
+    from botocore.exceptions import ClientError
+
+    exc = ClientError(
+        {
+            "Error": {"Code": "ValidationException", "Message": "bad\nthing\r\n happened"},
+            "ResponseMetadata": {"HTTPStatusCode": 400, "RequestId": "abc-123"},
+        },
+        "PutParameter",
+    )
+    err = aws.translate(exc)
+    assert str(err) == (
+        "operation error SSM: PutParameter, https response error StatusCode: 400, "
+        "RequestID: abc-123, api error ValidationException: bad thing happened"
+    )
+    assert aws.error_code(exc) == "ValidationException"
+    assert aws.error_code(ValueError()) is None
+
+
+def test_translate_redacts_values():
+    from botocore.exceptions import ClientError
+
+    exc = ClientError(
+        {"Error": {"Code": "ValidationException", "Message": "Value 'hunter22' is bad"},
+         "ResponseMetadata": {"HTTPStatusCode": 400, "RequestId": "r"}},
+        "PutParameter",
+    )
+    msg = str(aws.translate(exc, redact=["hunter22"]))
+    assert "hunter22" not in msg and "[REDACTED]" in msg
+
+
+def test_translate_param_validation_hides_value():
+    from botocore.exceptions import ParamValidationError
+
+    exc = ParamValidationError(
+        report="Invalid type for parameter Value, value: 12345secret, type: <class 'int'>, "
+        "valid types: <class 'str'>\nInvalid length for parameter Name, value: 0, valid min length: 1"
+    )
+    msg = str(aws.translate(exc, "PutParameter"))
+    assert "12345secret" not in msg and "\n" not in msg
+    assert msg.startswith("operation error SSM: PutParameter, invalid request: Invalid type for parameter Value")
+
+
+def test_translate_other_botocore_errors():
+    from botocore import exceptions as bex
+
+    assert str(aws.translate(bex.NoRegionError(), "GetParameters")).startswith(
+        "operation error SSM: GetParameters, an AWS region is required"
+    )
+    assert "nope" in str(aws.translate(bex.ProfileNotFound(profile="nope")))
+    e = aws.translate(bex.ConnectTimeoutError(endpoint_url="https://x/"), "GetParameters", "secretsmanager")
+    assert str(e) == (
+        'operation error Secrets Manager: GetParameters, request send failed, '
+        'timed out connecting to the endpoint URL "https://x/"'
+    )
+    e = aws.translate(bex.ReadTimeoutError(endpoint_url="https://x/"), None)
+    assert str(e) == 'request send failed, timed out reading from the endpoint URL "https://x/"'
+
+
+def test_translated_context_manager():
+    from botocore.exceptions import NoCredentialsError
+
+    with pytest.raises(ChamberError) as e:
+        with aws.translated("GetParameters"):
+            raise NoCredentialsError()
+    assert e.value.__cause__ is None and e.value.__suppress_context__
+    assert "no AWS credentials were found" in str(e.value)
+    with pytest.raises(KeyError):  # not a botocore error: untouched
+        with aws.translated("GetParameters"):
+            raise KeyError("x")
+    with pytest.raises(SecretNotFound):  # ChamberErrors pass through
+        with aws.translated("GetParameters"):
+            raise SecretNotFound()
