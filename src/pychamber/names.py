@@ -123,3 +123,28 @@ def is_reserved(service: str) -> bool:
 def exec_env_name(key: str) -> str:
     """exec's variable name for a stored key (§5.2): upper-cased, ``-`` to ``_``, nothing else."""
     return go_upper(key).replace("-", "_")
+
+
+# --- import checks (pychamber: the whole input is checked before the first write) -----------
+SSM_MAX_VALUE_BYTES = 4096
+_IMPORT_KEY_RE = re.compile(r"[A-Za-z0-9_.\-]+(/[A-Za-z0-9_.\-]+)*", re.ASCII)
+
+
+def import_problem(key: str, value: str, max_value_bytes: int | None = None) -> str | None:
+    """Why an imported entry cannot be stored, or None. Never mentions the value itself.
+
+    chamber writes imported keys as they are (no validation), so Parameter Store rejects bad
+    names and empty or oversized values midway through an import; pychamber refuses them up
+    front instead.
+    """
+    if not _IMPORT_KEY_RE.fullmatch(key):
+        return (f"key {key!r}: only alphanumeric, dashes, full stops, underscores and inner "
+                "forward slashes can be stored")
+    if value == "":
+        return f"key {key!r}: the value is empty (Parameter Store refuses empty values)"
+    if max_value_bytes is not None:
+        size = len(value.encode("utf-8", "surrogateescape"))
+        if size > max_value_bytes:
+            return (f"key {key!r}: the value is {size} bytes, over the {max_value_bytes}-byte "
+                    "limit of a standard Parameter Store parameter")
+    return None

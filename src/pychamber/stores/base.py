@@ -11,8 +11,22 @@ Conventions shared by every backend:
 
 from __future__ import annotations
 
-from pychamber.errors import NotImplementedByStore
+from typing import Callable, Iterable
+
+from pychamber.errors import ChamberError, NotImplementedByStore
 from pychamber.model import ChangeEvent, RawSecret, Secret, SecretId, StoreConfig
+
+
+class PartialWriteError(ChamberError):
+    """A bulk write stopped midway: says which keys were written and which were not."""
+
+    def __init__(self, written: list[str], not_written: list[str], cause: ChamberError):
+        self.written = written
+        self.not_written = not_written
+        self.cause = cause
+        super().__init__(
+            f"{cause.message} (written: {len(written)} of {len(written) + len(not_written)}; "
+            f"not written: {', '.join(not_written)}); running the same import again finishes the job")
 
 
 class Store:
@@ -37,6 +51,29 @@ class Store:
 
     def list_raw(self, service: str) -> list[RawSecret]:
         return []
+
+    def list_raw_many(self, services: list[str]) -> list[list[RawSecret]]:
+        """``list_raw`` for several services, results in argument order. Backends that can fetch
+        concurrently override this."""
+        return [self.list_raw(s) for s in services]
+
+    def write_many(self, service: str, pairs: Iterable[tuple[str, str]],
+                   progress: Callable[[int, int], None] | None = None) -> list[str]:
+        """Write each (key, value) of ``service`` in order; keys are used as given. Returns the
+        keys written. On a failure raises ``PartialWriteError`` naming what was and was not
+        written. Backends override this to spend fewer calls (SSM: one read of the service's
+        versions, then one put per key)."""
+        items = list(pairs)
+        written: list[str] = []
+        for i, (key, value) in enumerate(items):
+            try:
+                self.write(SecretId(service, key), value)
+            except ChamberError as e:
+                raise PartialWriteError(written, [k for k, _ in items[i:]], e) from None
+            written.append(key)
+            if progress:
+                progress(len(written), len(items))
+        return written
 
     def list_services(self, prefix: str, include_secret_name: bool = False) -> list[str]:
         return []

@@ -1,0 +1,149 @@
+"""env, export, import."""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+import typer
+
+from pychamber import names
+from pychamber.cli.app import command, settings_of
+from pychamber.cli.common import exact_args, min_args, open_store, service_arg, wrapped
+from pychamber.cli.console import console
+from pychamber.errors import ChamberError
+from pychamber.model import key_of
+
+ARGS = typer.Argument(None, show_default=False, metavar="")
+
+
+# --- env -----------------------------------------------------------------------------------
+@command("env", "env <service>",
+         "Print the secrets from the parameter store in a format to export as environment variables")
+def env_cmd(
+    ctx: typer.Context,
+    args: Optional[List[str]] = ARGS,
+    preserve_case: bool = typer.Option(False, "-p", "--preserve-case", help="preserve variable name case"),
+    escape_strings: bool = typer.Option(False, "-e", "--escape-strings",
+                                        help="escape special characters in values"),
+) -> None:
+    from pychamber import formats
+
+    (service_raw,) = exact_args(args, 1)
+    service = service_arg(service_raw)
+    store = open_store(settings_of(ctx))
+    raw = wrapped("Failed to list store contents: ", store.list_raw, service)
+    pairs = {key_of(r.key): r.value for r in raw}
+    console.out(formats.render_env(pairs.items(), preserve_case=preserve_case,
+                                   escape_strings=escape_strings))
+
+
+# --- export --------------------------------------------------------------------------------
+def merge_services(services: list[str], fetched: list[list]) -> dict[str, str]:
+    """Merge services' raw secrets in argument order; later services win, with chamber's warning."""
+    params: dict[str, str] = {}
+    for service, raw in zip(services, fetched):
+        for r in raw:
+            k = key_of(r.key)
+            if k in params:
+                console.warn(f"warning: parameter {k} specified more than once (overridden by service {service})")
+            params[k] = r.value
+    return params
+
+
+@command("export", "export <service...>", "Exports parameters in the specified format")
+def export_cmd(
+    ctx: typer.Context,
+    args: Optional[List[str]] = ARGS,
+    fmt: str = typer.Option("json", "-f", "--format",
+                            help="Output format (json, yaml, java-properties, csv, tsv, dotenv, "
+                                 "tfvars; pychamber also: shell, docker)"),
+    output_file: str = typer.Option("", "-o", "--output-file",
+                                    help="Output file (default is standard output); created with mode 0600"),
+) -> None:
+    from pychamber import formats
+
+    args = min_args(args, 1)
+    if not formats.is_supported(fmt):  # refuse before anything is fetched or written
+        raise ChamberError(f"Unable to export parameters: Unsupported export format: {fmt}")
+    store = open_store(settings_of(ctx), prefix="")
+    services = []
+    for raw in args:
+        service = names.go_lower(raw)
+        try:
+            names.validate_service(service)
+        except ChamberError as e:
+            raise e.wrap(f"Failed to validate service {service}: ") from None
+        services.append(service)
+    try:
+        fetched = store.list_raw_many(services)
+    except ChamberError as e:
+        raise e.wrap("Failed to list store contents: ") from None
+    params = merge_services(services, fetched)
+    try:
+        text = formats.render(fmt, params.items())
+    except ChamberError as e:
+        raise e.wrap("Unable to export parameters: ") from None
+    data = text.encode("utf-8", "surrogateescape")
+    if output_file:
+        from pychamber.fileio import write_atomic
+
+        write_atomic(output_file, data, 0o600)
+    else:
+        console.stdout.write(data)
+        console.stdout.flush()
+
+
+# --- import --------------------------------------------------------------------------------
+@command("import", "import <service> <file|->", "import secrets from json, yaml or dotenv")
+def import_cmd(
+    ctx: typer.Context,
+    args: Optional[List[str]] = ARGS,
+    normalize_keys: bool = typer.Option(
+        False, "--normalize-keys",
+        help="Normalize keys to match how `write` would handle them. If not specified, keys will "
+             "be written exactly how they are defined in the import source."),
+    fmt: Optional[str] = typer.Option(
+        None, "--format", help="Input format: json, yaml or dotenv (default: dotenv for .env and "
+                               "*.env files, else json/yaml)"),
+) -> None:
+    from pychamber import formats
+    from pychamber.fileio import read_input
+
+    service_raw, path = exact_args(args, 2)
+    service = service_arg(service_raw)
+    data = read_input(path, console.stdin)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ChamberError("Failed to decode input as json: the input is not valid UTF-8") from None
+    pairs = formats.parse_import(text, fmt=fmt, filename=path)
+    if normalize_keys:
+        pairs = [(names.go_lower(k), v) for k, v in pairs]
+    # Later duplicates win (a YAML/JSON map has none; dotenv may).
+    merged = dict(pairs)
+    settings = settings_of(ctx)
+    max_bytes = names.SSM_MAX_VALUE_BYTES if settings.backend == "SSM" else None
+    problems = [p for k, v in merged.items() if (p := names.import_problem(k, v, max_bytes))]
+    if problems:
+        extra = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise ChamberError(f"Failed to import: {problems[0]}{extra}; nothing was written")
+    store = open_store(settings)
+    progress = _progress_bar() if console.stderr_isatty() and len(merged) > 1 else None
+    try:
+        store.write_many(service, list(merged.items()), progress)
+    except ChamberError as e:
+        if progress:
+            console.err("\n")
+        raise e.wrap("Failed to write secret: ") from None
+    if progress:
+        console.err("\n")
+    console.out(f"Successfully imported {len(merged)} secrets\n")
+
+
+def _progress_bar():
+    def show(done: int, total: int) -> None:
+        width = 30
+        filled = width * done // total
+        console.err(f"\rimporting [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+
+    return show
