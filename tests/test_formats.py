@@ -316,7 +316,7 @@ def test_yaml_literal_blocks(value, block):
         # double-quotes them (a deliberate deviation, see yamlfmt's docstring)
         "a\tb", "\ta", "a\t", "a\x01b", "a\x7f", "a\x85b", "a\u2028b", "a\rb", "a\r\nb",
         "a\nb\rc", "\n", "\n a", "a\n  ", ".inf", "-.inf", ".nan", ".NaN", "1e3", "1E5", "08",
-        "1:2:3", "190:20:30", "=", "? x", "<<",
+        "1:2:3", "190:20:30", "=", "? x", "<<", "2023-02-29", "2024-02-30 10:00:00", "2024-1-2 1:02:03",
     ],
 )
 def test_yaml_deviations_quote_unreadable(value):
