@@ -471,3 +471,50 @@ def test_tags(store):
     store.write_tags(i, {"x": "y"})
     store.write(i, "v3")
     assert store.read_tags(i) == {"x": "y"}
+
+
+# --- write_many (import) -----------------------------------------------------------------------
+def test_write_many_versions_and_calls(store, ssm_client):
+    store.write(sid("svc", "existing"), "old")
+    put(ssm_client, "/svc/foreign", "f", type_="String")  # version 0 -> 1
+    put(ssm_client, "/svc/deeper/k", "d", description="4")  # read individually -> 5
+    seen = []
+    store.client.meta.events.register("before-call.ssm.*", lambda model, **_: seen.append(model.name))
+    progress = []
+    pairs = [("existing", "new"), ("fresh", "x\r\ny"), ("foreign", "mine"), ("deeper/k", "dd"),
+             ("fresh", "again"), ("Upper Case", "u")]
+    assert store.write_many("svc", pairs, lambda n, t: progress.append((n, t))) == [k for k, _ in pairs]
+    assert progress == [(n, 6) for n in range(1, 7)]
+    # one listing, one config read (a GetParameters: none stored), one read for deeper/k
+    assert sorted(seen) == sorted(
+        ["DescribeParameters"] * 2 + ["GetParameters"] * 2 + ["PutParameter"] * 6
+    )
+    got = {p["Name"]: p for p in ssm_client.describe_parameters(
+        ParameterFilters=[{"Key": "Path", "Option": "Recursive", "Values": ["/svc"]}])["Parameters"]}
+    assert {n: got[n]["Description"] for n in got} == {
+        "/svc/existing": "2", "/svc/fresh": "2", "/svc/foreign": "1", "/svc/deeper/k": "5",
+        "/svc/Upper Case": "1",
+    }
+    assert all(p["Type"] == "SecureString" and p["KeyId"] == "alias/parameter_store_key" for p in got.values())
+    assert store.read(sid("svc", "fresh")).value == "again"
+    assert store.read(sid("svc", "fresh"), 1).value == "x\r\ny"
+
+
+def test_write_many_required_tags_partial(store):
+    store.write(sid("svc", "a"), "1")
+    store.set_config(StoreConfig("1", ["team"]))
+    with pytest.raises(ChamberError) as e:
+        store.write_many("svc", [("a", "2"), ("b", "3"), ("c", "4")])
+    err = e.value
+    assert err.written == ["a"] and err.not_written == ["b", "c"]
+    assert str(err.cause) == "required tags [team] are missing"
+    assert store.read(sid("svc", "a")).value == "2"
+    with pytest.raises(SecretNotFound):
+        store.read(sid("svc", "b"))
+
+
+def test_write_many_aws_error_partial(store):
+    with pytest.raises(ChamberError) as e:
+        store.write_many("svc", [("a", "1"), ("b", ""), ("c", "3")])
+    assert e.value.written == ["a"] and e.value.not_written == ["b", "c"]
+    assert "api error ValidationException" in str(e.value) and "\n" not in str(e.value)

@@ -31,11 +31,12 @@ from pychamber.errors import ChamberError
 if TYPE_CHECKING:  # pragma: no cover
     from pychamber.settings import Settings
 
-#: chamber's per-service endpoint override variables.
+#: chamber's default endpoint override variables per service (first non-empty wins). The
+#: Secrets Manager backend's STS client should pass ``endpoint_env=ENDPOINT_ENV["secretsmanager"]``
+#: explicitly; other STS clients (S3 backends) have no override.
 ENDPOINT_ENV: dict[str, tuple[str, ...]] = {
     "ssm": ("CHAMBER_AWS_SSM_ENDPOINT",),
     "secretsmanager": ("CHAMBER_AWS_SECRETS_MANAGER_ENDPOINT", "CHAMBER_AWS_SSM_ENDPOINT"),
-    "sts": ("CHAMBER_AWS_SECRETS_MANAGER_ENDPOINT", "CHAMBER_AWS_SSM_ENDPOINT"),
 }
 
 #: aws-sdk-go-v2 service ids, used in ``operation error <ServiceID>: <Operation>`` messages

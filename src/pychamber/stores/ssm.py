@@ -25,7 +25,7 @@ from pychamber.model import (
     StoreConfig,
     event_type,
 )
-from pychamber.stores.base import Store
+from pychamber.stores.base import PartialWriteError, Store
 
 if TYPE_CHECKING:  # pragma: no cover
     from pychamber.settings import Settings
@@ -202,21 +202,70 @@ class SSMStore(Store):
             if missing:
                 raise ChamberError(f"required tags {go_list(missing)} are missing")
 
-        self._call(
-            "PutParameter",
-            redact=[value],
-            KeyId=self.kms_key_alias,
-            Name=self._name(id),
-            Type="SecureString",
-            Value=value,
-            Overwrite=True,
-            Description=str(version),
-        )
+        self._put(self._name(id), value, version)
         if tags:
             try:
                 self.write_tags(id, tags, False)
             except ChamberError as err:
                 raise err.wrap("failed to write tags on successfully created secret: ") from None
+
+    def write_many(
+        self,
+        service: str,
+        pairs: Iterable[tuple[str, str]],
+        progress: Callable[[int, int], None] | None = None,
+    ) -> list[str]:
+        """``write`` of each (key, value) in order, with the same versions, KeyId, Description
+        and required-tag rule, but one DescribeParameters listing of ``/<service>`` instead of a
+        read per key (keys outside that level, e.g. containing ``/``, are read one by one) and
+        the store config read at most once. Raises PartialWriteError on the first failure."""
+        items = list(pairs)
+        written: list[str] = []
+        level = "/" + service
+        versions: dict[str, int] = {}  # stored name -> current chamber version
+        required: list[str] | None = None
+        try:
+            filters = [{"Key": "Path", "Option": "OneLevel", "Values": [level]}]
+            for p in self._pages("DescribeParameters", "Parameters", ParameterFilters=filters):
+                versions[p.get("Name") or ""] = go_atoi(p.get("Description"))
+        except ChamberError as err:
+            raise PartialWriteError([], [k for k, _ in items], err) from None
+        for i, (key, value) in enumerate(items):
+            id = SecretId(service, key)
+            name = self._name(id)
+            try:
+                if base_path(name) == level:
+                    version = versions[name] + 1 if name in versions else 1
+                else:
+                    try:
+                        version = self.read(id, -1).meta.version + 1
+                    except SecretNotFound:
+                        version = 1
+                if version == 1:
+                    if required is None:
+                        required = self.config().required_tags
+                    if required:
+                        raise ChamberError(f"required tags {go_list(required)} are missing")
+                self._put(name, value, version)
+            except ChamberError as err:
+                raise PartialWriteError(written, [k for k, _ in items[i:]], err) from None
+            versions[name] = version
+            written.append(key)
+            if progress:
+                progress(len(written), len(items))
+        return written
+
+    def _put(self, name: str, value: str, version: int) -> None:
+        self._call(
+            "PutParameter",
+            redact=[value],
+            KeyId=self.kms_key_alias,
+            Name=name,
+            Type="SecureString",
+            Value=value,
+            Overwrite=True,
+            Description=str(version),
+        )
 
     def read(self, id: SecretId, version: int = -1) -> Secret:
         if version == -1:
