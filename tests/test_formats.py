@@ -419,7 +419,7 @@ def test_shell_format_refuses_invalid_names_and_nul():
     assert e.value.message == 'cmd: shell variable name "1X" must start with a letter or underscore'
     with pytest.raises(ChamberError) as e:
         render("shell", [("k", "se\x00cret")])
-    assert "k" in e.value.message and "se" not in e.value.message.replace("secret", "")
+    assert e.value.message.startswith("Cannot export k as shell: ")
     assert "cret" not in e.value.message
 
 
