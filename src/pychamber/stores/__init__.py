@@ -30,8 +30,10 @@ def get_store(settings: Settings) -> Store:
 
         return SSMStore.from_settings(settings, retries)
     if backend == "SECRETSMANAGER":
-        from pychamber.stores.secretsmanager import SecretsManagerStore  # type: ignore
-
+        try:
+            from pychamber.stores.secretsmanager import SecretsManagerStore  # type: ignore
+        except ImportError:
+            raise _unavailable(backend) from None
         return SecretsManagerStore.from_settings(settings, retries)
     # S3 / S3-KMS
     if backend == "S3" and settings.kms_key_alias_given:
@@ -41,5 +43,9 @@ def get_store(settings: Settings) -> Store:
     try:
         from pychamber.stores.s3 import S3Store  # type: ignore
     except ImportError:
-        raise ChamberError(f"backend `{backend}` is not available in this version of pychamber") from None
+        raise _unavailable(backend) from None
     return S3Store.from_settings(settings, retries, kms=backend == "S3-KMS")
+
+
+def _unavailable(backend: str) -> ChamberError:
+    return ChamberError(f"backend `{backend}` is not available in this version of pychamber yet")
