@@ -398,3 +398,43 @@ def test_local_backend(aws_env, tmp_path):
                          env={**aws_env, **extra}, stdout=subprocess.PIPE, text=True)
     out, _ = p.communicate(timeout=60)
     assert int(out) == p.pid
+
+
+# --- the typer-free fast path (pychamber.execution.fast_main) -------------------------------------
+FAST = ("import sys; from pychamber.execution import fast_main; r = fast_main(sys.argv[1:]); "
+        "print('typer loaded' if 'typer' in sys.modules else 'typer not loaded', file=sys.stderr); "
+        "sys.exit(99 if r is None else r)")
+
+
+def run_fast(env, *args, extra=None):
+    e = {**env, **(extra or {})}
+    return subprocess.run([PY, "-c", FAST, *args], env=e, capture_output=True, text=True, timeout=60)
+
+
+def test_fast_path_same_behaviour(seeded):
+    p = subprocess.Popen([PY, "-c", FAST, "exec", "app", "common", "--", "sh", "-c", "echo $$; env"],
+                         env={**seeded, "SHARED": "x"}, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    out, err = p.communicate(timeout=60)
+    pid, _, rest = out.partition("\n")
+    assert int(pid) == p.pid
+    env = env_lines(rest)
+    assert env["SHARED"] == SENTINEL_VALUES[2] and env["DB_PASSWORD"] == SENTINEL_VALUES[0]
+    assert err.splitlines() == [
+        "warning: service app overwriting environment variable SHARED",
+        "warning: service common overwriting environment variable SHARED",
+    ]
+
+
+def test_fast_path_dry_run_and_errors_without_typer(seeded):
+    full = run(seeded, "exec", "--dry-run", "app", "common", "--", "true")
+    fast = run_fast(seeded, "exec", "--dry-run", "app", "common", "--", "true")
+    assert fast.returncode == 0
+    assert fast.stdout == full.stdout
+    assert fast.stderr == full.stderr + "typer not loaded\n"
+    for args in (["exec", "app", "--", "no-such-program-xyz"], ["exec", "bad!", "--", "true"],
+                 ["exec", "--strict", "app", "--", "true"]):
+        full = run(seeded, *args, extra={"SHARED": "zz"})
+        fast = run_fast(seeded, *args, extra={"SHARED": "zz"})
+        assert (fast.returncode, fast.stderr) == (full.returncode, full.stderr + "typer not loaded\n")
+    assert run_fast(seeded, "exec", "app", "true").returncode == 99  # deferred to the full CLI

@@ -361,3 +361,31 @@ def test_dry_run_table():
     assert out == table([["Name", "Service", "Key", "Version"], ["A_B", "one", "a-b", "3"],
                          ["C", "two", "c", "1"]])
     assert "v3" not in out
+
+
+# --- the typer-free fast path's parser -------------------------------------------------------
+@pytest.mark.parametrize("argv,want", [
+    (["exec", "a", "--", "c"], ({}, {}, ["a"], ["c"])),
+    (["--verbose", "-b", "ssm", "exec", "--pristine", "a", "b", "--strict", "--", "c", "--x"],
+     ({"verbose": True, "backend_flag": "ssm"}, {"pristine": True, "strict": True}, ["a", "b"],
+      ["c", "--x"])),
+    (["-bnull", "exec", "a", "-r", "3", "--strict-value=v", "--dry-run", "--", "c"],
+     ({"backend_flag": "null", "retries_flag": 3}, {"strict_value": "v", "dry_run": True}, ["a"],
+      ["c"])),
+    (["exec", "--strict-value", "--", "a", "--", "c"], ({}, {"strict_value": "--"}, ["a"], ["c"])),
+    (["--retry-mode", "adaptive", "exec", "a", "--", "c"],
+     ({"retry_mode": "adaptive"}, {}, ["a"], ["c"])),
+])
+def test_parse_fast(argv, want):
+    assert ex.parse_fast(argv) == want
+
+
+@pytest.mark.parametrize("argv", [
+    [], ["exec"], ["exec", "a", "c"], ["exec", "--", "c"], ["exec", "a", "--"], ["list", "a"],
+    ["exec", "-h"], ["exec", "--help", "a", "--", "c"], ["exec", "--nope", "a", "--", "c"],
+    ["exec", "a", "-r", "x", "--", "c"], ["--pristine", "exec", "a", "--", "c"],
+    ["--min-throttle-delay", "1s", "exec", "a", "--", "c"], ["exec", "--verbose=true", "a", "--", "c"],
+    ["-b"], ["version"],
+])
+def test_parse_fast_defers_everything_else(argv):
+    assert ex.parse_fast(argv) is None

@@ -326,3 +326,236 @@ def exec_into(path: str, argv: Sequence[str], env: Mapping[str, str]) -> NoRetur
         _put_back(previous)
         raise ChamberError(f"cannot run the command: {e}") from None
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+# === the exec command's engine (typer-free) ===================================================
+# Shared by the typer command (cli/run.py) and :func:`fast_main`, which runs ``exec`` without
+# importing the CLI framework at all. Imports of the console and stores happen here, lazily, so
+# that the pure part above stays importable on its own.
+
+MISSING_DASH = "please separate services and command with '--'. See usage"
+NO_SERVICES = "at least one service must be specified: requires at least 1 arg(s), only received 0"
+NO_COMMAND = "must specify command to run. See usage: requires at least 1 arg(s), only received 0"
+USAGE = "exec <service...> -- <command> [<arg...>]"
+
+
+def _console():
+    from pychamber.cli.console import console
+
+    return console
+
+
+def validate_services(services: Sequence[str]) -> None:
+    """Each service as typed, with the label-tolerant regex (chamber validates the raw text)."""
+    from pychamber import names
+
+    for s in services:
+        try:
+            names.validate_service_with_label(s)
+        except ChamberError as e:
+            raise e.wrap("Failed to validate service: ") from None
+        if names.is_reserved(names.go_lower(s)):
+            _console().warn(names.RESERVED_WARNING)
+
+
+def load(store, services: Sequence[str]):
+    """Each service's raw secrets, in argument order (a generator). A service's listing error
+    is raised when its turn comes, after the earlier services were merged (chamber loads one
+    at a time).
+
+    When the store fetches concurrently (SSM's ``list_raw_many``) every service is fetched at
+    once; if that fails the services are listed again one by one, so the error reported is the
+    first failing service's in argument order and the earlier services' warnings come first."""
+    from pychamber import names
+    from pychamber.stores.base import Store
+
+    normalized = [names.go_lower(s) for s in services]
+    many = getattr(type(store), "list_raw_many", None)
+    if many is not None and many is not Store.list_raw_many and len(normalized) > 1:
+        try:
+            results = store.list_raw_many(normalized)
+        except ChamberError:
+            results = None
+        if results is not None:
+            yield from results
+            return
+    for service in normalized:
+        yield store.list_raw(service)
+
+
+def assemble(settings, store, services: Sequence[str], parent: Mapping[str, str],
+             pristine: bool, strict: bool, strict_value: str) -> ExecEnv:
+    """Load the services in argument order into the environment (§5.3 / §5.4), printing
+    chamber's overwrite warnings as they happen."""
+    from pychamber.settings import debug
+
+    if pristine:
+        debug(settings, "chamber: pristine mode engaged")
+    state = start(parent, pristine, strict)
+    if strict:
+        debug(settings, "chamber: strict mode engaged")
+        for service, secrets in zip(services, load(store, services)):
+            apply_service_strict(state, service, secrets, strict_value, pristine)
+        return state
+    loader = load(store, services)
+    console = _console()
+    for service in services:
+        try:
+            secrets = next(loader)
+        except ChamberError as e:
+            raise e.wrap("Failed to list store contents: ") from None
+        for name in apply_service(state, service, secrets):
+            console.warn(overwrite_warning(service, name))
+    return state
+
+
+def dry_run_table(store, state: ExecEnv) -> str:
+    """Name, Service, Key, Version of every variable set from a secret (sorted by name), never a
+    value. Versions come from the store's metadata listing (DescribeParameters on SSM: slow and
+    rate-limited, acceptable for a dry run but never on the exec path); ``-`` when unknown."""
+    from pychamber import names
+    from pychamber.tabwriter import table
+
+    versions: dict[str, dict[str, str]] = {}
+    for src in state.sources.values():
+        service = names.go_lower(src.service)
+        if service in versions:
+            continue
+        try:
+            metas = store.list(service, False)
+        except ChamberError:
+            metas = []
+        versions[service] = {key_of(m.meta.key): str(m.meta.version) for m in metas}
+    rows = [["Name", "Service", "Key", "Version"]]
+    for name in state.names_set():
+        src = state.sources[name]
+        service = names.go_lower(src.service)
+        key = key_of(src.key)
+        rows.append([name, service, key, versions.get(service, {}).get(key, "-")])
+    return table(rows)
+
+
+def run_exec(settings, services: Sequence[str], argv: Sequence[str], pristine: bool = False,
+             strict: bool = False, strict_value: str = "chamberme", dry_run: bool = False) -> int:
+    """The whole command once its arguments are split: returns only for ``--dry-run`` (0) or
+    by raising ChamberError; otherwise the process becomes the program."""
+    from pychamber.cli.common import open_store
+    from pychamber.errors import UsageError
+    from pychamber.settings import debug
+
+    if not services:
+        raise UsageError(NO_SERVICES)
+    if not argv:
+        raise UsageError(NO_COMMAND)
+    validate_services(services)
+    store = open_store(settings)
+    state = assemble(settings, store, services, parent_environ(), pristine, strict, strict_value)
+    set_names = state.names_set()
+    debug(settings, "info: With environment (names only, never values)",
+          set=",".join(set_names), inherited=len(state.env) - len(set_names))
+    # chamber's own PATH, never the child's (trap 6).
+    path = look_path(argv[0], os.environ.get("PATH", ""))
+    check_environment(argv, state)
+    if dry_run:
+        _console().out(dry_run_table(store, state))
+        return 0
+    debug(settings, "chamber: exec", path=path)
+    exec_into(path, argv, state.env)
+
+
+# --- the fast path: exec without the CLI framework ---------------------------------------------
+_FAST_GLOBAL_VALUE = {"-b": "backend_flag", "--backend": "backend_flag",
+                      "--backend-s3-bucket": "s3_bucket_flag",
+                      "--kms-key-alias": "kms_key_alias_flag",
+                      "-r": "retries_flag", "--retries": "retries_flag",
+                      "--retry-mode": "retry_mode"}
+
+
+def parse_fast(argv: Sequence[str]):
+    """Parse ``[globals] exec [flags] svc... -- cmd...`` (globals and exec flags anywhere
+    before ``--``). Returns ``(settings_kwargs, exec_kwargs, services, command)``, or ``None``
+    for anything else (help, unknown flags, errors, other commands): the full CLI handles
+    those, with its exact messages."""
+    settings: dict = {}
+    flags: dict = {}
+    services: list[str] = []
+    seen_exec = False
+    i = 0
+    n = len(argv)
+    while i < n:
+        a = argv[i]
+        if a == "--":
+            if not seen_exec or not services or i + 1 >= n:
+                return None
+            return settings, flags, services, list(argv[i + 1:])
+        if a.startswith("-") and len(a) > 1:
+            name, eq, inline = a.partition("=") if a.startswith("--") else (a[:2], "", a[2:])
+            if a.startswith("--") and eq:
+                value: str | None = inline
+            elif not a.startswith("--") and inline:
+                value = inline
+            else:
+                value = None
+            if name in _FAST_GLOBAL_VALUE or (seen_exec and name == "--strict-value"):
+                if value is None:
+                    if i + 1 >= n:
+                        return None
+                    value = argv[i + 1]
+                    i += 1
+                if name == "--strict-value":
+                    flags["strict_value"] = value
+                elif _FAST_GLOBAL_VALUE[name] == "retries_flag":
+                    v = value.strip()
+                    if not (v.lstrip("+-").isdigit() and v.isascii()):
+                        return None
+                    settings["retries_flag"] = int(v, 10)
+                else:
+                    settings[_FAST_GLOBAL_VALUE[name]] = value
+            elif value is None and name == "--verbose":
+                settings["verbose"] = True
+            elif value is None and seen_exec and name in ("--pristine", "--strict", "--dry-run"):
+                flags[name[2:].replace("-", "_")] = True
+            else:
+                return None
+        elif not seen_exec:
+            if a != "exec":
+                return None
+            seen_exec = True
+        else:
+            services.append(a)
+        i += 1
+    return None
+
+
+def fast_main(argv: Sequence[str]) -> int | None:
+    """Run ``exec`` without importing the CLI framework (typer costs ~75 ms to import and
+    its pydantic-based parameter coercion another ~200 ms on every run). Returns ``None``
+    when the command line is not a plain ``exec`` invocation; otherwise does not return
+    (the process became the program) or returns the exit status of a failure/dry run.
+
+    Meant to be called by the entry point *before* ``pychamber.cli.app`` is imported."""
+    parsed = parse_fast(argv)
+    if parsed is None:
+        return None
+    settings_kw, flags, services, command = parsed
+    from pychamber.settings import Settings
+
+    settings = Settings(environ=os.environ, **settings_kw)
+    console = _console()
+    try:
+        return run_exec(settings, services, command, **flags)
+    except ChamberError as e:
+        console.err(f"Error: {e.message}\n")
+        if "arg(s)" in e.message or "usage" in e.message:
+            console.err(f"Usage:\n  pychamber {USAGE} [flags]\n\n"
+                        "Run 'pychamber exec --help' for details.\n")
+        return e.exit_code
+    except KeyboardInterrupt:
+        console.err("\n")
+        return 130
+    except Exception as e:  # noqa: BLE001 - as the full CLI: one line, never a traceback
+        if os.environ.get("PYCHAMBER_TRACEBACK"):
+            raise
+        console.err(f"Error: internal error ({type(e).__name__}); set PYCHAMBER_TRACEBACK=1 "
+                    "for details\n")
+        return 1
