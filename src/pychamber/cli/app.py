@@ -198,9 +198,12 @@ def run(argv: list[str]) -> int:
             console.err(f'Error: unknown command "{name}" for "{PROG}"\nRun \'{PROG} --help\' for usage.\n')
             return 1
         return fail(_translate_click_error(e))
-    except ce.Abort:
+    except typer.Abort:
         console.err("\n")
         return 130
+    except SystemExit as e:
+        code = e.code
+        return code if isinstance(code, int) else (0 if code is None else fail(str(code)))
     except KeyboardInterrupt:
         console.err("\n")
         return 130
