@@ -11,6 +11,7 @@ from pychamber.errors import ChamberError
 
 DEFAULT_KMS_KEY_ALIAS = "alias/parameter_store_key"
 DEFAULT_RETRIES = 10
+DEFAULT_WRITE_RATE = 3.0
 BACKENDS = ("NULL", "SSM", "SECRETSMANAGER", "S3", "S3-KMS", "LOCAL")
 
 
@@ -52,6 +53,21 @@ class Settings:
             except ValueError:
                 raise ChamberError("Cannot parse $CHAMBER_RETRIES to an integer.") from None
         return DEFAULT_RETRIES
+
+    @property
+    def write_rate(self) -> float:
+        """Bulk writes (import) per second: ``PYCHAMBER_WRITE_RATE``, default 3 (Parameter
+        Store's PutParameter quota is low); 0 turns pacing off."""
+        env = self.environ.get("PYCHAMBER_WRITE_RATE", "")
+        if not env:
+            return DEFAULT_WRITE_RATE
+        try:
+            rate = float(env)
+        except ValueError:
+            rate = -1.0
+        if not rate >= 0:
+            raise ChamberError("Cannot parse $PYCHAMBER_WRITE_RATE to a number of writes per second.")
+        return rate
 
     @property
     def kms_key_alias_given(self) -> bool:

@@ -90,6 +90,25 @@ def _snake(op: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", op).lower()
 
 
+class _Pacer:
+    """Spaces calls at most ``rate`` per second (0 = no pacing)."""
+
+    def __init__(self, rate: float):
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self.next_at = 0.0
+
+    def wait(self) -> None:
+        if not self.interval:
+            return
+        import time
+
+        now = time.monotonic()
+        if now < self.next_at:
+            time.sleep(self.next_at - now)
+            now = self.next_at
+        self.next_at = now + self.interval
+
+
 class SSMStore(Store):
     name = "SSMStore"
 
@@ -144,6 +163,10 @@ class SSMStore(Store):
     ) -> dict:
         """Call one SSM operation. botocore errors become one-line ChamberErrors;
         ``not_found=True`` turns every error into SecretNotFound, a list of codes only those."""
+        if self.settings is not None and self.settings.verbose:
+            from pychamber.settings import debug
+
+            debug(self.settings, "aws call", operation=op)
         try:
             return getattr(self._get_client(op), _snake(op))(**params)
         except ChamberError:
@@ -221,6 +244,7 @@ class SSMStore(Store):
         the store config read at most once. Raises PartialWriteError on the first failure."""
         items = list(pairs)
         written: list[str] = []
+        pace = _Pacer(self.settings.write_rate if self.settings is not None else 0)
         level = "/" + service
         versions: dict[str, int] = {}  # stored name -> current chamber version
         required: list[str] | None = None
@@ -246,6 +270,7 @@ class SSMStore(Store):
                         required = self.config().required_tags
                     if required:
                         raise ChamberError(f"required tags {go_list(required)} are missing")
+                pace.wait()
                 self._put(name, value, version)
             except ChamberError as err:
                 raise PartialWriteError(written, [k for k, _ in items[i:]], err) from None

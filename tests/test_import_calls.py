@@ -1,0 +1,103 @@
+"""How many AWS calls an import spends, pacing, and throttling during an import: pychamber as a
+subprocess talking to moto through a counting (and throttling) WSGI middleware."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import Counter
+
+import pytest
+
+
+class Counting:
+    def __init__(self, app):
+        self.app = app
+        self.calls: Counter[str] = Counter()
+        self.throttle: dict[str, int] = {}
+        self.lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        target = environ.get("HTTP_X_AMZ_TARGET", "").split(".")[-1]
+        with self.lock:
+            self.calls[target] += 1
+            throttled = self.throttle.get(target, 0) > 0
+            if throttled:
+                self.throttle[target] -= 1
+        if throttled:
+            body = b'{"__type":"ThrottlingException","message":"Rate exceeded"}'
+            start_response("400 Bad Request", [("Content-Type", "application/x-amz-json-1.1"),
+                                               ("Content-Length", str(len(body)))])
+            return [body]
+        return self.app(environ, start_response)
+
+
+@pytest.fixture
+def proxy(moto_server):
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+    from werkzeug.serving import make_server
+
+    app = Counting(DomainDispatcherApplication(create_backend_app))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    t = threading.Thread(target=server.serve_forever, daemon=True)
+    t.start()
+    app.url = f"http://127.0.0.1:{server.server_port}"
+    yield app
+    server.shutdown()
+
+
+def test_import_spends_one_listing_and_one_put_per_key(run_cli, proxy):
+    data = {f"key{i:02d}": f"value {i}" for i in range(25)}
+    env = {"AWS_ENDPOINT_URL": proxy.url, "PYCHAMBER_WRITE_RATE": "0"}
+    run_cli("write", "svc", "key00", "old", env_extra=env, check=True)
+    proxy.calls.clear()
+    r = run_cli("import", "svc", "-", input=json.dumps(data), env_extra=env, check=True)
+    assert r.stdout == "Successfully imported 25 secrets\n"
+    calls = dict(proxy.calls)
+    assert calls.pop("PutParameter") == 25
+    # one DescribeParameters listing of /svc (moto pages by 10: 1 key -> 1 page) plus the store
+    # config read for the new keys (GetParameters, which finds nothing)
+    assert calls == {"DescribeParameters": 1, "GetParameters": 1}
+    # chamber would spend 3 calls per key: 75
+    out = json.loads(run_cli("export", "svc", env_extra=env, check=True).stdout)
+    assert out == data
+
+
+def test_import_is_paced(run_cli, proxy):
+    data = {f"k{i}": "v" for i in range(5)}
+    env = {"AWS_ENDPOINT_URL": proxy.url, "PYCHAMBER_WRITE_RATE": "10"}
+    t0 = time.monotonic()
+    run_cli("import", "svc", "-", input=json.dumps(data), env_extra=env, check=True)
+    # 5 puts at 10/s: at least 4 intervals of 0.1 s between them
+    assert time.monotonic() - t0 >= 0.4
+
+
+def test_import_survives_throttling(run_cli, proxy):
+    proxy.throttle["PutParameter"] = 3
+    data = {f"k{i}": "v" for i in range(4)}
+    env = {"AWS_ENDPOINT_URL": proxy.url, "PYCHAMBER_WRITE_RATE": "0"}
+    r = run_cli("import", "svc", "-", input=json.dumps(data), env_extra=env, check=True)
+    assert r.stdout == "Successfully imported 4 secrets\n"
+    assert proxy.calls["PutParameter"] == 4 + 3
+
+
+def test_failed_import_says_what_was_written(run_cli, proxy):
+    data = {f"k{i}": "v" for i in range(4)}
+    env = {"AWS_ENDPOINT_URL": proxy.url, "PYCHAMBER_WRITE_RATE": "0", "CHAMBER_RETRIES": "1"}
+    proxy.throttle["PutParameter"] = 100
+    r = run_cli("import", "svc", "-", input=json.dumps(data), env_extra=env)
+    assert r.returncode == 1
+    assert r.stderr.startswith("Error: Failed to write secret: ")
+    assert "ThrottlingException" in r.stderr and "not written: k0, k1, k2, k3" in r.stderr
+    assert r.stderr.count("\n") == 1
+    proxy.throttle["PutParameter"] = 0
+    run_cli("import", "svc", "-", input=json.dumps(data), env_extra=env, check=True)
+    out = json.loads(run_cli("export", "svc", env_extra=env, check=True).stdout)
+    assert out == data
+
+
+def test_verbose_logs_calls_not_values(run_cli, proxy):
+    env = {"AWS_ENDPOINT_URL": proxy.url}
+    r = run_cli("--verbose", "write", "svc", "k", "hush-hush", env_extra=env, check=True)
+    assert "operation=PutParameter" in r.stderr and "hush-hush" not in r.stderr
