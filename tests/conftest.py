@@ -81,6 +81,8 @@ def aws_env(moto_server, tmp_path):
             "PYTHONPATH": str(SRC) + (os.pathsep + old_pp if old_pp else ""),
             "XDG_DATA_HOME": str(tmp_path / "data"),
             "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+            # imports unpaced in tests (test_import_calls checks the pacing itself)
+            "PYCHAMBER_WRITE_RATE": "0",
         }
     )
     return env
