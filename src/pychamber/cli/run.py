@@ -31,7 +31,7 @@ from pychamber.errors import UsageError
 from pychamber.execution import (MISSING_DASH, NO_COMMAND, NO_SERVICES, assemble,  # noqa: F401
                                  dry_run_table, load, validate_services)
 
-ARGS = typer.Argument(None, show_default=False, metavar="")
+ARGS = typer.Argument(None, show_default=False, metavar="<service...> -- <command> [<arg...>]")
 
 #: exec's own options that take a value (a ``--`` right after one of them is its value).
 _EXEC_WITH_VALUE = {"--strict-value"}
