@@ -1,4 +1,4 @@
-from pychamber.cli.app import main
+from pychamber.entry import main
 
 if __name__ == "__main__":
     main()

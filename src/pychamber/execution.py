@@ -545,10 +545,9 @@ def fast_main(argv: Sequence[str]) -> int | None:
     try:
         return run_exec(settings, services, command, **flags)
     except ChamberError as e:
-        console.err(f"Error: {e.message}\n")
-        if "arg(s)" in e.message or "usage" in e.message:
-            console.err(f"Usage:\n  pychamber {USAGE} [flags]\n\n"
-                        "Run 'pychamber exec --help' for details.\n")
+        from pychamber.cli.console import report_error
+
+        report_error(e.message, USAGE, "exec")
         return e.exit_code
     except KeyboardInterrupt:
         console.err("\n")

@@ -14,7 +14,7 @@ from typing import Callable, Optional
 import typer
 
 from pychamber import __version__
-from pychamber.cli.console import console
+from pychamber.cli.console import console, report_error
 from pychamber.errors import ChamberError
 from pychamber.settings import Settings
 
@@ -140,16 +140,8 @@ def hoist_global_flags(argv: list[str]) -> list[str]:
 
 
 # --- the one error handler -----------------------------------------------------------------
-def _usage_block() -> str:
-    if state.usage:
-        return f"Usage:\n  {PROG} {state.usage} [flags]\n\nRun '{PROG} {state.command} --help' for details.\n"
-    return f"Usage:\n  {PROG} [command]\n\nRun '{PROG} --help' for usage.\n"
-
-
 def fail(message: str, code: int = 1) -> int:
-    console.err(f"Error: {message}\n")
-    if "arg(s)" in message or "usage" in message:
-        console.err(_usage_block())
+    report_error(message, state.usage, state.command, PROG)
     return code
 
 

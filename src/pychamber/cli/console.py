@@ -48,3 +48,15 @@ class Console:
 
 
 console = Console()
+
+
+def report_error(message: str, usage: str | None = None, command: str | None = None,
+                 prog: str = "pychamber") -> None:
+    """chamber's error output: ``Error: <message>``, plus the usage block when the message
+    contains ``arg(s)`` or ``usage`` (cobra's rule). The one place errors are printed."""
+    console.err(f"Error: {message}\n")
+    if "arg(s)" in message or "usage" in message:
+        if usage:
+            console.err(f"Usage:\n  {prog} {usage} [flags]\n\nRun '{prog} {command} --help' for details.\n")
+        else:
+            console.err(f"Usage:\n  {prog} [command]\n\nRun '{prog} --help' for usage.\n")
