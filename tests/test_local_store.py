@@ -367,6 +367,7 @@ def test_key_from_env_and_wrong_key(tmp_path):
     store = make(tmp_path)
     store.write(sid("svc", "k"), "s3cr3t-value")
     assert not Path(store.key_path).exists()  # the env key is never written anywhere
+    store.close()  # the last connection folds the WAL into the main file
     before = all_files_bytes(tmp_path / "data")
 
     wrong = make(tmp_path, PYCHAMBER_LOCAL_KEY=OTHER_KEY)
@@ -556,10 +557,13 @@ def test_aad_binds_service_key_and_version(tmp_path):
 
 
 def test_newer_schema_is_refused_untouched(tmp_path):
-    make(tmp_path).write(sid("svc", "k"), "v")
+    writer = make(tmp_path)
+    writer.write(sid("svc", "k"), "v")
+    writer.close()
     conn = sqlite3.connect(db_path(tmp_path))
     conn.execute("PRAGMA user_version = 99")
     conn.commit()
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # everything in the main file
     conn.close()
     before = db_path(tmp_path).read_bytes()
     store = make(tmp_path)
