@@ -160,6 +160,8 @@ def client(
     if cached is not None:
         return cached
     sess = session()
+    if region is None:
+        region = _imds_region(sess, settings)
     from botocore.config import Config
 
     config = Config(retries=retry_config(retries, retry_mode))
@@ -172,6 +174,25 @@ def client(
                 )
                 _clients[key] = cached
     return cached
+
+
+def _imds_region(sess: Any, settings: "Settings") -> str | None:
+    """chamber (aws-sdk-go-v2) asks EC2 instance metadata for the region when nothing else
+    names one; botocore does not. Only tried when botocore has no region either (where the
+    call would otherwise fail), and never when AWS_EC2_METADATA_DISABLED is true."""
+    try:
+        if sess.get_config_variable("region"):
+            return None
+    except Exception:  # noqa: BLE001 - a broken profile is reported when the client is built
+        return None
+    if settings.environ.get("AWS_EC2_METADATA_DISABLED", "").lower() == "true":
+        return None
+    try:
+        from botocore.utils import InstanceMetadataRegionFetcher
+
+        return InstanceMetadataRegionFetcher(timeout=1, num_attempts=1).retrieve_region()
+    except Exception:  # noqa: BLE001 - failure ignored, as in chamber
+        return None
 
 
 # --- error translation ----------------------------------------------------------------------
