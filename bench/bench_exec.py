@@ -1,16 +1,17 @@
 #!/usr/bin/env python3
 """Benchmark: wall time of ``pychamber exec SVC... -- true`` against the boto3 floor.
 
-    python bench/bench_exec.py [--runs N] [--delay-ms MS] [--no-fast]
+    python bench/bench_exec.py [--runs N] [--delay-ms MS] [--no-typer]
 
 Self-contained: starts a moto server on 127.0.0.1 in this process, seeds it with boto3
 (1 service x 10 keys, 1 x 100, 3 x 50), optionally starts the shared ``latency_proxy.py`` in front
 of it (``--delay-ms``, default 25 ms added to every request), and times, for each case, the median
 of N runs (default 7, after one warm-up run) of:
 
-- ``pychamber``: ``python -m pychamber exec ... -- true`` (the full CLI, typer included);
-- ``pychamber fast``: the same through ``pychamber.execution.fast_main`` (no typer), i.e. what an
-  entry point calling ``fast_main`` before importing the CLI would cost;
+- ``pychamber``: ``python -m pychamber exec ... -- true``, the shipped entry point (a plain exec
+  runs through ``pychamber.execution.fast_main`` without importing typer);
+- ``via typer``: the same exec through the typer app (``--no-typer`` skips it), to show what
+  the CLI framework would cost;
 - ``floor``: ``../shared/bench/floor_exec.py`` (the fewest boto3 steps that do the job).
 
 Ratios are pychamber/floor from the same run. The shared bench directory is found as
@@ -42,8 +43,9 @@ CASES = [
     ("3 svc x 50 keys", [("b50a", 50), ("b50b", 50), ("b50c", 50)]),
 ]
 
-FAST = ("import sys; from pychamber.execution import fast_main; r = fast_main(sys.argv[1:]); "
-        "sys.exit(99 if r is None else r)")
+# The same exec through the typer app, skipping the entry point's fast path: what the CLI
+# framework would add to every container start.
+VIA_TYPER = "import sys; from pychamber.cli.app import main; main(sys.argv[1:])"
 
 
 def shared_bench() -> Path | None:
@@ -117,7 +119,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--delay-ms", type=float, default=25.0)
-    ap.add_argument("--no-fast", action="store_true", help="skip the fast-path rows")
+    ap.add_argument("--no-typer", action="store_true", help="skip the via-typer column")
     opts = ap.parse_args()
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
@@ -151,8 +153,8 @@ def main() -> int:
                 svcs = [s for s, _ in services]
                 full = time_cmd([sys.executable, "-m", "pychamber", "exec", *svcs, "--", "true"],
                                 env, opts.runs)
-                fast = None if opts.no_fast else time_cmd(
-                    [sys.executable, "-c", FAST, "exec", *svcs, "--", "true"], env, opts.runs)
+                fast = None if opts.no_typer else time_cmd(
+                    [sys.executable, "-c", VIA_TYPER, "exec", *svcs, "--", "true"], env, opts.runs)
                 floor = None if shared is None else time_cmd(
                     [sys.executable, str(shared / "floor_exec.py"), *svcs, "--", "true"],
                     env, opts.runs)
@@ -170,8 +172,8 @@ def main() -> int:
     def ratio(a, b):
         return "-" if a is None or b is None else f"{a / b:.2f}"
 
-    header = ["network", "case", "pychamber ms", "fast ms", "floor ms", "pychamber/floor",
-              "fast/floor"]
+    header = ["network", "case", "pychamber ms", "via typer ms", "floor ms", "pychamber/floor",
+              "via typer/floor"]
     table = [header] + [[n, c, ms(f), ms(q), ms(fl), ratio(f, fl), ratio(q, fl)]
                         for n, c, f, q, fl in rows]
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]
