@@ -1,0 +1,614 @@
+"""S3 and S3-KMS backends (chamber §4.3/§4.4, ``store/s3store.go`` and ``store/s3storeKMS.go``).
+
+Objects in the bucket:
+
+- ``<service>/<key>.json``: one secret with up to 101 versions, compact Go-style JSON
+  ``{"service":...,"key":"/<service>/<key>","values":{"<n>":{"created":...,"created_by":...,
+  "version":n,"value":...}}}`` (version map keys in *string* order, as Go sorts map keys);
+- S3: ``<service>/__latest.json``, the index ``{"latest":{"<key>":"<value>"}}``;
+- S3-KMS: one index per KMS alias, ``<service>/__kms_<alias, "/" -> "_">__latest.json``, holding
+  ``{"latest":{"<key>":{"version":n,"value":...,"KMSAlias":...}}}``; reading merges every
+  ``<service>/__kms*`` object (the higher version wins).
+
+There is no locking: concurrent writers can lose updates (as in chamber).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any, Callable, Iterable
+
+from pychamber import aws
+from pychamber.errors import ChamberError, SecretNotFound
+from pychamber.formats.simple import json_string
+from pychamber.model import ChangeEvent, RawSecret, Secret, SecretId, SecretMetadata, event_type
+from pychamber.stores.base import Store
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pychamber.settings import Settings
+
+#: chamber's MaximumVersions: versions older than newest - 100 are dropped (at most 101 kept).
+MAXIMUM_VERSIONS = 100
+LATEST_OBJECT_NAME = "__latest.json"
+DEFAULT_KMS_KEY_ALIAS = "alias/parameter_store_key"
+
+#: Error codes aws-sdk-go-v2 models for an S3 operation: those print as ``Code: message``,
+#: every other code as ``api error Code: message``.
+_MODELED_ERRORS = {
+    "GetObject": {"InvalidObjectState", "NoSuchKey"},
+    "ListObjectsV2": {"NoSuchBucket"},
+    "PutObject": {"EncryptionTypeMismatch", "InvalidRequest", "InvalidWriteOffset", "TooManyParts"},
+}
+
+
+# --- Go time.Time in JSON (RFC 3339 with nanoseconds) -----------------------------------------
+_ZERO_TIME = "0001-01-01T00:00:00Z"
+_RFC3339_RE = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})", re.ASCII
+)
+
+
+def _format_go_time(date: str, nanos: int, offset_minutes: int) -> str:
+    """``date`` is ``YYYY-MM-DDTHH:MM:SS``; Go's RFC3339Nano: fraction without trailing zeros
+    (none at all when zero), ``Z`` for a zero offset."""
+    frac = f".{nanos:09d}".rstrip("0") if nanos else ""
+    if offset_minutes == 0:
+        zone = "Z"
+    else:
+        sign = "+" if offset_minutes > 0 else "-"
+        h, m = divmod(abs(offset_minutes), 60)
+        zone = f"{sign}{h:02d}:{m:02d}"
+    return f"{date}{frac}{zone}"
+
+
+def now_rfc3339nano() -> str:
+    """``time.Now().UTC()`` marshalled by encoding/json."""
+    ns = time.time_ns()
+    secs, nanos = divmod(ns, 1_000_000_000)
+    date = datetime.fromtimestamp(secs, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    return _format_go_time(date, nanos, 0)
+
+
+def parse_go_time(text: str) -> tuple[str, datetime]:
+    """A JSON time string as Go's ``time.Time.UnmarshalJSON`` reads it: returns the text Go
+    would marshal it back to, and the instant (microseconds, with its offset).
+    Raises ValueError with Go's wording when the text is not RFC 3339."""
+    m = _RFC3339_RE.fullmatch(text)
+    if m is None:
+        raise ValueError(
+            f'parsing time "{text}" as "2006-01-02T15:04:05Z07:00": cannot parse "{text}" as "2006"')
+    year, month, day, hour, minute, sec = (int(g) for g in m.groups()[:6])
+    digits = (m.group(7) or "")[:9]
+    nanos = int(digits.ljust(9, "0")) if digits else 0
+    zone = m.group(8)
+    offset = 0 if zone == "Z" else (1 if zone[0] == "+" else -1) * (
+        int(zone[1:3]) * 60 + int(zone[4:6]))
+    try:
+        tz = timezone(timedelta(minutes=offset)) if offset else timezone.utc
+        when = datetime(year, month, day, hour, minute, sec, nanos // 1000, tzinfo=tz)
+    except ValueError:
+        raise ValueError(f'parsing time "{text}": day out of range') from None
+    return _format_go_time(text[:19], nanos, offset), when
+
+
+# --- lenient Go-style JSON decoding ------------------------------------------------------------
+class _Obj(list):
+    """A JSON object as its (key, value) pairs (duplicates kept; Go: the last wins)."""
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, _Obj):
+        return "object"
+    return "array"
+
+
+def _type_error(value: Any, where: str, go_type: str) -> ValueError:
+    return ValueError(
+        f"json: cannot unmarshal {_kind(value)} into Go struct field {where} of type {go_type}")
+
+
+def _loads(raw: bytes) -> Any:
+    text = raw.decode("utf-8", "replace")
+    try:
+        return json.loads(text, object_pairs_hook=_Obj, parse_float=_JsonNumber,
+                          parse_int=_JsonNumber)
+    except json.JSONDecodeError as exc:
+        from pychamber.stores.ssm import _go_json_syntax_error
+
+        raise ValueError(_go_json_syntax_error(text, exc)) from None
+
+
+class _JsonNumber(str):
+    """A JSON number kept as its literal (Go decides int-ness from the text)."""
+
+
+def _fields(obj: _Obj, names: Iterable[str]) -> dict[str, Any]:
+    """Go struct decoding: JSON keys match field names case-insensitively, the last one wins,
+    unknown keys are ignored."""
+    wanted = {n.lower(): n for n in names}
+    out: dict[str, Any] = {}
+    for k, v in obj:
+        name = wanted.get(k.lower())
+        if name is not None:
+            out[name] = v
+    return out
+
+
+def _go_int(value: Any, where: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, _JsonNumber) and re.fullmatch(r"-?[0-9]+", value):
+        n = int(value)
+        if -(2**63) <= n < 2**63:
+            return n
+    if isinstance(value, _JsonNumber):
+        raise ValueError(f"json: cannot unmarshal number {value} into Go struct field {where} "
+                         "of type int")
+    raise _type_error(value, where, "int")
+
+
+def _go_str(value: Any, where: str) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str) and not isinstance(value, _JsonNumber):
+        return value
+    raise _type_error(value, where, "string")
+
+
+# --- stored documents --------------------------------------------------------------------------
+@dataclass
+class SecretVersion:
+    created: str = _ZERO_TIME  # Go's marshalled form
+    created_by: str = ""
+    version: int = 0
+    value: str = ""
+
+    def to_json(self) -> str:
+        return (f'{{"created":{json_string(self.created)},"created_by":'
+                f'{json_string(self.created_by)},"version":{self.version},'
+                f'"value":{json_string(self.value)}}}')
+
+    @property
+    def created_time(self) -> datetime:
+        return parse_go_time(self.created)[1]
+
+
+@dataclass
+class SecretObject:
+    service: str = ""
+    key: str = ""
+    values: dict[int, SecretVersion] = field(default_factory=dict)
+
+    def latest_version(self) -> int:
+        """chamber's getLatestVersion: the largest version key, 0 when none is positive."""
+        return max([0, *self.values])
+
+    def prune(self) -> None:
+        newest = self.latest_version()
+        for v in [v for v in self.values if v < newest - MAXIMUM_VERSIONS]:
+            del self.values[v]
+
+    def to_json(self) -> str:
+        # encoding/json sorts map keys by their string form: "1" < "10" < "2".
+        items = sorted(self.values.items(), key=lambda kv: str(kv[0]))
+        values = ",".join(f'"{k}":{v.to_json()}' for k, v in items)
+        return (f'{{"service":{json_string(self.service)},"key":{json_string(self.key)},'
+                f'"values":{{{values}}}}}')
+
+    @classmethod
+    def from_json(cls, raw: bytes) -> "SecretObject":
+        data = _loads(raw)
+        obj = cls()
+        if data is None:
+            return obj
+        if not isinstance(data, _Obj):
+            raise ValueError(f"json: cannot unmarshal {_kind(data)} into Go value of type "
+                             "store.secretObject")
+        f = _fields(data, ("service", "key", "values"))
+        obj.service = _go_str(f.get("service"), "secretObject.service") or ""
+        obj.key = _go_str(f.get("key"), "secretObject.key") or ""
+        values = f.get("values")
+        if values is None:
+            return obj
+        if not isinstance(values, _Obj):
+            raise _type_error(values, "secretObject.values", "map[int]store.secretVersion")
+        for k, v in values:
+            if not re.fullmatch(r"[+-]?[0-9]+", k) or not -(2**63) <= int(k) < 2**63:
+                raise ValueError(f"json: cannot unmarshal number {k} into Go value of type int")
+            obj.values[int(k)] = _version_from(v)
+        return obj
+
+
+def _version_from(v: Any) -> SecretVersion:
+    where = "secretObject.values"
+    if v is None:
+        return SecretVersion()
+    if not isinstance(v, _Obj):
+        raise _type_error(v, where, "store.secretVersion")
+    f = _fields(v, ("created", "created_by", "version", "value"))
+    out = SecretVersion()
+    created = f.get("created")
+    if created is not None:
+        if not isinstance(created, str) or isinstance(created, _JsonNumber):
+            raise ValueError("Time.UnmarshalJSON: input is not a JSON string")
+        out.created = parse_go_time(created)[0]
+    out.created_by = _go_str(f.get("created_by"), where + ".created_by") or ""
+    version = _go_int(f.get("version"), where + ".version")
+    out.version = version if version is not None else 0
+    out.value = _go_str(f.get("value"), where + ".value") or ""
+    return out
+
+
+@dataclass
+class KMSLatestValue:
+    version: int = 0
+    value: str = ""
+    kms_alias: str = ""
+
+    def to_json(self) -> str:
+        return (f'{{"version":{self.version},"value":{json_string(self.value)},'
+                f'"KMSAlias":{json_string(self.kms_alias)}}}')
+
+
+def _latest_map(raw: bytes, struct: str) -> list[tuple[str, Any]]:
+    """The pairs of the ``latest`` object of an index document (empty when absent/null)."""
+    data = _loads(raw)
+    if data is None:
+        return []
+    if not isinstance(data, _Obj):
+        raise ValueError(f"json: cannot unmarshal {_kind(data)} into Go value of type store.{struct}")
+    latest = _fields(data, ("latest",)).get("latest")
+    if latest is None:
+        return []
+    if not isinstance(latest, _Obj):
+        go_type = "map[string]string" if struct == "latest" else "map[string]store.LatestValue"
+        raise _type_error(latest, f"{struct}.latest", go_type)
+    return list(latest)
+
+
+def parse_index(raw: bytes) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for k, v in _latest_map(raw, "latest"):
+        out[k] = _go_str(v, "latest.latest") or ""
+    return out
+
+
+def dump_index(index: dict[str, str]) -> str:
+    body = ",".join(f"{json_string(k)}:{json_string(v)}" for k, v in sorted(index.items()))
+    return f'{{"latest":{{{body}}}}}'
+
+
+def parse_kms_index(raw: bytes) -> dict[str, KMSLatestValue]:
+    out: dict[str, KMSLatestValue] = {}
+    where = "LatestIndexFile.latest"
+    for k, v in _latest_map(raw, "LatestIndexFile"):
+        if v is None:
+            out[k] = KMSLatestValue()
+            continue
+        if not isinstance(v, _Obj):
+            raise _type_error(v, where, "store.LatestValue")
+        f = _fields(v, ("version", "value", "KMSAlias"))
+        version = _go_int(f.get("version"), where + ".version")
+        out[k] = KMSLatestValue(
+            version=version if version is not None else 0,
+            value=_go_str(f.get("value"), where + ".value") or "",
+            kms_alias=_go_str(f.get("KMSAlias"), where + ".KMSAlias") or "",
+        )
+    return out
+
+
+def dump_kms_index(index: dict[str, KMSLatestValue]) -> str:
+    body = ",".join(f"{json_string(k)}:{v.to_json()}" for k, v in sorted(index.items()))
+    return f'{{"latest":{{{body}}}}}'
+
+
+def kms_index_name(alias: str) -> str:
+    return f"__kms_{alias.replace('/', '_')}__latest.json"
+
+
+def object_path(id: SecretId) -> str:
+    return f"{id.service}/{id.key}.json"
+
+
+# --- the store ---------------------------------------------------------------------------------
+class S3Store(Store):
+    """``-b s3`` (``kms_key_alias=None``) and ``-b s3-kms`` (an alias)."""
+
+    name = "S3 Store"
+
+    def __init__(
+        self,
+        s3_factory: Callable[[str | None], Any],
+        sts_factory: Callable[[str | None], Any],
+        bucket: str,
+        kms_key_alias: str | None = None,
+        settings: "Settings | None" = None,
+    ):
+        self._factories = {"s3": s3_factory, "sts": sts_factory}
+        self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self.bucket = bucket
+        self.kms_key_alias = kms_key_alias
+        self.settings = settings
+
+    @property
+    def kms(self) -> bool:
+        return self.kms_key_alias is not None
+
+    @classmethod
+    def from_settings(cls, settings: "Settings", retries: int, kms: bool = False) -> "S3Store":
+        """Clients are built on first use. S3 backends always use the standard retry mode and
+        have no chamber-specific endpoint variable (``AWS_ENDPOINT_URL[_S3|_STS]`` work)."""
+
+        def s3(operation: str | None = None) -> Any:
+            return aws.client("s3", settings, retries, "standard", endpoint_env=(),
+                              operation=operation)
+
+        def sts(operation: str | None = None) -> Any:
+            return aws.client("sts", settings, retries, "standard", endpoint_env=(),
+                              operation=operation)
+
+        alias = (settings.s3_kms_key_alias or DEFAULT_KMS_KEY_ALIAS) if kms else None
+        return cls(s3, sts, settings.s3_bucket, alias, settings)
+
+    @classmethod
+    def from_clients(cls, s3: Any, sts: Any, bucket: str,
+                     kms_key_alias: str | None = None) -> "S3Store":
+        """A store on existing botocore/boto3 clients (tests, embedding)."""
+        return cls(lambda op=None: s3, lambda op=None: sts, bucket, kms_key_alias)
+
+    # --- plumbing ------------------------------------------------------------------------
+    def _client(self, service: str, operation: str | None) -> Any:
+        client = self._clients.get(service)
+        if client is None:
+            with self._lock:
+                client = self._clients.get(service)
+                if client is None:
+                    client = self._factories[service](operation)
+                    self._clients[service] = client
+        return client
+
+    def _call(self, service: str, op: str, *, redact: Iterable[str] = (),
+              ok_codes: Iterable[str] = (), **params: Any) -> dict | None:
+        """One API call; errors become one-line ChamberErrors. An error whose code is in
+        ``ok_codes`` returns None instead."""
+        if self.settings is not None and self.settings.verbose:
+            from pychamber.settings import debug
+
+            debug(self.settings, "aws call", operation=op)
+        try:
+            method = getattr(self._client(service, op), _snake(op))
+            return method(**params)
+        except ChamberError:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            if not aws.is_botocore_error(exc):
+                raise
+            if aws.error_code(exc) in set(ok_codes):
+                return None
+            raise _s3_error(exc, op, service, redact) from None
+
+    def _get(self, path: str, ok_codes: Iterable[str] = ("NoSuchKey",)) -> bytes | None:
+        """An object's bytes, or None when it does not exist."""
+        resp = self._call("s3", "GetObject", ok_codes=ok_codes, Bucket=self.bucket, Key=path)
+        if resp is None:
+            return None
+        with aws.translated("GetObject", "s3"):
+            return resp["Body"].read()
+
+    def _put(self, path: str, body: str, redact: Iterable[str]) -> None:
+        params: dict[str, Any] = {"Bucket": self.bucket, "Key": path,
+                                  "Body": body.encode("utf-8", "surrogatepass")}
+        if self.kms:
+            params["ServerSideEncryption"] = "aws:kms"
+            params["SSEKMSKeyId"] = self.kms_key_alias
+        else:
+            params["ServerSideEncryption"] = "AES256"
+        self._call("s3", "PutObject", redact=redact, **params)
+
+    def _caller_arn(self) -> str:
+        resp = self._call("sts", "GetCallerIdentity") or {}
+        return resp.get("Arn") or ""
+
+    def _read_object(self, id: SecretId) -> SecretObject | None:
+        raw = self._get(object_path(id))
+        if raw is None:
+            return None
+        try:
+            return SecretObject.from_json(raw)
+        except ValueError as exc:
+            raise ChamberError(str(exc)) from None
+
+    # --- indexes -------------------------------------------------------------------------
+    def _index_path(self, service: str) -> str:
+        if self.kms:
+            return f"{service}/{kms_index_name(self.kms_key_alias or '')}"
+        return f"{service}/{LATEST_OBJECT_NAME}"
+
+    def _read_index(self, service: str) -> dict[str, str]:
+        raw = self._get(self._index_path(service))
+        if raw is None:
+            return {}
+        try:
+            return parse_index(raw)
+        except ValueError as exc:
+            raise ChamberError(str(exc)) from None
+
+    def _read_kms_index(self, service: str) -> dict[str, KMSLatestValue]:
+        """Every ``<service>/__kms*`` index merged (the higher version wins; on a tie the one
+        listed later). Indexes that answer AccessDenied are skipped."""
+        merged: dict[str, KMSLatestValue] = {}
+        error: ChamberError | None = None
+        token: str | None = None
+        while True:
+            params: dict[str, Any] = {"Bucket": self.bucket, "Prefix": f"{service}/__kms"}
+            if token:
+                params["ContinuationToken"] = token
+            page = self._call("s3", "ListObjectsV2", **params) or {}
+            for entry in page.get("Contents") or ():
+                path = entry.get("Key") or ""
+                try:
+                    raw = self._get(path, ok_codes=("NoSuchKey", "AccessDenied"))
+                    index = parse_kms_index(raw) if raw is not None else {}
+                except (ChamberError, ValueError) as exc:
+                    # chamber stops reading this page and moves on to the next one; the error
+                    # is reported once the listing is done.
+                    error = ChamberError(
+                        f"Error reading latest index for KMS Key ({path}): {exc}")
+                    break
+                for k, v in index.items():
+                    old = merged.get(k)
+                    merged[k] = old if old is not None and old.version > v.version else v
+            token = page.get("NextContinuationToken") if page.get("IsTruncated") else None
+            if not token:
+                break
+        if error is not None:
+            raise error
+        return merged
+
+    def _check_alias(self, index: dict[str, KMSLatestValue], key: str) -> None:
+        entry = index.get(key)
+        if entry is not None and entry.kms_alias != self.kms_key_alias:
+            raise ChamberError(
+                f"Unable to overwrite secret {key} using new KMS key {self.kms_key_alias}; "
+                f"mismatch with existing key {entry.kms_alias}")
+
+    def _write_kms_index(self, service: str, index: dict[str, KMSLatestValue]) -> None:
+        mine = {k: v for k, v in index.items() if v.kms_alias == self.kms_key_alias}
+        self._put(self._index_path(service), dump_kms_index(mine),
+                  redact=[v.value for v in mine.values()])
+
+    def _write_index(self, service: str, index: dict[str, str]) -> None:
+        self._put(self._index_path(service), dump_index(index), redact=list(index.values()))
+
+    # --- secrets -------------------------------------------------------------------------
+    def write(self, id: SecretId, value: str) -> None:
+        if self.kms:
+            kms_index = self._read_kms_index(id.service)
+            self._check_alias(kms_index, id.key)
+        else:
+            index = self._read_index(id.service)
+        obj = self._read_object(id)
+        if obj is None:
+            obj = SecretObject(service=id.service, key=f"/{id.service}/{id.key}")
+        version = obj.latest_version() + 1
+        user = self._caller_arn()
+        obj.values[version] = SecretVersion(now_rfc3339nano(), user, version, value)
+        obj.prune()
+        self._put(object_path(id), obj.to_json(), redact=[v.value for v in obj.values.values()])
+        if self.kms:
+            kms_index[id.key] = KMSLatestValue(version, value, self.kms_key_alias or "")
+            self._write_kms_index(id.service, kms_index)
+        else:
+            index[id.key] = value
+            self._write_index(id.service, index)
+
+    def write_with_tags(self, id: SecretId, value: str, tags: dict[str, str]) -> None:
+        raise self._not_implemented("tags on write not implemented")
+
+    def read(self, id: SecretId, version: int = -1) -> Secret:
+        obj = self._read_object(id)
+        if obj is None:
+            raise SecretNotFound()
+        if version == -1:
+            version = obj.latest_version()
+        entry = obj.values.get(version)
+        if entry is None:
+            raise SecretNotFound()
+        return Secret(value=entry.value, meta=self._meta(obj, entry))
+
+    @staticmethod
+    def _meta(obj: SecretObject, entry: SecretVersion) -> SecretMetadata:
+        return SecretMetadata(created=entry.created_time, created_by=entry.created_by,
+                              version=entry.version, key=obj.key)
+
+    def _index_keys(self, service: str) -> list[str]:
+        if self.kms:
+            return sorted(self._read_kms_index(service))
+        return sorted(self._read_index(service))
+
+    def list(self, service: str, include_values: bool = False) -> list[Secret]:
+        secrets = []
+        for key in self._index_keys(service):
+            obj = self._read_object(SecretId(service, key))
+            if obj is None:
+                raise SecretNotFound()
+            entry = obj.values.get(obj.latest_version())
+            if entry is None:
+                raise SecretNotFound()
+            secrets.append(Secret(value=entry.value if include_values else None,
+                                  meta=self._meta(obj, entry)))
+        return secrets
+
+    def list_raw(self, service: str) -> list[RawSecret]:
+        if self.kms:
+            kms_index = self._read_kms_index(service)
+            return [RawSecret(f"/{service}/{k}", v.value) for k, v in sorted(kms_index.items())]
+        index = self._read_index(service)
+        return [RawSecret(f"/{service}/{k}", v) for k, v in sorted(index.items())]
+
+    def history(self, id: SecretId) -> list[ChangeEvent]:
+        obj = self._read_object(id)
+        if obj is None:
+            raise SecretNotFound()
+        events = [
+            ChangeEvent(event_type(n), v.created_time, v.created_by, v.version)
+            for n, v in sorted(obj.values.items(), key=lambda kv: (kv[1].version, kv[0]))
+        ]
+        return events
+
+    def delete(self, id: SecretId) -> None:
+        """No existence check: deleting a missing key succeeds (and writes the index)."""
+        if self.kms:
+            kms_index = self._read_kms_index(id.service)
+            self._check_alias(kms_index, id.key)
+            kms_index.pop(id.key, None)
+        else:
+            index = self._read_index(id.service)
+            index.pop(id.key, None)
+        self._call("s3", "DeleteObject", Bucket=self.bucket, Key=object_path(id))
+        if self.kms:
+            self._write_kms_index(id.service, kms_index)
+        else:
+            self._write_index(id.service, index)
+
+    def list_services(self, prefix: str, include_secret_name: bool = False) -> list[str]:
+        which = "S3KMS" if self.kms else "S3"
+        raise ChamberError(f"{which} Backend is experimental and does not implement this command")
+
+
+def _snake(op: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", op).lower()
+
+
+def _s3_error(exc: BaseException, op: str, service: str, redact: Iterable[str]) -> ChamberError:
+    """aws.translate, plus aws-sdk-go-v2's S3 specifics: ``HostID: <x-amz-id-2>`` after the
+    request id, and modeled error codes printed as ``Code: message``."""
+    err = aws.translate(exc, op, service, redact)
+    resp = getattr(exc, "response", None)
+    if service != "s3" or not isinstance(resp, dict):
+        return err
+    meta = resp.get("ResponseMetadata") or {}
+    host = meta.get("HostId") or (meta.get("HTTPHeaders") or {}).get("x-amz-id-2", "")
+    msg = err.message
+    i = msg.find(", api error ")
+    if i >= 0:
+        code = aws.error_code(exc) or ""
+        tail = msg[i + 2:]
+        if code in _MODELED_ERRORS.get(op, ()):
+            tail = tail[len("api error "):]
+        msg = f"{msg[:i]}, HostID: {host}, {tail}"
+    return ChamberError(msg, err.exit_code)
