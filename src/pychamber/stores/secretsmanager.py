@@ -1,0 +1,579 @@
+"""AWS Secrets Manager backend (chamber §4.2, ``store/secretsmanagerstore.go`` in v3.1.4).
+
+One secret per service, named by the service string. Its SecretString is a compact JSON object
+(Go ``json.Marshal`` of a ``map[string]string``) mapping key -> value, plus the reserved entry
+``_chamber_metadata``: a JSON-encoded *string* of ``{key: {"created": RFC3339Nano,
+"created_by": caller ARN, "version": n}}``.
+
+Compatibility notes (deliberately as chamber):
+- writing an empty value deletes the key (``delete`` is implemented that way);
+- ``list_raw`` (exec / env / export) includes ``_chamber_metadata`` as an ordinary key;
+- a missing service is an AWS error (ResourceNotFoundException), not an empty list;
+- read of a version / history only see versions ListSecretVersionIds still returns.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
+
+from pychamber import aws
+from pychamber.errors import ChamberError, SecretNotFound
+from pychamber.formats.common import sort_key
+from pychamber.formats.simple import json_string
+from pychamber.model import (
+    EPOCH,
+    ChangeEvent,
+    RawSecret,
+    Secret,
+    SecretId,
+    SecretMetadata,
+    StoreConfig,
+    event_type,
+)
+from pychamber.stores.base import Store
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pychamber.settings import Settings
+
+#: The reserved entry holding chamber's per-key metadata.
+METADATA_KEY = "_chamber_metadata"
+
+ROTATION_ENABLED_MSG = "Cannot write to a secret with rotation enabled"
+LIST_SERVICES_MSG = "Secrets Manager Backend is experimental and does not implement this command"
+TAGS_MSG = "Not implemented for Secrets Manager Store"
+WRITE_TAGS_MSG = "tags on write not implemented for Secrets Manager Store"
+
+#: Upper bound on concurrent GetSecretValue calls in :meth:`SecretsManagerStore.list_raw_many`.
+MAX_WORKERS = 8
+
+_INT64_MAX = 2**63 - 1
+_INT64_MIN = -(2**63)
+
+
+class AwsError(ChamberError):
+    """A translated AWS error that remembers its error code (``ResourceNotFoundException``)."""
+
+    def __init__(self, message: str, code: str | None = None):
+        super().__init__(message)
+        self.code = code
+
+
+# --- Go time.Time (RFC 3339, nanoseconds) ------------------------------------------------------
+@dataclass(frozen=True)
+class GoTime:
+    """A ``time.Time`` as chamber's metadata round-trips it: wall clock fields, nanoseconds and
+    the UTC offset it was parsed with (Go keeps the offset; re-marshalling keeps it too)."""
+
+    year: int
+    month: int
+    day: int
+    hour: int
+    minute: int
+    second: int
+    nanos: int = 0
+    offset: int = 0  # seconds east of UTC
+
+    @classmethod
+    def now(cls) -> "GoTime":
+        ns = time.time_ns()
+        secs, nanos = divmod(ns, 1_000_000_000)
+        d = datetime(1970, 1, 1) + timedelta(seconds=secs)
+        return cls(d.year, d.month, d.day, d.hour, d.minute, d.second, nanos, 0)
+
+    def rfc3339nano(self) -> str:
+        """Go's ``RFC3339Nano`` layout: fraction with trailing zeros trimmed, ``Z`` for UTC."""
+        text = (f"{self.year:04d}-{self.month:02d}-{self.day:02d}T"
+                f"{self.hour:02d}:{self.minute:02d}:{self.second:02d}")
+        if self.nanos:
+            text += "." + f"{self.nanos:09d}".rstrip("0")
+        if self.offset == 0:
+            return text + "Z"
+        sign = "+" if self.offset > 0 else "-"
+        hh, rem = divmod(abs(self.offset), 3600)
+        return text + f"{sign}{hh:02d}:{rem // 60:02d}"
+
+    def to_datetime(self) -> datetime:
+        """The instant in UTC (microsecond precision); the zero time when out of range."""
+        try:
+            local = datetime(self.year, self.month, self.day, self.hour, self.minute,
+                             self.second, self.nanos // 1000,
+                             tzinfo=timezone(timedelta(seconds=self.offset)))
+            return local.astimezone(timezone.utc)
+        except (ValueError, OverflowError):
+            return EPOCH
+
+
+ZERO_TIME = GoTime(1, 1, 1, 0, 0, 0, 0, 0)
+
+_RFC3339_RE = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})"
+    r"(?:\.([0-9]+))?(Z|[+-][0-9]{2}:[0-9]{2})",
+    re.ASCII,
+)
+_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _days_in(month: int, year: int) -> int:
+    if month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
+        return 29
+    return _DAYS[month - 1]
+
+
+def parse_go_time(text: str) -> GoTime:
+    """``time.Time.UnmarshalJSON`` of a JSON string (strict RFC 3339). Raises ValueError."""
+    m = _RFC3339_RE.fullmatch(text)
+    ok = m is not None
+    if m:
+        year, month, day, hour, minute, second = (int(m.group(i)) for i in range(1, 7))
+        ok = (1 <= month <= 12 and 1 <= day <= _days_in(month, year) and hour <= 23
+              and minute <= 59 and second <= 59)
+        offset = 0
+        if ok and m.group(8) != "Z":
+            z = m.group(8)
+            oh, om = int(z[1:3]), int(z[4:6])
+            ok = oh <= 23 and om <= 59
+            offset = (oh * 60 + om) * 60 * (-1 if z[0] == "-" else 1)
+    if not ok:
+        raise ValueError(
+            f'parsing time {json_string(text)} as "2006-01-02T15:04:05Z07:00": cannot parse '
+            f'{json_string(text)} as RFC 3339'
+        )
+    frac = (m.group(7) or "")[:9]
+    nanos = int(frac.ljust(9, "0")) if frac else 0
+    return GoTime(year, month, day, hour, minute, second, nanos, offset)
+
+
+# --- JSON with encoding/json semantics -------------------------------------------------------
+class _Num(str):
+    """A JSON number literal, kept as written."""
+
+
+def _go_kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, _Num):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def _reject_constant(name: str) -> Any:
+    """Go's decoder has no NaN / Infinity literals."""
+    if name.startswith("-"):
+        raise ValueError(f"invalid character '{name[1]}' in numeric literal")
+    raise ValueError(f"invalid character '{name[0]}' looking for beginning of value")
+
+
+def _loads(text: str) -> Any:
+    """``json.loads`` with numbers kept as literals (:class:`_Num`) and Go-like syntax errors."""
+    try:
+        return json.loads(text, parse_int=_Num, parse_float=_Num, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise ChamberError(_syntax_error(text, exc)) from None
+    except ValueError as exc:
+        raise ChamberError(str(exc)) from None
+
+
+def _syntax_error(text: str, exc: json.JSONDecodeError) -> str:
+    if exc.pos >= len(text.rstrip(" \t\r\n")):
+        return "unexpected end of JSON input"
+    c = text[exc.pos]
+    quoted = "'\\''" if c == "'" else f"'{c}'" if c.isprintable() else repr(c)
+    if exc.msg.startswith("Extra data"):
+        return f"invalid character {quoted} after top-level value"
+    if exc.msg.startswith("Expecting property name"):
+        return f"invalid character {quoted} looking for beginning of object key string"
+    if exc.msg.startswith(("Expecting ',' delimiter", "Expecting ':'")):
+        return f"invalid character {quoted} after object key:value pair"
+    if exc.msg.startswith("Invalid control character"):
+        return f"invalid character {quoted} in string literal"
+    return f"invalid character {quoted} looking for beginning of value"
+
+
+def _check_floats(value: Any) -> None:
+    """Go decodes every number of an ``interface{}`` as float64: out-of-range is an error."""
+    if isinstance(value, _Num):
+        if abs(float(value)) == float("inf"):
+            raise ChamberError(f"json: cannot unmarshal number {value} into Go value of type float64")
+    elif isinstance(value, dict):
+        for v in value.values():
+            _check_floats(v)
+    elif isinstance(value, list):
+        for v in value:
+            _check_floats(v)
+
+
+def format_float(literal: str) -> str:
+    """``strconv.FormatFloat(f, 'f', -1, 64)``: shortest round-trip digits, no exponent."""
+    text = format(Decimal(repr(float(literal))), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def parse_secret_object(text: str) -> dict[str, str]:
+    """chamber's ``secretValueObject.UnmarshalJSON``: a JSON object whose string values are
+    kept, numbers become shortest decimals, booleans ``true``/``false``, anything else ``""``."""
+    data = _loads(text)
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ChamberError(
+            f"json: cannot unmarshal {_go_kind(data)} into Go value of type map[string]interface {{}}"
+        )
+    _check_floats(data)
+    out: dict[str, str] = {}
+    for key, value in data.items():
+        if isinstance(value, bool):
+            out[key] = "true" if value else "false"
+        elif isinstance(value, _Num):
+            out[key] = format_float(value)
+        elif isinstance(value, str):
+            out[key] = value
+        else:
+            out[key] = ""
+    return out
+
+
+def dump_secret_object(obj: dict[str, str]) -> str:
+    """Go ``json.Marshal`` of a ``map[string]string``: compact, keys sorted byte-wise."""
+    items = sorted(obj.items(), key=lambda kv: sort_key(kv[0]))
+    return "{" + ",".join(f"{json_string(k)}:{json_string(v)}" for k, v in items) + "}"
+
+
+@dataclass
+class KeyMetadata:
+    created: GoTime = ZERO_TIME
+    created_by: str = ""
+    version: int = 0
+
+    def to_meta(self, key: str) -> SecretMetadata:
+        return SecretMetadata(created=self.created.to_datetime(), created_by=self.created_by,
+                              version=self.version, key=key)
+
+
+def _pairs_hook(pairs: list[tuple[str, Any]]) -> "_Obj":
+    return _Obj(pairs)
+
+
+class _Obj(list):
+    """A JSON object as its (key, value) pairs (Go's field matching needs the order)."""
+
+
+def parse_metadata(text: str) -> dict[str, KeyMetadata]:
+    """``json.Unmarshal`` into ``map[string]secretMetadata`` (fields matched case-insensitively,
+    unknown fields ignored, ``null`` leaves a field unset)."""
+    try:
+        data = json.loads(text, parse_int=_Num, parse_float=_Num, parse_constant=_reject_constant,
+                          object_pairs_hook=_pairs_hook)
+    except json.JSONDecodeError as exc:
+        raise ChamberError(_syntax_error(text, exc)) from None
+    except ValueError as exc:
+        raise ChamberError(str(exc)) from None
+    if data is None:
+        return {}
+    if not isinstance(data, _Obj):
+        raise ChamberError(
+            f"json: cannot unmarshal {_go_kind(data)} into Go value of type "
+            "store.secretValueObjectMetadata"
+        )
+    out: dict[str, KeyMetadata] = {}
+    for key, value in data:
+        if value is None:
+            out[key] = KeyMetadata()
+            continue
+        if not isinstance(value, _Obj):
+            kind = "array" if isinstance(value, list) else _go_kind(value)
+            raise ChamberError(
+                f"json: cannot unmarshal {kind} into Go value of type store.secretMetadata"
+            )
+        meta = out.get(key, KeyMetadata())
+        meta = KeyMetadata(meta.created, meta.created_by, meta.version)
+        for field, v in value:
+            name = field.lower()
+            if v is None or name not in ("created", "created_by", "version"):
+                continue
+            if name == "created":
+                if not isinstance(v, str) or isinstance(v, _Num):
+                    raise ChamberError("Time.UnmarshalJSON: input is not a JSON string")
+                try:
+                    meta.created = parse_go_time(v)
+                except ValueError as exc:
+                    raise ChamberError(str(exc)) from None
+            elif name == "created_by":
+                if not isinstance(v, str) or isinstance(v, _Num):
+                    raise ChamberError(
+                        f"json: cannot unmarshal {_kind_of(v)} into Go struct field "
+                        "secretMetadata.created_by of type string"
+                    )
+                meta.created_by = v
+            else:
+                if not (isinstance(v, _Num) and re.fullmatch(r"-?[0-9]+", v)
+                        and _INT64_MIN <= int(v) <= _INT64_MAX):
+                    what = f"number {v}" if isinstance(v, _Num) else _kind_of(v)
+                    raise ChamberError(
+                        f"json: cannot unmarshal {what} into Go struct field "
+                        "secretMetadata.version of type int"
+                    )
+                meta.version = int(v)
+        out[key] = meta
+    return out
+
+
+def _kind_of(v: Any) -> str:
+    if isinstance(v, _Obj):
+        return "object"
+    return _go_kind(v)
+
+
+def dump_metadata(metadata: dict[str, KeyMetadata]) -> str:
+    """Go ``json.Marshal`` of ``map[string]secretMetadata``."""
+    items = sorted(metadata.items(), key=lambda kv: sort_key(kv[0]))
+    return "{" + ",".join(
+        f"{json_string(k)}:{{\"created\":{json_string(m.created.rfc3339nano())},"
+        f"\"created_by\":{json_string(m.created_by)},\"version\":{m.version}}}"
+        for k, m in items
+    ) + "}"
+
+
+def hydrate(obj: dict[str, str]) -> dict[str, KeyMetadata]:
+    """chamber's ``getHydratedMetadata``: the metadata of a secret object ({} when absent)."""
+    raw = obj.get(METADATA_KEY)
+    if raw is None:
+        return {}
+    return parse_metadata(raw)
+
+
+# --- the store ---------------------------------------------------------------------------------
+class SecretsManagerStore(Store):
+    name = "Secrets Manager Store"
+
+    def __init__(
+        self,
+        client_factory: Callable[[str, str | None], Any],
+        settings: "Settings | None" = None,
+    ):
+        #: ``client_factory(service, operation)`` builds a botocore client for ``secretsmanager``
+        #: or ``sts``; ``operation`` names the first API call (for its error message).
+        self._client_factory = client_factory
+        self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self.settings = settings
+
+    @classmethod
+    def from_clients(cls, sm_client: Any, sts_client: Any) -> "SecretsManagerStore":
+        """A store on existing botocore/boto3 clients (tests, embedding)."""
+        clients = {"secretsmanager": sm_client, "sts": sts_client}
+        return cls(lambda service, operation=None: clients[service])
+
+    @classmethod
+    def from_settings(cls, settings: "Settings", retries: int) -> "SecretsManagerStore":
+        """Clients are created on first use. Both the Secrets Manager and the STS client use
+        ``CHAMBER_AWS_SECRETS_MANAGER_ENDPOINT`` (else the deprecated
+        ``CHAMBER_AWS_SSM_ENDPOINT``); the retry mode is always standard (as chamber)."""
+        endpoint_env = aws.ENDPOINT_ENV["secretsmanager"]
+
+        def factory(service: str, operation: str | None = None) -> Any:
+            return aws.client(service, settings, retries, "standard",
+                              endpoint_env=endpoint_env, operation=operation)
+
+        return cls(factory, settings)
+
+    # --- plumbing ------------------------------------------------------------------------
+    def _client(self, service: str, operation: str | None) -> Any:
+        client = self._clients.get(service)
+        if client is None:
+            with self._lock:
+                client = self._clients.get(service)
+                if client is None:
+                    client = self._client_factory(service, operation)
+                    self._clients[service] = client
+        return client
+
+    def _call(self, op: str, *, service: str = "secretsmanager", redact: Iterable[str] = (),
+              **params: Any) -> dict:
+        """One API call; botocore errors become :class:`AwsError` (one line, code kept)."""
+        if self.settings is not None and self.settings.verbose:
+            from pychamber.settings import debug
+
+            debug(self.settings, "aws call", operation=op)
+        method = re.sub(r"(?<!^)(?=[A-Z])", "_", op).lower()
+        client = self._client(service, op)
+        try:
+            return getattr(client, method)(**params)
+        except ChamberError:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            if not aws.is_botocore_error(exc):
+                raise
+            err = aws.translate(exc, op, service, redact)
+            raise AwsError(err.message, aws.error_code(exc)) from None
+
+    def _get_string(self, service: str, version_id: str | None = None) -> str:
+        params: dict[str, Any] = {"SecretId": service}
+        if version_id is not None:
+            params["VersionId"] = version_id
+        resp = self._call("GetSecretValue", **params)
+        return resp.get("SecretString") or ""
+
+    def _read_latest(self, service: str) -> dict[str, str]:
+        """chamber's ``readLatest``: AWS errors as they are; an empty SecretString is
+        ``secret not found``; invalid JSON is the decoder's error."""
+        text = self._get_string(service)
+        if not text:
+            raise SecretNotFound()
+        return parse_secret_object(text)
+
+    def _versions(self, service: str) -> Iterator[dict[str, str]]:
+        """The secret object of every version ListSecretVersionIds returns (one page, staged
+        versions only), in the order listed; empty SecretStrings are skipped."""
+        resp = self._call("ListSecretVersionIds", SecretId=service, IncludeDeprecated=False)
+        for entry in resp.get("Versions") or ():
+            text = self._get_string(service, entry.get("VersionId"))
+            if text:
+                yield parse_secret_object(text)
+
+    def _caller_arn(self) -> str:
+        resp = self._call("GetCallerIdentity", service="sts")
+        return resp.get("Arn") or ""
+
+    # --- secrets -------------------------------------------------------------------------
+    def write(self, id: SecretId, value: str) -> None:
+        version = 1
+        delete_key = len(value) == 0
+        must_create = False
+        try:
+            latest = self._read_latest(id.service)
+        except SecretNotFound:
+            if delete_key:
+                raise
+            latest = {}
+        except AwsError as err:
+            if delete_key or err.code != "ResourceNotFoundException":
+                raise
+            must_create = True
+            latest = {}
+
+        if delete_key:
+            if id.key not in latest:
+                raise SecretNotFound()
+            del latest[id.key]
+            metadata = hydrate(latest)
+            metadata.pop(id.key, None)
+            latest[METADATA_KEY] = dump_metadata(metadata)
+        else:
+            user = self._caller_arn()
+            metadata = hydrate(latest)
+            if id.key in metadata:
+                version = metadata[id.key].version + 1
+            metadata[id.key] = KeyMetadata(GoTime.now(), user, version)
+            latest[id.key] = value
+            latest[METADATA_KEY] = dump_metadata(metadata)
+
+        contents = dump_secret_object(latest)
+        secrets = [v for k, v in latest.items() if k != METADATA_KEY]
+        if value:
+            secrets.append(value)
+        if must_create:
+            self._call("CreateSecret", redact=secrets, Name=id.service, SecretString=contents)
+            return
+        details = self._call("DescribeSecret", SecretId=id.service)
+        if details.get("RotationEnabled"):
+            raise ChamberError(ROTATION_ENABLED_MSG)
+        self._call(
+            "PutSecretValue",
+            redact=secrets,
+            SecretId=id.service,
+            SecretString=contents,
+            VersionStages=["AWSCURRENT", f"CHAMBER{version}"],
+        )
+
+    def write_with_tags(self, id: SecretId, value: str, tags: dict[str, str]) -> None:
+        raise ChamberError(WRITE_TAGS_MSG)
+
+    def read(self, id: SecretId, version: int = -1) -> Secret:
+        if version == -1:
+            latest = self._read_latest(id.service)
+            if id.key not in latest:
+                raise SecretNotFound()
+            meta = hydrate(latest).get(id.key, KeyMetadata())
+            return Secret(value=latest[id.key], meta=meta.to_meta(id.key))
+        for obj in self._versions(id.service):
+            meta = hydrate(obj).get(id.key, KeyMetadata())
+            if meta.version == version:
+                if id.key not in obj:
+                    raise SecretNotFound()
+                return Secret(value=obj[id.key], meta=meta.to_meta(id.key))
+        raise SecretNotFound()
+
+    def delete(self, id: SecretId) -> None:
+        self.write(id, "")
+
+    def history(self, id: SecretId) -> list[ChangeEvent]:
+        found: dict[int, ChangeEvent] = {}
+        for obj in self._versions(id.service):
+            meta = hydrate(obj).get(id.key)
+            if meta is None or meta.version in found:
+                continue
+            found[meta.version] = ChangeEvent(
+                event_type(meta.version), meta.created.to_datetime(), meta.created_by, meta.version
+            )
+        if not found:
+            raise SecretNotFound()
+        return [found[v] for v in sorted(found)]
+
+    def list(self, service: str, include_values: bool = False) -> list[Secret]:
+        latest = self._read_latest(service)
+        metadata = hydrate(latest)
+        out = []
+        for key in sorted(latest, key=sort_key):
+            if key == METADATA_KEY:
+                continue
+            meta = metadata.get(key, KeyMetadata())
+            out.append(Secret(value=latest[key] if include_values else None,
+                              meta=meta.to_meta(key)))
+        return out
+
+    def list_raw(self, service: str) -> list[RawSecret]:
+        latest = self._read_latest(service)
+        return [RawSecret(key=k, value=latest[k]) for k in sorted(latest, key=sort_key)]
+
+    def list_raw_many(self, services: list[str]) -> list[list[RawSecret]]:
+        """``list_raw`` of several services, fetched concurrently; results in argument order.
+        The first failing service (in argument order) raises its error."""
+        if len(services) <= 1:
+            return [self.list_raw(s) for s in services]
+        self._client("secretsmanager", "GetSecretValue")  # build once, before the threads
+        with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(services))) as pool:
+            futures = [pool.submit(self.list_raw, s) for s in services]
+            return [f.result() for f in futures]
+
+    def list_services(self, prefix: str, include_secret_name: bool = False) -> list[str]:
+        raise ChamberError(LIST_SERVICES_MSG)
+
+    # --- tags (not implemented) ----------------------------------------------------------
+    def read_tags(self, id: SecretId) -> dict[str, str]:
+        raise ChamberError(TAGS_MSG)
+
+    def write_tags(self, id: SecretId, tags: dict[str, str], delete_other_tags: bool = False) -> None:
+        raise ChamberError(TAGS_MSG)
+
+    def delete_tags(self, id: SecretId, tag_keys: list[str]) -> None:
+        raise ChamberError(TAGS_MSG)
+
+    # --- store config: always the defaults -----------------------------------------------
+    def config(self) -> StoreConfig:
+        return StoreConfig(version="1", required_tags=[])
