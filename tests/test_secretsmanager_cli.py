@@ -1,0 +1,184 @@
+"""pychamber -b secretsmanager as a subprocess against the shared moto server (chamber §4.2)."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+
+SM = ("-b", "secretsmanager")
+NOT_FOUND = "operation error Secrets Manager: GetSecretValue, https response error StatusCode: "
+
+
+@pytest.fixture
+def sm_client(moto_server):
+    import boto3
+
+    return boto3.session.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
+    ).client("secretsmanager", endpoint_url=moto_server)
+
+
+@pytest.fixture
+def sm(run_cli):
+    def run(*args, **kw):
+        return run_cli(*SM, *args, **kw)
+
+    return run
+
+
+def rows(stdout: str) -> list[list[str]]:
+    return [[c for c in line.split("\t") if c] for line in stdout.splitlines()]
+
+
+def test_write_read_list_history(sm, sm_client):
+    sm("write", "MySvc", "DB_Pass", "one", check=True)
+    sm("write", "mysvc", "db_pass", "two", check=True)
+    sm("write", "mysvc", "other", "--", "-x", check=True)
+    data = json.loads(sm_client.get_secret_value(SecretId="mysvc")["SecretString"])
+    assert sorted(data) == ["_chamber_metadata", "db_pass", "other"]
+
+    r = sm("read", "mysvc", "db_pass", "-q", check=True)
+    assert r.stdout == "two\n"
+    r = sm("read", "mysvc", "db_pass", check=True)
+    table = rows(r.stdout)
+    assert table[0] == ["Key", "Value", "Version", "LastModified", "User"]
+    assert table[1][:3] == ["db_pass", "two", "2"]
+    assert table[1][4].startswith("arn:aws:")
+    assert sm("read", "-v", "1", "-q", "mysvc", "db_pass", check=True).stdout == "one\n"
+
+    r = sm("list", "mysvc", check=True)
+    table = rows(r.stdout)
+    assert table[0] == ["Key", "Version", "LastModified", "User"]
+    assert [(row[0], row[1]) for row in table[1:]] == [("db_pass", "2"), ("other", "1")]
+    r = sm("list", "-e", "mysvc", check=True)
+    assert [(row[0], row[-1]) for row in rows(r.stdout)[1:]] == [("db_pass", "two"), ("other", "-x")]
+
+    r = sm("history", "mysvc", "db_pass", check=True)
+    table = rows(r.stdout)
+    assert table[0] == ["Event", "Version", "Date", "User"]
+    assert [(row[0], row[1]) for row in table[1:]] == [("Created", "1"), ("Updated", "2")]
+
+
+def test_read_missing(sm):
+    sm("write", "svc", "k", "v", check=True)
+    r = sm("read", "svc", "nope", check=1)
+    assert r.stderr == "Error: Failed to read: secret not found\n"
+    r = sm("history", "svc", "nope", check=1)
+    assert r.stderr == "Error: Failed to get history: secret not found\n"
+    r = sm("read", "nosvc", "k", check=1)
+    assert r.stderr.startswith("Error: Failed to read: " + NOT_FOUND)
+    assert "ResourceNotFoundException" in r.stderr
+
+
+def test_delete_and_empty_value(sm, sm_client):
+    sm("write", "svc", "a", "1", check=True)
+    sm("write", "svc", "b", "2", check=True)
+    sm("delete", "svc", "a", check=True)
+    assert sm("read", "svc", "a", check=1).stderr == "Error: Failed to read: secret not found\n"
+    r = sm("delete", "svc", "a", check=1)
+    assert r.stderr == "Error: secret not found\n"
+    # writing an empty value deletes too (stdin "" -> empty value)
+    sm("write", "svc", "b", "-", input="", check=True)
+    assert json.loads(sm_client.get_secret_value(SecretId="svc")["SecretString"]) == {
+        "_chamber_metadata": "{}"
+    }
+    r = sm("list", "svc", check=True)
+    assert r.stdout.splitlines() == ["Key\tVersion\t\tLastModified\tUser"]
+    r = sm("delete", "nosvc", "a", check=1)
+    assert r.stderr.startswith("Error: " + NOT_FOUND)
+
+
+def test_missing_service_is_an_error(sm):
+    for args, prefix in (
+        (("list", "nosvc"), "Error: Failed to list store contents: "),
+        (("env", "nosvc"), "Error: "),
+        (("export", "nosvc"), "Error: "),
+        (("exec", "nosvc", "--", sys.executable, "-c", "pass"), "Error: "),
+    ):
+        r = sm(*args, check=1)
+        assert r.stderr.startswith(prefix), (args, r.stderr)
+        assert "ResourceNotFoundException" in r.stderr, (args, r.stderr)
+        assert r.stdout == ""
+
+
+def test_export_includes_chamber_metadata(sm, sm_client):
+    sm("write", "svc", "db", "p<w>", check=True)
+    raw = json.loads(sm_client.get_secret_value(SecretId="svc")["SecretString"])
+    r = sm("export", "svc", check=True)
+    assert json.loads(r.stdout) == {"_chamber_metadata": raw["_chamber_metadata"], "db": "p<w>"}
+    assert r.stdout.startswith('{"_chamber_metadata":"{\\"db\\":{\\"created\\":\\"')
+    assert '"db":"p\\u003cw\\u003e"}\n' in r.stdout
+    r = sm("export", "-f", "dotenv", "svc", check=True)
+    assert [line.split("=", 1)[0] for line in r.stdout.splitlines()] == ["_CHAMBER_METADATA", "DB"]
+
+
+def test_env_and_exec_export_chamber_metadata(sm, sm_client):
+    sm("write", "svc", "db-pass", "pw", check=True)
+    raw = json.loads(sm_client.get_secret_value(SecretId="svc")["SecretString"])
+    r = sm("env", "svc", check=True)
+    names = [line.split("=", 1)[0] for line in r.stdout.splitlines()]
+    assert names == ["export _CHAMBER_METADATA", "export DB_PASS"]
+    code = ("import os, json; print(json.dumps({k: os.environ[k] for k in "
+            "('_CHAMBER_METADATA', 'DB_PASS')}))")
+    r = sm("exec", "svc", "--", sys.executable, "-c", code, check=True)
+    assert json.loads(r.stdout) == {"_CHAMBER_METADATA": raw["_chamber_metadata"], "DB_PASS": "pw"}
+
+
+def test_import(sm, sm_client):
+    r = sm("import", "svc", "-", input='{"a": "1", "b": "2"}', check=True)
+    assert r.stdout == "Successfully imported 2 secrets\n"
+    meta = json.loads(json.loads(sm_client.get_secret_value(SecretId="svc")["SecretString"])
+                      ["_chamber_metadata"])
+    assert {k: v["version"] for k, v in meta.items()} == {"a": 1, "b": 1}
+
+
+def test_backend_from_environment(run_cli):
+    run_cli("write", "svc", "k", "v", env_extra={"CHAMBER_SECRET_BACKEND": "secretsmanager"}, check=True)
+    r = run_cli("read", "-q", "svc", "k", env_extra={"CHAMBER_SECRET_BACKEND": "SecretsManager"},
+                check=True)
+    assert r.stdout == "v\n"
+
+
+def test_endpoint_variables(sm, moto_server):
+    bad = {"AWS_ENDPOINT_URL": "http://127.0.0.1:9"}
+    sm("write", "svc", "k", "v", env_extra={**bad, "CHAMBER_AWS_SECRETS_MANAGER_ENDPOINT": moto_server},
+       check=True)
+    r = sm("read", "-q", "svc", "k", env_extra={**bad, "CHAMBER_AWS_SSM_ENDPOINT": moto_server}, check=True)
+    assert r.stdout == "v\n"
+    r = sm("read", "-q", "svc", "k", env_extra=bad, check=1)
+    assert r.stderr.startswith("Error: Failed to read: operation error Secrets Manager: GetSecretValue, ")
+
+
+def test_rotation_enabled(sm, sm_client):
+    sm("write", "rot", "k", "v", check=True)
+    sm_client.rotate_secret(SecretId="rot", RotationRules={"AutomaticallyAfterDays": 30},
+                            RotateImmediately=False)
+    if not sm_client.describe_secret(SecretId="rot").get("RotationEnabled"):
+        pytest.skip("moto did not enable rotation")
+    r = sm("write", "rot", "k", "new", check=1)
+    assert r.stderr == "Error: Cannot write to a secret with rotation enabled\n"
+
+
+def test_not_implemented_messages(sm):
+    sm("write", "svc", "k", "v", check=True)
+    cases = [
+        (("list-services",),
+         "Error: Failed to list store contents: Secrets Manager Backend is experimental and does "
+         "not implement this command\n"),
+        (("list-services", "svc", "-s"),
+         "Error: Failed to list store contents: Secrets Manager Backend is experimental and does "
+         "not implement this command\n"),
+        (("tag", "read", "svc", "k"), "Error: Failed to read tags: Not implemented for Secrets Manager Store\n"),
+        (("tag", "write", "svc", "k", "a=b"),
+         "Error: Failed to write tags: Not implemented for Secrets Manager Store\n"),
+        (("tag", "delete", "svc", "k", "a"),
+         "Error: Failed to delete tags: Not implemented for Secrets Manager Store\n"),
+        (("write", "svc", "k2", "v", "--tags", "a=b"),
+         "Error: tags on write not implemented for Secrets Manager Store\n"),
+    ]
+    for args, stderr in cases:
+        r = sm(*args, check=1)
+        assert r.stderr == stderr, args
+        assert r.stdout == ""
