@@ -161,3 +161,9 @@ def test_python_m_and_console_script_agree():
         pytest.skip("console script not installed")
     p = subprocess.run([exe, "version"], capture_output=True)
     assert p.stdout == cli("version")[1].encode()
+
+
+def test_integer_flag_error_is_pflags():
+    assert cli("read", "-v", "abc", "svc", "k") == (
+        1, "", 'Error: invalid argument "abc" for "-v, --version" flag: strconv.ParseInt: '
+               'parsing "abc": invalid syntax\n')

@@ -160,6 +160,16 @@ def _translate_click_error(exc: Exception) -> str:
             return f"flag needs an argument: {opt}"
         return f"flag needs an argument: '{opt[1:2]}' in {opt}"
     if isinstance(exc, ce.BadParameter):
+        # cobra/pflag: invalid argument "x" for "-v, --version" flag: strconv.ParseInt: ...
+        import re
+
+        param = getattr(exc, "param", None)
+        m = re.search(r": '(.*)' is not a valid int", msg)
+        if param is not None and m:
+            flags = ", ".join(sorted(param.opts, key=len))
+            value = m.group(1)
+            return (f'invalid argument "{value}" for "{flags}" flag: strconv.ParseInt: '
+                    f'parsing "{value}": invalid syntax')
         return f"invalid argument: {msg}"
     return msg
 

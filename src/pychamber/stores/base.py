@@ -24,9 +24,15 @@ class PartialWriteError(ChamberError):
         self.written = written
         self.not_written = not_written
         self.cause = cause
-        super().__init__(
-            f"{cause.message} (written: {len(written)} of {len(written) + len(not_written)}; "
-            f"not written: {', '.join(not_written)}); running the same import again finishes the job")
+        total = len(written) + len(not_written)
+        if not written:
+            detail = "nothing was written"
+        else:
+            shown = ", ".join(not_written[:10])
+            more = f" and {len(not_written) - 10} more" if len(not_written) > 10 else ""
+            detail = (f"{len(written)} of {total} written; not written: {shown}{more}; "
+                      "running the same import again finishes the job")
+        super().__init__(f"{cause.message} ({detail})")
 
 
 class Store:
