@@ -534,3 +534,35 @@ def test_created_timestamps_use_now(store):
     store.write(sid("svc", "k"), "v")
     created = store.read(sid("svc", "k")).meta.created
     assert before <= created <= datetime.now(timezone.utc) + timedelta(seconds=5)
+
+
+def test_malformed_documents_are_go_json_errors(store, s3):
+    put_raw(s3, "svc/k.json", "{nope")
+    with pytest.raises(ChamberError) as e:
+        store.read(sid("svc", "k"))
+    assert str(e.value) == "invalid character 'n' looking for beginning of object key string"
+    put_raw(s3, "svc/__latest.json", '{"latest":[1]}')
+    with pytest.raises(ChamberError) as e:
+        store.list_raw("svc")
+    assert str(e.value) == ("json: cannot unmarshal array into Go struct field latest.latest of "
+                            "type map[string]string")
+
+
+def test_list_of_object_without_versions_is_not_found(store, s3):
+    put_raw(s3, "svc/__latest.json", '{"latest":{"k":"v"}}')
+    put_raw(s3, "svc/k.json", '{"service":"svc","key":"/svc/k","values":{}}')
+    with pytest.raises(SecretNotFound):
+        store.list("svc")
+    with pytest.raises(SecretNotFound):
+        store.read(sid("svc", "k"))
+
+
+def test_verbose_logs_calls_without_values(make_store, aws_process_env, capsys):
+    settings = Settings(backend_flag="s3", s3_bucket_flag=BUCKET, verbose=True,
+                        environ=aws_process_env)
+    store = get_store(settings)
+    store.write(sid("svc", "k"), "hunter2-secret")
+    err = capsys.readouterr().err
+    ops = [line.split("operation=")[1] for line in err.splitlines() if "operation=" in line]
+    assert ops == ["GetObject", "GetObject", "GetCallerIdentity", "PutObject", "PutObject"]
+    assert "hunter2-secret" not in err
