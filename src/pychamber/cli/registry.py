@@ -9,5 +9,5 @@ def register_all() -> None:
     if _done:
         return
     _done = True
-    from pychamber.cli import secrets, transfer  # noqa: F401
+    from pychamber.cli import completion, secrets, transfer  # noqa: F401
     from pychamber.cli import run  # noqa: F401
