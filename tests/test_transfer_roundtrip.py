@@ -1,0 +1,67 @@
+"""import -> export -> import is the identity (property test through the real CLI on the local
+backend), and import's progress bar on a terminal."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+SRC = str(Path(__file__).resolve().parents[1] / "src")
+KEY = base64.b64encode(b"r" * 32).decode()
+
+
+def env_for(db: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CHAMBER_", "PYCHAMBER_"))}
+    env.update({"PYTHONPATH": SRC, "CHAMBER_SECRET_BACKEND": "local", "PYCHAMBER_LOCAL_PATH": str(db),
+                "PYCHAMBER_LOCAL_KEY": KEY, "PYCHAMBER_WRITE_RATE": "0"})
+    return env
+
+
+def cli(env, *args, input=None):
+    p = subprocess.run([sys.executable, "-m", "pychamber", *args], input=input, capture_output=True, env=env)
+    assert p.returncode == 0, p.stderr.decode()
+    return p.stdout
+
+
+keys = st.from_regex(r"[A-Za-z0-9_.\-]{1,20}", fullmatch=True)
+values = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1,
+                 max_size=40)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.dictionaries(keys, values, min_size=1, max_size=6), fmt=st.sampled_from(["json", "yaml"]))
+def test_import_export_import_is_identity(tmp_path_factory, data, fmt):
+    env = env_for(tmp_path_factory.mktemp("rt") / "s.db")
+    cli(env, "import", "one", "-", input=json.dumps(data).encode())
+    exported = cli(env, "export", "-f", fmt, "one")
+    cli(env, "import", "two", "-", input=exported)
+    assert json.loads(cli(env, "export", "two")) == data
+    assert cli(env, "export", "-f", fmt, "two") == exported
+
+
+def test_import_progress_bar_on_a_terminal(tmp_path):
+    pexpect = pytest.importorskip("pexpect")
+    src = tmp_path / "in.json"
+    src.write_text(json.dumps({f"k{i}": "v" for i in range(5)}))
+    child = pexpect.spawn(sys.executable, ["-m", "pychamber", "import", "svc", str(src)],
+                          env=env_for(tmp_path / "s.db"), timeout=60)
+    child.expect(r"importing \[#+\] 5/5")
+    child.expect("Successfully imported 5 secrets")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+
+def test_no_progress_bar_when_piped(tmp_path):
+    src = tmp_path / "in.json"
+    src.write_text(json.dumps({f"k{i}": "v" for i in range(5)}))
+    p = subprocess.run([sys.executable, "-m", "pychamber", "import", "svc", str(src)], capture_output=True,
+                       env=env_for(tmp_path / "s.db"))
+    assert (p.returncode, p.stdout, p.stderr) == (0, b"Successfully imported 5 secrets\n", b"")
