@@ -221,3 +221,15 @@ def test_verbose_never_prints_values(run):
     for args in (["read", "svc", "k"], ["list", "-e", "svc"], ["history", "svc", "k"]):
         r = run("--verbose", *args, check=True)
         assert secret not in r.stderr
+
+
+def test_mfa_profile_without_a_terminal_fails_at_once(run, tmp_path):
+    config = tmp_path / "mfa_config"
+    config.write_text("[profile base]\naws_access_key_id = testing\naws_secret_access_key = testing\n"
+                      "[profile mfa]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = base\n"
+                      "mfa_serial = arn:aws:iam::123456789012:mfa/me\n")
+    r = run("read", "svc", "k", input=b"", env_extra={
+        "AWS_CONFIG_FILE": str(config), "AWS_PROFILE": "mfa", "AWS_ACCESS_KEY_ID": None,
+        "AWS_SECRET_ACCESS_KEY": None})
+    assert r.returncode == 1 and r.stderr.count("\n") == 1, r.stderr
+    assert "needs an MFA code" in r.stderr and "aws-vault exec" in r.stderr

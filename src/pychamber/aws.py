@@ -95,11 +95,38 @@ def session() -> Any:
             import botocore.session
 
             _session = botocore.session.get_session()
+            _guard_mfa_prompt(_session)
             if _loader is None:
                 _loader = _session.get_component("data_loader")
             else:
                 _session.register_component("data_loader", _loader)
         return _session
+
+
+MFA_NO_TERMINAL_MSG = (
+    "the AWS profile assumes a role that needs an MFA code, and there is no terminal to ask for "
+    "it: run pychamber from a terminal, or wrap it in a credential helper such as `aws-vault exec`"
+)
+
+
+def _mfa_prompt(prompt: str) -> str:
+    """Ask for an assume-role MFA code only on a terminal. chamber never asks (the SDK fails);
+    a container or CI job must fail at once rather than wait on standard input forever."""
+    import sys
+
+    if not (sys.stdin.isatty() and sys.stderr.isatty()):
+        raise ChamberError(MFA_NO_TERMINAL_MSG)
+    import getpass
+
+    return getpass.getpass(prompt)
+
+
+def _guard_mfa_prompt(sess: Any) -> None:
+    try:
+        provider = sess.get_component("credential_provider").get_provider("assume-role")
+        provider._prompter = _mfa_prompt  # botocore passes it on as the MFA prompter
+    except Exception:  # noqa: BLE001 - a botocore without the hook keeps its own behaviour
+        pass
 
 
 def resolve_region(settings: "Settings") -> str | None:
