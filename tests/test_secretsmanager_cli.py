@@ -147,7 +147,7 @@ def test_endpoint_variables(sm, moto_server):
        check=True)
     r = sm("read", "-q", "svc", "k", env_extra={**bad, "CHAMBER_AWS_SSM_ENDPOINT": moto_server}, check=True)
     assert r.stdout == "v\n"
-    r = sm("read", "-q", "svc", "k", env_extra=bad, check=1)
+    r = sm("-r", "1", "read", "-q", "svc", "k", env_extra=bad, check=1)
     assert r.stderr.startswith("Error: Failed to read: operation error Secrets Manager: GetSecretValue, ")
 
 

@@ -61,6 +61,8 @@ _INT64_MIN = -(2**63)
 class AwsError(ChamberError):
     """A translated AWS error that remembers its error code (``ResourceNotFoundException``)."""
 
+    code: str | None = None  # also on copies made by ``wrap``
+
     def __init__(self, message: str, code: str | None = None):
         super().__init__(message)
         self.code = code
@@ -300,8 +302,7 @@ def parse_metadata(text: str) -> dict[str, KeyMetadata]:
             raise ChamberError(
                 f"json: cannot unmarshal {kind} into Go value of type store.secretMetadata"
             )
-        meta = out.get(key, KeyMetadata())
-        meta = KeyMetadata(meta.created, meta.created_by, meta.version)
+        meta = KeyMetadata()  # Go decodes a repeated key into a fresh zero value
         for field, v in value:
             name = field.lower()
             if v is None or name not in ("created", "created_by", "version"):
