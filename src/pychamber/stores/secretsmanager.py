@@ -18,16 +18,12 @@ import json
 import re
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from pychamber import aws
 from pychamber.errors import ChamberError, SecretNotFound
-from pychamber.formats.common import sort_key
-from pychamber.formats.simple import json_string
 from pychamber.model import (
     EPOCH,
     ChangeEvent,
@@ -66,6 +62,35 @@ class AwsError(ChamberError):
     def __init__(self, message: str, code: str | None = None):
         super().__init__(message)
         self.code = code
+
+
+# --- Go encoding/json strings -------------------------------------------------------------------
+# (The same encoder as pychamber.formats.simple.json_string, kept here so that exec / env with
+# this backend do not import the formats package and its YAML dependency.)
+_JSON_SHORT = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t",
+               "\b": "\\b", "\f": "\\f"}
+_JSON_SPECIAL = re.compile('["\\\\\x00-\x1f<>&\u2028\u2029\ud800-\udfff]')
+
+
+def _json_escape_char(m: re.Match) -> str:
+    ch = m.group(0)
+    short = _JSON_SHORT.get(ch)
+    if short is not None:
+        return short
+    o = ord(ch)
+    if 0xD800 <= o <= 0xDFFF:  # not valid UTF-8: Go writes the replacement character
+        return "\\ufffd"
+    return f"\\u{o:04x}"  # control characters, < > & (HTML-safe), U+2028 / U+2029
+
+
+def json_string(s: str) -> str:
+    """A Go ``json.Marshal`` string literal."""
+    return '"' + _JSON_SPECIAL.sub(_json_escape_char, s) + '"'
+
+
+def sort_key(key: str) -> bytes:
+    """Go's map-key order in ``json.Marshal``: byte-wise on the UTF-8 encoding."""
+    return key.encode("utf-8", "surrogatepass")
 
 
 # --- Go time.Time (RFC 3339, nanoseconds) ------------------------------------------------------
@@ -220,6 +245,8 @@ def _check_floats(value: Any) -> None:
 
 def format_float(literal: str) -> str:
     """``strconv.FormatFloat(f, 'f', -1, 64)``: shortest round-trip digits, no exponent."""
+    from decimal import Decimal
+
     text = format(Decimal(repr(float(literal))), "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")
@@ -557,6 +584,8 @@ class SecretsManagerStore(Store):
         The first failing service (in argument order) raises its error."""
         if len(services) <= 1:
             return [self.list_raw(s) for s in services]
+        from concurrent.futures import ThreadPoolExecutor
+
         self._client("secretsmanager", "GetSecretValue")  # build once, before the threads
         with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(services))) as pool:
             futures = [pool.submit(self.list_raw, s) for s in services]
