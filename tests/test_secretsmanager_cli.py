@@ -182,3 +182,14 @@ def test_not_implemented_messages(sm):
         r = sm(*args, check=1)
         assert r.stderr == stderr, args
         assert r.stdout == ""
+
+
+def test_exec_several_services(sm):
+    sm("write", "one", "a", "1", check=True)
+    sm("write", "one", "b", "1", check=True)
+    sm("write", "two", "b", "2", check=True)
+    code = "import os; print(os.environ['A'], os.environ['B'])"
+    r = sm("exec", "one", "two", "--", sys.executable, "-c", code, check=True)
+    assert r.stdout == "1 2\n"
+    r = sm("exec", "one", "missing", "--", sys.executable, "-c", code, check=1)
+    assert "ResourceNotFoundException" in r.stderr and r.stdout == ""
