@@ -130,7 +130,8 @@ SSM_MAX_VALUE_BYTES = 4096
 _IMPORT_KEY_RE = re.compile(r"[A-Za-z0-9_.\-]+(/[A-Za-z0-9_.\-]+)*", re.ASCII)
 
 
-def import_problem(key: str, value: str, max_value_bytes: int | None = None) -> str | None:
+def import_problem(key: str, value: str, max_value_bytes: int | None = None,
+                   allow_empty: bool = False) -> str | None:
     """Why an imported entry cannot be stored, or None. Never mentions the value itself.
 
     chamber writes imported keys as they are (no validation), so Parameter Store rejects bad
@@ -140,7 +141,7 @@ def import_problem(key: str, value: str, max_value_bytes: int | None = None) -> 
     if not _IMPORT_KEY_RE.fullmatch(key):
         return (f"key {key!r}: only alphanumeric, dashes, full stops, underscores and inner "
                 "forward slashes can be stored")
-    if value == "":
+    if value == "" and not allow_empty:
         return f"key {key!r}: the value is empty (Parameter Store refuses empty values)"
     if max_value_bytes is not None:
         size = len(value.encode("utf-8", "surrogateescape"))

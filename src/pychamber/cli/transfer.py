@@ -122,8 +122,11 @@ def import_cmd(
     # Later duplicates win (a YAML/JSON map has none; dotenv may).
     merged = dict(pairs)
     settings = settings_of(ctx)
-    max_bytes = names.SSM_MAX_VALUE_BYTES if settings.backend == "SSM" else None
-    problems = [p for k, v in merged.items() if (p := names.import_problem(k, v, max_bytes))]
+    backend = settings.backend
+    max_bytes = names.SSM_MAX_VALUE_BYTES if backend == "SSM" else None
+    allow_empty = backend in ("S3", "S3-KMS")  # SSM refuses empty values; Secrets Manager deletes
+    problems = [p for k, v in merged.items()
+                if (p := names.import_problem(k, v, max_bytes, allow_empty))]
     if problems:
         extra = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise ChamberError(f"Failed to import: {problems[0]}{extra}; nothing was written")
