@@ -315,7 +315,7 @@ def err(monkeypatch):
 
 
 def test_assemble_uses_list_raw_many_and_merges_in_order(err):
-    from pychamber.cli.run import assemble
+    from pychamber.execution import assemble
     from pychamber.settings import Settings
 
     store = FakeStore({"one": {"a": "1", "b": "1"}, "two": {"a": "2"}})
@@ -328,7 +328,7 @@ def test_assemble_uses_list_raw_many_and_merges_in_order(err):
 
 
 def test_assemble_error_attributed_in_argument_order(err):
-    from pychamber.cli.run import assemble
+    from pychamber.execution import assemble
     from pychamber.settings import Settings
 
     store = FakeStore({"one": {"a": "1"}, "two": {"a": "2"}}, fail={"two", "three"})
@@ -340,7 +340,7 @@ def test_assemble_error_attributed_in_argument_order(err):
 
 
 def test_assemble_strict_errors_unwrapped(err):
-    from pychamber.cli.run import assemble
+    from pychamber.execution import assemble
     from pychamber.settings import Settings
 
     store = FakeStore({}, fail={"one"}, many=False)
@@ -350,7 +350,7 @@ def test_assemble_strict_errors_unwrapped(err):
 
 
 def test_dry_run_table():
-    from pychamber.cli.run import dry_run_table
+    from pychamber.execution import dry_run_table
 
     store = FakeStore({"one": {"a-b": "v3"}, "two": {"c": "v1"}})
     st = ex.ExecEnv({"A_B": "v3", "C": "v1", "PATH": "/bin"},

@@ -13,7 +13,6 @@ from typing import Callable, Optional
 
 import typer
 
-from pychamber import __version__
 from pychamber.cli.console import console, report_error
 from pychamber.errors import ChamberError
 from pychamber.settings import Settings

@@ -27,9 +27,7 @@ import typer
 from pychamber import execution
 from pychamber.cli.app import _GLOBAL_WITH_VALUE, command, hoist_global_flags, settings_of, state
 from pychamber.errors import UsageError
-# re-exported: the engine lives in pychamber.execution (typer-free, shared with the fast path)
-from pychamber.execution import (MISSING_DASH, NO_COMMAND, NO_SERVICES, assemble,  # noqa: F401
-                                 dry_run_table, load, validate_services)
+from pychamber.execution import MISSING_DASH
 
 ARGS = typer.Argument(None, show_default=False, metavar="<service...> -- <command> [<arg...>]")
 

@@ -2,31 +2,14 @@
 
 from __future__ import annotations
 
-import re
 
 from pychamber.formats.common import Pairs, entries
 from pychamber.formats.gostr import go_is_space
+from pychamber.gojson import json_string
 
 # --- JSON: Go encoding/json Encoder on map[string]string -------------------------------------
 
-_JSON_SHORT = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t",
-               "\b": "\\b", "\f": "\\f"}
-_JSON_SPECIAL = re.compile('["\\\\\x00-\x1f<>&\u2028\u2029\ud800-\udfff]')
-
-
-def _json_escape_char(m: re.Match) -> str:
-    ch = m.group(0)
-    short = _JSON_SHORT.get(ch)
-    if short is not None:
-        return short
-    o = ord(ch)
-    if 0xD800 <= o <= 0xDFFF:  # not valid UTF-8: Go writes the replacement character
-        return "\\ufffd"
-    return f"\\u{o:04x}"  # control chars, < > & (HTML-safe escaping), U+2028/U+2029
-
-
-def json_string(s: str) -> str:
-    return '"' + _JSON_SPECIAL.sub(_json_escape_char, s) + '"'
+__all__ = ["json_string"]  # re-exported
 
 
 def render_json(pairs: Pairs) -> str:

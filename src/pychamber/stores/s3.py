@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from pychamber import aws
 from pychamber.errors import ChamberError, SecretNotFound
-from pychamber.formats.simple import json_string
+from pychamber.gojson import json_string, syntax_error
 from pychamber.model import ChangeEvent, RawSecret, Secret, SecretId, SecretMetadata, event_type
 from pychamber.stores.base import Store
 
@@ -126,9 +126,8 @@ def _loads(raw: bytes) -> Any:
         return json.loads(text, object_pairs_hook=_Obj, parse_float=_JsonNumber,
                           parse_int=_JsonNumber)
     except json.JSONDecodeError as exc:
-        from pychamber.stores.ssm import _go_json_syntax_error
 
-        raise ValueError(_go_json_syntax_error(text, exc)) from None
+        raise ValueError(syntax_error(text, exc)) from None
 
 
 class _JsonNumber(str):

@@ -34,6 +34,7 @@ from pychamber.model import (
     StoreConfig,
     event_type,
 )
+from pychamber.gojson import json_string
 from pychamber.stores.base import Store
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -67,27 +68,6 @@ class AwsError(ChamberError):
 # --- Go encoding/json strings -------------------------------------------------------------------
 # (The same encoder as pychamber.formats.simple.json_string, kept here so that exec / env with
 # this backend do not import the formats package and its YAML dependency.)
-_JSON_SHORT = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t",
-               "\b": "\\b", "\f": "\\f"}
-_JSON_SPECIAL = re.compile('["\\\\\x00-\x1f<>&\u2028\u2029\ud800-\udfff]')
-
-
-def _json_escape_char(m: re.Match) -> str:
-    ch = m.group(0)
-    short = _JSON_SHORT.get(ch)
-    if short is not None:
-        return short
-    o = ord(ch)
-    if 0xD800 <= o <= 0xDFFF:  # not valid UTF-8: Go writes the replacement character
-        return "\\ufffd"
-    return f"\\u{o:04x}"  # control characters, < > & (HTML-safe), U+2028 / U+2029
-
-
-def json_string(s: str) -> str:
-    """A Go ``json.Marshal`` string literal."""
-    return '"' + _JSON_SPECIAL.sub(_json_escape_char, s) + '"'
-
-
 def sort_key(key: str) -> bytes:
     """Go's map-key order in ``json.Marshal``: byte-wise on the UTF-8 encoding."""
     return key.encode("utf-8", "surrogatepass")

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-from pychamber import aws, names
+from pychamber import aws, gojson, names
 from pychamber.errors import ChamberError, SecretNotFound
 from pychamber.model import (
     EPOCH,
@@ -487,7 +487,7 @@ def parse_store_config(text: str) -> StoreConfig:
     try:
         data = json.loads(text, object_pairs_hook=_JsonObject)
     except json.JSONDecodeError as exc:
-        raise ValueError(_go_json_syntax_error(text, exc)) from None
+        raise ValueError(gojson.syntax_error(text, exc)) from None
     config = StoreConfig(version="", required_tags=[])
     if data is None:
         return config
@@ -550,17 +550,3 @@ def _go_json_kind(value: Any) -> str:
     if isinstance(value, list):
         return "array"
     return "object"
-
-
-def _go_json_syntax_error(text: str, exc: json.JSONDecodeError) -> str:
-    if exc.pos >= len(text.rstrip(" \t\r\n")):
-        return "unexpected end of JSON input"
-    c = text[exc.pos]
-    quoted = "'\\''" if c == "'" else f"'{c}'" if c.isprintable() else repr(c)
-    if exc.msg.startswith("Extra data"):
-        return f"invalid character {quoted} after top-level value"
-    if exc.msg.startswith("Expecting property name"):
-        return f"invalid character {quoted} looking for beginning of object key string"
-    if exc.msg.startswith("Expecting ',' delimiter") or exc.msg.startswith("Expecting ':'"):
-        return f"invalid character {quoted} after object key:value pair"
-    return f"invalid character {quoted} looking for beginning of value"
