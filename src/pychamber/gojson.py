@@ -43,4 +43,6 @@ def syntax_error(text: str, exc: json.JSONDecodeError) -> str:
         return f"invalid character {quoted} looking for beginning of object key string"
     if exc.msg.startswith("Expecting ',' delimiter") or exc.msg.startswith("Expecting ':'"):
         return f"invalid character {quoted} after object key:value pair"
+    if exc.msg.startswith("Invalid control character"):
+        return f"invalid character {quoted} in string literal"
     return f"invalid character {quoted} looking for beginning of value"

@@ -34,7 +34,7 @@ from pychamber.model import (
     StoreConfig,
     event_type,
 )
-from pychamber.gojson import json_string
+from pychamber.gojson import json_string, syntax_error
 from pychamber.stores.base import Store
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -189,32 +189,17 @@ def _loads(text: str) -> Any:
     try:
         return json.loads(text, parse_int=_Num, parse_float=_Num, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
-        raise ChamberError(_syntax_error(text, exc)) from None
+        raise ChamberError(syntax_error(text, exc)) from None
     except ValueError as exc:
         raise ChamberError(str(exc)) from None
-
-
-def _syntax_error(text: str, exc: json.JSONDecodeError) -> str:
-    if exc.pos >= len(text.rstrip(" \t\r\n")):
-        return "unexpected end of JSON input"
-    c = text[exc.pos]
-    quoted = "'\\''" if c == "'" else f"'{c}'" if c.isprintable() else repr(c)
-    if exc.msg.startswith("Extra data"):
-        return f"invalid character {quoted} after top-level value"
-    if exc.msg.startswith("Expecting property name"):
-        return f"invalid character {quoted} looking for beginning of object key string"
-    if exc.msg.startswith(("Expecting ',' delimiter", "Expecting ':'")):
-        return f"invalid character {quoted} after object key:value pair"
-    if exc.msg.startswith("Invalid control character"):
-        return f"invalid character {quoted} in string literal"
-    return f"invalid character {quoted} looking for beginning of value"
 
 
 def _check_floats(value: Any) -> None:
     """Go decodes every number of an ``interface{}`` as float64: out-of-range is an error."""
     if isinstance(value, _Num):
         if abs(float(value)) == float("inf"):
-            raise ChamberError(f"json: cannot unmarshal number {value} into Go value of type float64")
+            # Go names the number; it is secret data, so it is left out here
+            raise ChamberError("json: cannot unmarshal number into Go value of type float64")
     elif isinstance(value, dict):
         for v in value.values():
             _check_floats(v)
@@ -289,7 +274,7 @@ def parse_metadata(text: str) -> dict[str, KeyMetadata]:
         data = json.loads(text, parse_int=_Num, parse_float=_Num, parse_constant=_reject_constant,
                           object_pairs_hook=_pairs_hook)
     except json.JSONDecodeError as exc:
-        raise ChamberError(_syntax_error(text, exc)) from None
+        raise ChamberError(syntax_error(text, exc)) from None
     except ValueError as exc:
         raise ChamberError(str(exc)) from None
     if data is None:
