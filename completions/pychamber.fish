@@ -29,6 +29,7 @@ complete -c pychamber -n '__fish_seen_subcommand_from export' -l output-file
 complete -c pychamber -n '__fish_use_subcommand' -a find -d 'Find the given secret across all services'
 complete -c pychamber -n '__fish_seen_subcommand_from find' -s v
 complete -c pychamber -n '__fish_seen_subcommand_from find' -l by-value
+complete -c pychamber -n '__fish_use_subcommand' -a help -d 'Help about any command'
 complete -c pychamber -n '__fish_use_subcommand' -a history -d 'View the history of a secret'
 complete -c pychamber -n '__fish_use_subcommand' -a import -d 'import secrets from json, yaml or dotenv'
 complete -c pychamber -n '__fish_seen_subcommand_from import' -l normalize-keys

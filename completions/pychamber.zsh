@@ -8,13 +8,14 @@ _pychamber() {
     case "$w" in -b|--backend|--backend-s3-bucket|--kms-key-alias|-r|--retries|--retry-mode|-f|--format|-o|--output-file|-t|--tags|--strict-value) i=$((i + 1)) ;; -*) ;; *) if [ -z "$path" ]; then path="$w"; elif [ "$path" = "tag" ]; then path="tag $w"; fi ;; esac
   done
   case "$path" in
-    "") words="completion delete env exec export find history import list list-services read tag version write" ;;
+    "") words="completion delete env exec export find help history import list list-services read tag version write" ;;
     "completion") words="" ;;
     "delete") words="--exact-key" ;;
     "env") words="-p --preserve-case -e --escape-strings" ;;
     "exec") words="--pristine --strict --strict-value --dry-run" ;;
     "export") words="-f --format -o --output-file" ;;
     "find") words="-v --by-value" ;;
+    "help") words="" ;;
     "history") words="" ;;
     "import") words="--normalize-keys --format" ;;
     "list") words="-e --expand -t --time -u --user -v --version" ;;

@@ -167,3 +167,12 @@ def test_integer_flag_error_is_pflags():
     assert cli("read", "-v", "abc", "svc", "k") == (
         1, "", 'Error: invalid argument "abc" for "-v, --version" flag: strconv.ParseInt: '
                'parsing "abc": invalid syntax\n')
+
+
+def test_help_command_and_usage_lines():
+    code, out, _ = cli("help", "write")
+    assert code == 0 and out.startswith("Usage: pychamber write <service> <key> [--] <value|-> [flags]\n")
+    assert cli("help", "tag", "write")[1].startswith("Usage: pychamber tag write <service> <key> <tag>... [flags]\n")
+    assert cli("help")[1] == cli("--help")[1]
+    code, out, err = cli("help", "nope")
+    assert code == 0 and err == 'Unknown help topic "nope"\n' and "CLI for storing secrets" in out

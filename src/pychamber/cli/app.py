@@ -87,6 +87,14 @@ def command(name: str, usage: str, short: str, group: typer.Typer | None = None,
     kwargs.setdefault("context_settings", {})
     kwargs["context_settings"].setdefault("help_option_names", ["-h", "--help"])
 
+    # cobra's usage line: "pychamber write <service> <key> [--] <value|-> [flags]"
+    words = 2 if group is not None else 1
+    parts = usage.split(" ", words)
+    rest = parts[words] if len(parts) > words else ""
+    cls = type("ChamberCommand", (typer.core.TyperCommand,), {
+        "collect_usage_pieces": lambda self, ctx: ([rest] if rest else []) + ["[flags]"]})
+    kwargs.setdefault("cls", cls)
+
     def deco(f: Callable) -> Callable:
         @functools.wraps(f)
         def wrapped(*args, **kw):
@@ -94,8 +102,7 @@ def command(name: str, usage: str, short: str, group: typer.Typer | None = None,
             state.usage = usage
             return f(*args, **kw)
 
-        target.command(name, help=short, short_help=short,
-                       options_metavar=usage and "[flags]", **kwargs)(wrapped)
+        target.command(name, help=short, short_help=short, **kwargs)(wrapped)
         return f
 
     return deco

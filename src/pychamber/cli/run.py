@@ -29,7 +29,7 @@ from pychamber.cli.app import _GLOBAL_WITH_VALUE, command, hoist_global_flags, s
 from pychamber.errors import UsageError
 from pychamber.execution import MISSING_DASH
 
-ARGS = typer.Argument(None, show_default=False, metavar="<service...> -- <command> [<arg...>]")
+ARGS = typer.Argument(None, show_default=False, metavar="<service...> -- <command> [<arg...>]", hidden=True)
 
 #: exec's own options that take a value (a ``--`` right after one of them is its value).
 _EXEC_WITH_VALUE = {"--strict-value"}

@@ -14,7 +14,7 @@ from pychamber.errors import ChamberError
 from pychamber.model import SecretId, key_of
 from pychamber.tabwriter import table, timestamp
 
-ARGS = typer.Argument(None, show_default=False, metavar="")
+ARGS = typer.Argument(None, show_default=False, metavar="", hidden=True)
 
 
 # --- version -------------------------------------------------------------------------------
@@ -284,3 +284,17 @@ def tag_delete_cmd(ctx: typer.Context, args: Optional[List[str]] = ARGS) -> None
             raise e.wrap(f"Failed to validate tag key {k}: ") from None
     store = open_store(settings_of(ctx))
     wrapped("Failed to delete tags: ", store.delete_tags, sid, keys)
+
+
+# --- help ----------------------------------------------------------------------------------
+@command("help", "help [command]", "Help about any command")
+def help_cmd(ctx: typer.Context, args: Optional[List[str]] = ARGS) -> None:
+    """cobra's ``help [command]``: the help of the named (sub)command, or of pychamber."""
+    cur = ctx.find_root()
+    for name in args or []:
+        sub = getattr(cur.command, "commands", {}).get(name)
+        if sub is None:
+            console.err(f'Unknown help topic "{name}"\n')
+            break
+        cur = typer.Context(sub, info_name=name, parent=cur)
+    console.out(cur.get_help() + "\n")

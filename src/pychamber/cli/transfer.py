@@ -13,7 +13,7 @@ from pychamber.cli.console import console
 from pychamber.errors import ChamberError
 from pychamber.model import key_of
 
-ARGS = typer.Argument(None, show_default=False, metavar="")
+ARGS = typer.Argument(None, show_default=False, metavar="", hidden=True)
 
 
 # --- env -----------------------------------------------------------------------------------
