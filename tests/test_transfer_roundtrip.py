@@ -65,3 +65,18 @@ def test_no_progress_bar_when_piped(tmp_path):
     p = subprocess.run([sys.executable, "-m", "pychamber", "import", "svc", str(src)], capture_output=True,
                        env=env_for(tmp_path / "s.db"))
     assert (p.returncode, p.stdout, p.stderr) == (0, b"Successfully imported 5 secrets\n", b"")
+
+
+def test_local_import_is_one_transaction(tmp_path):
+    env = env_for(tmp_path / "s.db")
+    cli(env, "write", "svc", "a", "old", "-t", "team=x")
+    cli(env, "import", "_chamber", "-", input=json.dumps(
+        {"store-config": json.dumps({"version": "1", "requiredTags": ["team"]})}).encode())
+    # "a" exists; "b" is new and lacks the required tag: nothing at all is written
+    p = subprocess.run([sys.executable, "-m", "pychamber", "import", "svc", "-"], capture_output=True, env=env,
+                       input=json.dumps({"a": "new", "b": "v"}).encode())
+    assert p.returncode == 1
+    assert p.stderr == (b"Error: Failed to write secret: required tags [team] are missing "
+                        b"(nothing was written)\n")
+    assert cli(env, "read", "-q", "svc", "a") == b"old\n"
+    assert [ln.split()[0] for ln in cli(env, "list", "svc").splitlines()[1:]] == [b"a"]

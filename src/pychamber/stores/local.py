@@ -39,7 +39,7 @@ import sys
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from functools import wraps
-from typing import Any, Callable, Iterator, Mapping, TypeVar
+from typing import Any, Callable, Iterable, Iterator, Mapping, TypeVar
 
 from pychamber.errors import ChamberError, SecretNotFound
 from pychamber.model import (
@@ -52,7 +52,7 @@ from pychamber.model import (
     event_type,
 )
 from pychamber.names import RESERVED_SERVICE
-from pychamber.stores.base import Store
+from pychamber.stores.base import PartialWriteError, Store
 
 SCHEMA_VERSION = 1
 KEYRING_SERVICE = "pychamber"
@@ -449,34 +449,55 @@ class LocalStore(Store):
     def write_with_tags(self, id: SecretId, value: str, tags: dict[str, str]) -> None:
         self._write(id, value, tags)
 
+    @_guarded
+    def write_many(self, service: str, pairs: Iterable[tuple[str, str]],
+                   progress: Callable[[int, int], None] | None = None) -> list[str]:
+        """An import in one transaction: every key is written, or (on any failure) none is."""
+        items = list(pairs)
+        written: list[str] = []
+        try:
+            with self._write_txn() as conn:
+                for key, value in items:
+                    self._write_in(conn, SecretId(service, key), value, None)
+                    written.append(key)
+                    if progress:
+                        progress(len(written), len(items))
+        except ChamberError as e:
+            raise PartialWriteError([], [k for k, _ in items], e) from None
+        return written
+
     def _write(self, id: SecretId, value: str, tags: dict[str, str] | None) -> None:
         with self._write_txn() as conn:
-            row = conn.execute(
-                "SELECT MAX(version) FROM versions WHERE service = ? AND key = ?",
-                (id.service, id.key),
-            ).fetchone()
-            version = 1 if row[0] is None else row[0] + 1
-            if tags and version != 1:
-                raise ChamberError("tags on write only supported for new secrets")
-            if version == 1:
-                required = self._config(conn).required_tags
-                missing = [t for t in required if t not in (tags or {})]
-                if missing:
-                    raise ChamberError(f"required tags {_go_list(missing)} are missing")
-            nonce, ct = self._encrypt(conn, id, version, value)
-            conn.execute(
-                "INSERT INTO versions(service, key, version, created, created_by, nonce, ciphertext)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (id.service, id.key, version, _now_text(), self._user(), nonce, ct),
+            self._write_in(conn, id, value, tags)
+
+    def _write_in(self, conn: sqlite3.Connection, id: SecretId, value: str,
+                  tags: dict[str, str] | None) -> None:
+        row = conn.execute(
+            "SELECT MAX(version) FROM versions WHERE service = ? AND key = ?",
+            (id.service, id.key),
+        ).fetchone()
+        version = 1 if row[0] is None else row[0] + 1
+        if tags and version != 1:
+            raise ChamberError("tags on write only supported for new secrets")
+        if version == 1:
+            required = self._config(conn).required_tags
+            missing = [t for t in required if t not in (tags or {})]
+            if missing:
+                raise ChamberError(f"required tags {_go_list(missing)} are missing")
+        nonce, ct = self._encrypt(conn, id, version, value)
+        conn.execute(
+            "INSERT INTO versions(service, key, version, created, created_by, nonce, ciphertext)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (id.service, id.key, version, _now_text(), self._user(), nonce, ct),
+        )
+        if version == 1:
+            # Tags left behind by nothing (a delete removes them) are cleared anyway.
+            conn.execute("DELETE FROM tags WHERE service = ? AND key = ?", (id.service, id.key))
+        if tags:
+            conn.executemany(
+                "INSERT OR REPLACE INTO tags(service, key, tag_key, tag_value) VALUES (?, ?, ?, ?)",
+                [(id.service, id.key, k, v) for k, v in tags.items()],
             )
-            if version == 1:
-                # Tags left behind by nothing (a delete removes them) are cleared anyway.
-                conn.execute("DELETE FROM tags WHERE service = ? AND key = ?", (id.service, id.key))
-            if tags:
-                conn.executemany(
-                    "INSERT OR REPLACE INTO tags(service, key, tag_key, tag_value) VALUES (?, ?, ?, ?)",
-                    [(id.service, id.key, k, v) for k, v in tags.items()],
-                )
 
     @_guarded
     def read(self, id: SecretId, version: int = -1) -> Secret:
