@@ -14,6 +14,7 @@ def cli(*args, input=b"", env_extra=None):
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("AWS_", "CHAMBER_", "PYCHAMBER_"))}
     env["PYTHONPATH"] = SRC
+    env["AWS_EC2_METADATA_DISABLED"] = "true"  # never reach for instance metadata
     env.update(env_extra or {})
     p = subprocess.run([sys.executable, "-m", "pychamber", *args], input=input,
                        capture_output=True, env=env, timeout=60)

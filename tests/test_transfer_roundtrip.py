@@ -20,7 +20,8 @@ KEY = base64.b64encode(b"r" * 32).decode()
 def env_for(db: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CHAMBER_", "PYCHAMBER_"))}
     env.update({"PYTHONPATH": SRC, "CHAMBER_SECRET_BACKEND": "local", "PYCHAMBER_LOCAL_PATH": str(db),
-                "PYCHAMBER_LOCAL_KEY": KEY, "PYCHAMBER_WRITE_RATE": "0"})
+                "PYCHAMBER_LOCAL_KEY": KEY, "PYCHAMBER_WRITE_RATE": "0",
+                "AWS_EC2_METADATA_DISABLED": "true"})
     return env
 
 
