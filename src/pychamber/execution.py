@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Mapping, NoReturn, Sequence
 
 from pychamber.errors import ChamberError
+from pychamber.goquote import go_quote
 from pychamber.model import RawSecret, key_of
 from pychamber.names import exec_env_name, go_upper
 
@@ -205,31 +206,6 @@ def _describe(name: str, state: ExecEnv) -> str:
 
 
 # --- finding the program (Go's exec.LookPath) ------------------------------------------------
-_GO_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t",
-               "\v": "\\v", "\\": "\\\\", '"': '\\"'}
-
-
-def go_quote(s: str) -> str:
-    """Go's ``strconv.Quote`` (close enough for file names: escapes, ``\\x`` for bad bytes)."""
-    out = ['"']
-    for c in s:
-        o = ord(c)
-        if c in _GO_ESCAPES:
-            out.append(_GO_ESCAPES[c])
-        elif 0xDC80 <= o <= 0xDCFF:  # a byte that was not UTF-8 (surrogateescape)
-            out.append(f"\\x{o - 0xDC00:02x}")
-        elif c.isprintable() or c == " ":
-            out.append(c)
-        elif o < 0x80:
-            out.append(f"\\x{o:02x}")
-        elif o <= 0xFFFF:
-            out.append(f"\\u{o:04x}")
-        else:
-            out.append(f"\\U{o:08x}")
-    out.append('"')
-    return "".join(out)
-
-
 def go_errno_text(err: OSError) -> str:
     """Go's text for an errno (glibc's with a lower-case first letter)."""
     text = os.strerror(err.errno) if err.errno else str(err)
