@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any, Iterable
 
 _SHORT = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
 _SPECIAL = re.compile('["\\\\\x00-\x1f<>&\u2028\u2029\ud800-\udfff]')
@@ -46,3 +47,63 @@ def syntax_error(text: str, exc: json.JSONDecodeError) -> str:
     if exc.msg.startswith("Invalid control character"):
         return f"invalid character {quoted} in string literal"
     return f"invalid character {quoted} looking for beginning of value"
+
+
+# --- decoding with encoding/json semantics ---------------------------------------------------
+class Object(list):
+    """A JSON object as its (key, value) pairs, order and duplicates kept (Go: the last wins)."""
+
+
+class Number(str):
+    """A JSON number kept as its literal: Go decides int-ness and range from the text."""
+
+
+def _reject_constant(name: str) -> Any:
+    """Go's decoder has no NaN / Infinity literals."""
+    if name.startswith("-"):
+        raise ValueError(f"invalid character '{name[1]}' in numeric literal")
+    raise ValueError(f"invalid character '{name[0]}' looking for beginning of value")
+
+
+def loads(text: str) -> Any:
+    """``json.loads`` with objects as :class:`Object`, numbers as :class:`Number`; a syntax
+    error raises ValueError with Go's wording."""
+    try:
+        return json.loads(text, object_pairs_hook=Object, parse_int=Number, parse_float=Number,
+                          parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise ValueError(syntax_error(text, exc)) from None
+
+
+def is_string(value: Any) -> bool:
+    return isinstance(value, str) and not isinstance(value, Number)
+
+
+def is_array(value: Any) -> bool:
+    return isinstance(value, list) and not isinstance(value, Object)
+
+
+def kind(value: Any) -> str:
+    """The JSON kind in Go's ``cannot unmarshal <kind> into ...`` messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (Number, int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, (Object, dict)):
+        return "object"
+    return "array"
+
+
+def type_error(value: Any, where: str, go_type: str) -> ValueError:
+    """Go's ``json: cannot unmarshal <kind> into Go struct field <where> of type <type>``."""
+    return ValueError(f"json: cannot unmarshal {kind(value)} into Go struct field {where} of type {go_type}")
+
+
+def marshal_map(items: Iterable[tuple[str, str]]) -> str:
+    """Go's ``json.Marshal(map[string]string)``: compact, keys sorted byte-wise."""
+    pairs = sorted(items, key=lambda kv: kv[0].encode("utf-8", "surrogatepass"))
+    return "{" + ",".join(f"{json_string(k)}:{json_string(v)}" for k, v in pairs) + "}"

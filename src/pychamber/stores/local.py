@@ -53,6 +53,7 @@ from pychamber.model import (
 )
 from pychamber.names import RESERVED_SERVICE
 from pychamber.stores.base import PartialWriteError, Store
+from pychamber.stores.config import dump_store_config, parse_store_config
 
 SCHEMA_VERSION = 1
 KEYRING_SERVICE = "pychamber"
@@ -670,18 +671,9 @@ class LocalStore(Store):
         except SecretNotFound:
             return StoreConfig()
         try:
-            data = json.loads(secret.value or "")
-            if not isinstance(data, dict):
-                raise ValueError(f"cannot unmarshal {type(data).__name__} into store config")
-            version = data.get("version", "")
-            tags = data.get("requiredTags") or []
-            if not isinstance(version, str):
-                raise ValueError("version must be a string")
-            if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-                raise ValueError("requiredTags must be a list of strings")
-        except ValueError as e:  # json.JSONDecodeError included; its message holds no value text
+            return parse_store_config(secret.value or "")
+        except ValueError as e:  # Go-style JSON messages; they never quote a value
             raise ChamberError(f"failed to unmarshal store config: {_short(e)}") from None
-        return StoreConfig(version=version, required_tags=list(tags))
 
     @_guarded
     def config(self) -> StoreConfig:
@@ -692,11 +684,8 @@ class LocalStore(Store):
 
     @_guarded
     def set_config(self, config: StoreConfig) -> None:
-        data: dict[str, Any] = {"version": config.version}
-        if config.required_tags:
-            data["requiredTags"] = list(config.required_tags)
         try:
-            self._write(STORE_CONFIG_ID, json.dumps(data, separators=(",", ":")), None)
+            self._write(STORE_CONFIG_ID, dump_store_config(config), None)
         except ChamberError as e:
             raise e.wrap("failed to write store config: ") from None
 

@@ -15,7 +15,6 @@ There is no locking: concurrent writers can lose updates (as in chamber).
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 import time
@@ -25,7 +24,8 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from pychamber import aws
 from pychamber.errors import ChamberError, SecretNotFound
-from pychamber.gojson import json_string, syntax_error
+from pychamber import gojson
+from pychamber.gojson import json_string
 from pychamber.model import ChangeEvent, RawSecret, Secret, SecretId, SecretMetadata, event_type
 from pychamber.stores.base import Store
 
@@ -97,44 +97,11 @@ def parse_go_time(text: str) -> tuple[str, datetime]:
 
 
 # --- lenient Go-style JSON decoding ------------------------------------------------------------
-class _Obj(list):
-    """A JSON object as its (key, value) pairs (duplicates kept; Go: the last wins)."""
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, _Obj):
-        return "object"
-    return "array"
-
-
-def _type_error(value: Any, where: str, go_type: str) -> ValueError:
-    return ValueError(
-        f"json: cannot unmarshal {_kind(value)} into Go struct field {where} of type {go_type}")
-
-
 def _loads(raw: bytes) -> Any:
-    text = raw.decode("utf-8", "replace")
-    try:
-        return json.loads(text, object_pairs_hook=_Obj, parse_float=_JsonNumber,
-                          parse_int=_JsonNumber)
-    except json.JSONDecodeError as exc:
-
-        raise ValueError(syntax_error(text, exc)) from None
+    return gojson.loads(raw.decode("utf-8", "replace"))
 
 
-class _JsonNumber(str):
-    """A JSON number kept as its literal (Go decides int-ness from the text)."""
-
-
-def _fields(obj: _Obj, names: Iterable[str]) -> dict[str, Any]:
+def _fields(obj: gojson.Object, names: Iterable[str]) -> dict[str, Any]:
     """Go struct decoding: JSON keys match field names case-insensitively, the last one wins,
     unknown keys are ignored."""
     wanted = {n.lower(): n for n in names}
@@ -149,22 +116,22 @@ def _fields(obj: _Obj, names: Iterable[str]) -> dict[str, Any]:
 def _go_int(value: Any, where: str) -> int | None:
     if value is None:
         return None
-    if isinstance(value, _JsonNumber) and re.fullmatch(r"-?[0-9]+", value):
+    if isinstance(value, gojson.Number) and re.fullmatch(r"-?[0-9]+", value):
         n = int(value)
         if -(2**63) <= n < 2**63:
             return n
-    if isinstance(value, _JsonNumber):
+    if isinstance(value, gojson.Number):
         raise ValueError(f"json: cannot unmarshal number {value} into Go struct field {where} "
                          "of type int")
-    raise _type_error(value, where, "int")
+    raise gojson.type_error(value, where, "int")
 
 
 def _go_str(value: Any, where: str) -> str | None:
     if value is None:
         return None
-    if isinstance(value, str) and not isinstance(value, _JsonNumber):
+    if gojson.is_string(value):
         return value
-    raise _type_error(value, where, "string")
+    raise gojson.type_error(value, where, "string")
 
 
 # --- stored documents --------------------------------------------------------------------------
@@ -213,8 +180,8 @@ class SecretObject:
         obj = cls()
         if data is None:
             return obj
-        if not isinstance(data, _Obj):
-            raise ValueError(f"json: cannot unmarshal {_kind(data)} into Go value of type "
+        if not isinstance(data, gojson.Object):
+            raise ValueError(f"json: cannot unmarshal {gojson.kind(data)} into Go value of type "
                              "store.secretObject")
         f = _fields(data, ("service", "key", "values"))
         obj.service = _go_str(f.get("service"), "secretObject.service") or ""
@@ -222,8 +189,8 @@ class SecretObject:
         values = f.get("values")
         if values is None:
             return obj
-        if not isinstance(values, _Obj):
-            raise _type_error(values, "secretObject.values", "map[int]store.secretVersion")
+        if not isinstance(values, gojson.Object):
+            raise gojson.type_error(values, "secretObject.values", "map[int]store.secretVersion")
         for k, v in values:
             if not re.fullmatch(r"[+-]?[0-9]+", k) or not -(2**63) <= int(k) < 2**63:
                 raise ValueError(f"json: cannot unmarshal number {k} into Go value of type int")
@@ -235,13 +202,13 @@ def _version_from(v: Any) -> SecretVersion:
     where = "secretObject.values"
     if v is None:
         return SecretVersion()
-    if not isinstance(v, _Obj):
-        raise _type_error(v, where, "store.secretVersion")
+    if not isinstance(v, gojson.Object):
+        raise gojson.type_error(v, where, "store.secretVersion")
     f = _fields(v, ("created", "created_by", "version", "value"))
     out = SecretVersion()
     created = f.get("created")
     if created is not None:
-        if not isinstance(created, str) or isinstance(created, _JsonNumber):
+        if not gojson.is_string(created):
             raise ValueError("Time.UnmarshalJSON: input is not a JSON string")
         out.created = parse_go_time(created)[0]
     out.created_by = _go_str(f.get("created_by"), where + ".created_by") or ""
@@ -267,14 +234,14 @@ def _latest_map(raw: bytes, struct: str) -> list[tuple[str, Any]]:
     data = _loads(raw)
     if data is None:
         return []
-    if not isinstance(data, _Obj):
-        raise ValueError(f"json: cannot unmarshal {_kind(data)} into Go value of type store.{struct}")
+    if not isinstance(data, gojson.Object):
+        raise ValueError(f"json: cannot unmarshal {gojson.kind(data)} into Go value of type store.{struct}")
     latest = _fields(data, ("latest",)).get("latest")
     if latest is None:
         return []
-    if not isinstance(latest, _Obj):
+    if not isinstance(latest, gojson.Object):
         go_type = "map[string]string" if struct == "latest" else "map[string]store.LatestValue"
-        raise _type_error(latest, f"{struct}.latest", go_type)
+        raise gojson.type_error(latest, f"{struct}.latest", go_type)
     return list(latest)
 
 
@@ -286,8 +253,7 @@ def parse_index(raw: bytes) -> dict[str, str]:
 
 
 def dump_index(index: dict[str, str]) -> str:
-    body = ",".join(f"{json_string(k)}:{json_string(v)}" for k, v in sorted(index.items()))
-    return f'{{"latest":{{{body}}}}}'
+    return f'{{"latest":{gojson.marshal_map(index.items())}}}'
 
 
 def parse_kms_index(raw: bytes) -> dict[str, KMSLatestValue]:
@@ -297,8 +263,8 @@ def parse_kms_index(raw: bytes) -> dict[str, KMSLatestValue]:
         if v is None:
             out[k] = KMSLatestValue()
             continue
-        if not isinstance(v, _Obj):
-            raise _type_error(v, where, "store.LatestValue")
+        if not isinstance(v, gojson.Object):
+            raise gojson.type_error(v, where, "store.LatestValue")
         f = _fields(v, ("version", "value", "KMSAlias"))
         version = _go_int(f.get("version"), where + ".version")
         out[k] = KMSLatestValue(

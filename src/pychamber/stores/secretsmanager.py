@@ -14,7 +14,6 @@ Compatibility notes (deliberately as chamber):
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 import time
@@ -34,7 +33,8 @@ from pychamber.model import (
     StoreConfig,
     event_type,
 )
-from pychamber.gojson import json_string, syntax_error
+from pychamber import gojson
+from pychamber.gojson import json_string
 from pychamber.stores.base import Store
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -159,49 +159,22 @@ def parse_go_time(text: str) -> GoTime:
 
 
 # --- JSON with encoding/json semantics -------------------------------------------------------
-class _Num(str):
-    """A JSON number literal, kept as written."""
-
-
-def _go_kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, _Num):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
-
-
-def _reject_constant(name: str) -> Any:
-    """Go's decoder has no NaN / Infinity literals."""
-    if name.startswith("-"):
-        raise ValueError(f"invalid character '{name[1]}' in numeric literal")
-    raise ValueError(f"invalid character '{name[0]}' looking for beginning of value")
-
-
 def _loads(text: str) -> Any:
-    """``json.loads`` with numbers kept as literals (:class:`_Num`) and Go-like syntax errors."""
+    """gojson.loads (numbers kept as literals, objects as pairs), errors as ChamberError."""
     try:
-        return json.loads(text, parse_int=_Num, parse_float=_Num, parse_constant=_reject_constant)
-    except json.JSONDecodeError as exc:
-        raise ChamberError(syntax_error(text, exc)) from None
+        return gojson.loads(text)
     except ValueError as exc:
         raise ChamberError(str(exc)) from None
 
 
 def _check_floats(value: Any) -> None:
     """Go decodes every number of an ``interface{}`` as float64: out-of-range is an error."""
-    if isinstance(value, _Num):
+    if isinstance(value, gojson.Number):
         if abs(float(value)) == float("inf"):
             # Go names the number; it is secret data, so it is left out here
             raise ChamberError("json: cannot unmarshal number into Go value of type float64")
-    elif isinstance(value, dict):
-        for v in value.values():
+    elif isinstance(value, gojson.Object):
+        for _, v in value:
             _check_floats(v)
     elif isinstance(value, list):
         for v in value:
@@ -224,16 +197,16 @@ def parse_secret_object(text: str) -> dict[str, str]:
     data = _loads(text)
     if data is None:
         return {}
-    if not isinstance(data, dict):
+    if not isinstance(data, gojson.Object):
         raise ChamberError(
-            f"json: cannot unmarshal {_go_kind(data)} into Go value of type map[string]interface {{}}"
+            f"json: cannot unmarshal {gojson.kind(data)} into Go value of type map[string]interface {{}}"
         )
     _check_floats(data)
     out: dict[str, str] = {}
-    for key, value in data.items():
+    for key, value in data:  # a repeated key: the last one wins, as in Go
         if isinstance(value, bool):
             out[key] = "true" if value else "false"
-        elif isinstance(value, _Num):
+        elif isinstance(value, gojson.Number):
             out[key] = format_float(value)
         elif isinstance(value, str):
             out[key] = value
@@ -244,8 +217,7 @@ def parse_secret_object(text: str) -> dict[str, str]:
 
 def dump_secret_object(obj: dict[str, str]) -> str:
     """Go ``json.Marshal`` of a ``map[string]string``: compact, keys sorted byte-wise."""
-    items = sorted(obj.items(), key=lambda kv: sort_key(kv[0]))
-    return "{" + ",".join(f"{json_string(k)}:{json_string(v)}" for k, v in items) + "}"
+    return gojson.marshal_map(obj.items())
 
 
 @dataclass
@@ -259,29 +231,15 @@ class KeyMetadata:
                               version=self.version, key=key)
 
 
-def _pairs_hook(pairs: list[tuple[str, Any]]) -> "_Obj":
-    return _Obj(pairs)
-
-
-class _Obj(list):
-    """A JSON object as its (key, value) pairs (Go's field matching needs the order)."""
-
-
 def parse_metadata(text: str) -> dict[str, KeyMetadata]:
     """``json.Unmarshal`` into ``map[string]secretMetadata`` (fields matched case-insensitively,
     unknown fields ignored, ``null`` leaves a field unset)."""
-    try:
-        data = json.loads(text, parse_int=_Num, parse_float=_Num, parse_constant=_reject_constant,
-                          object_pairs_hook=_pairs_hook)
-    except json.JSONDecodeError as exc:
-        raise ChamberError(syntax_error(text, exc)) from None
-    except ValueError as exc:
-        raise ChamberError(str(exc)) from None
+    data = _loads(text)
     if data is None:
         return {}
-    if not isinstance(data, _Obj):
+    if not isinstance(data, gojson.Object):
         raise ChamberError(
-            f"json: cannot unmarshal {_go_kind(data)} into Go value of type "
+            f"json: cannot unmarshal {gojson.kind(data)} into Go value of type "
             "store.secretValueObjectMetadata"
         )
     out: dict[str, KeyMetadata] = {}
@@ -289,10 +247,9 @@ def parse_metadata(text: str) -> dict[str, KeyMetadata]:
         if value is None:
             out[key] = KeyMetadata()
             continue
-        if not isinstance(value, _Obj):
-            kind = "array" if isinstance(value, list) else _go_kind(value)
+        if not isinstance(value, gojson.Object):
             raise ChamberError(
-                f"json: cannot unmarshal {kind} into Go value of type store.secretMetadata"
+                f"json: cannot unmarshal {gojson.kind(value)} into Go value of type store.secretMetadata"
             )
         meta = KeyMetadata()  # Go decodes a repeated key into a fresh zero value
         for field, v in value:
@@ -300,23 +257,23 @@ def parse_metadata(text: str) -> dict[str, KeyMetadata]:
             if v is None or name not in ("created", "created_by", "version"):
                 continue
             if name == "created":
-                if not isinstance(v, str) or isinstance(v, _Num):
+                if not gojson.is_string(v):
                     raise ChamberError("Time.UnmarshalJSON: input is not a JSON string")
                 try:
                     meta.created = parse_go_time(v)
                 except ValueError as exc:
                     raise ChamberError(str(exc)) from None
             elif name == "created_by":
-                if not isinstance(v, str) or isinstance(v, _Num):
+                if not gojson.is_string(v):
                     raise ChamberError(
-                        f"json: cannot unmarshal {_kind_of(v)} into Go struct field "
+                        f"json: cannot unmarshal {gojson.kind(v)} into Go struct field "
                         "secretMetadata.created_by of type string"
                     )
                 meta.created_by = v
             else:
-                if not (isinstance(v, _Num) and re.fullmatch(r"-?[0-9]+", v)
+                if not (isinstance(v, gojson.Number) and re.fullmatch(r"-?[0-9]+", v)
                         and _INT64_MIN <= int(v) <= _INT64_MAX):
-                    what = f"number {v}" if isinstance(v, _Num) else _kind_of(v)
+                    what = f"number {v}" if isinstance(v, gojson.Number) else gojson.kind(v)
                     raise ChamberError(
                         f"json: cannot unmarshal {what} into Go struct field "
                         "secretMetadata.version of type int"
@@ -324,12 +281,6 @@ def parse_metadata(text: str) -> dict[str, KeyMetadata]:
                 meta.version = int(v)
         out[key] = meta
     return out
-
-
-def _kind_of(v: Any) -> str:
-    if isinstance(v, _Obj):
-        return "object"
-    return _go_kind(v)
 
 
 def dump_metadata(metadata: dict[str, KeyMetadata]) -> str:

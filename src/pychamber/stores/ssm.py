@@ -6,14 +6,13 @@ parameter's ``Description`` (a decimal string), not in SSM's own ``Version``.
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-from pychamber import aws, gojson, names
+from pychamber import aws, names
 from pychamber.errors import ChamberError, SecretNotFound
 from pychamber.model import (
     EPOCH,
@@ -26,6 +25,7 @@ from pychamber.model import (
     event_type,
 )
 from pychamber.stores.base import PartialWriteError, Store
+from pychamber.stores.config import dump_store_config, parse_store_config
 
 if TYPE_CHECKING:  # pragma: no cover
     from pychamber.settings import Settings
@@ -464,89 +464,3 @@ class SSMStore(Store):
             self._write(STORE_CONFIG_ID, dump_store_config(config), None)
         except ChamberError as err:
             raise err.wrap("failed to write store config: ") from None
-
-
-# --- store-config JSON with encoding/json semantics ------------------------------------------
-def dump_store_config(config: StoreConfig) -> str:
-    """Go's ``json.Marshal(StoreConfig)``: ``{"version":"1","requiredTags":[...]}``,
-    ``requiredTags`` omitted when empty, ``<``, ``>``, ``&``, U+2028/9 escaped."""
-    data: dict[str, Any] = {"version": config.version}
-    if config.required_tags:
-        data["requiredTags"] = list(config.required_tags)
-    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
-    for c, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
-                   ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
-        text = text.replace(c, esc)
-    return text
-
-
-def parse_store_config(text: str) -> StoreConfig:
-    """Go's ``json.Unmarshal`` into ``StoreConfig``: field names match case-insensitively,
-    unknown fields are ignored, ``null`` leaves a field unset, type mismatches are errors.
-    Raises ValueError with a Go-like message."""
-    try:
-        data = json.loads(text, object_pairs_hook=_JsonObject)
-    except json.JSONDecodeError as exc:
-        raise ValueError(gojson.syntax_error(text, exc)) from None
-    config = StoreConfig(version="", required_tags=[])
-    if data is None:
-        return config
-    if not isinstance(data, _JsonObject):
-        raise ValueError(
-            f"json: cannot unmarshal {_go_json_kind(data)} into Go value of type store.StoreConfig"
-        )
-    for key, value in data:
-        field = key.lower()
-        if field == "version":
-            if value is None:
-                continue
-            if not isinstance(value, str):
-                raise ValueError(
-                    f"json: cannot unmarshal {_go_json_kind(value)} into Go struct field "
-                    "StoreConfig.version of type string"
-                )
-            config.version = value
-        elif field == "requiredtags":
-            if value is None:
-                config.required_tags = []
-                continue
-            if not _is_json_array(value):
-                raise ValueError(
-                    f"json: cannot unmarshal {_go_json_kind(value)} into Go struct field "
-                    "StoreConfig.requiredTags of type []string"
-                )
-            tags = []
-            for item in value:
-                if item is None:
-                    tags.append("")
-                elif isinstance(item, str):
-                    tags.append(item)
-                else:
-                    raise ValueError(
-                        f"json: cannot unmarshal {_go_json_kind(item)} into Go struct field "
-                        "StoreConfig.requiredTags of type string"
-                    )
-            config.required_tags = tags
-    return config
-
-
-class _JsonObject(list):
-    """A JSON object as its (key, value) pairs, duplicates and order kept (Go: last wins)."""
-
-
-def _is_json_array(value: Any) -> bool:
-    return isinstance(value, list) and not isinstance(value, _JsonObject)
-
-
-def _go_json_kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, _JsonObject):
-        return "object"
-    if isinstance(value, list):
-        return "array"
-    return "object"
