@@ -7,11 +7,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from pychamber import gotime
 from pychamber.errors import ChamberError, NotImplementedByStore, SecretNotFound
 from pychamber.model import RawSecret, SecretId, StoreConfig
 from pychamber.settings import Settings
 from pychamber.stores import get_store
-from pychamber.stores import s3 as s3mod
 from pychamber.stores.s3 import (
     S3Store,
     SecretObject,
@@ -65,7 +65,7 @@ def kms_store(make_store):
 
 @pytest.fixture
 def fixed_time(monkeypatch):
-    monkeypatch.setattr(s3mod.time, "time_ns", lambda: FIXED_NS)
+    monkeypatch.setattr(gotime.time, "time_ns", lambda: FIXED_NS)
 
 
 def sid(service: str, key: str) -> SecretId:
@@ -113,7 +113,7 @@ def fail_get(store: S3Store, path: str, status: int, code: str, message: str = "
     (1717243200_000000001, "2024-06-01T12:00:00.000000001Z"),
 ])
 def test_now_is_go_rfc3339nano(monkeypatch, ns, want):
-    monkeypatch.setattr(s3mod.time, "time_ns", lambda: ns)
+    monkeypatch.setattr(gotime.time, "time_ns", lambda: ns)
     assert now_rfc3339nano() == want
 
 

@@ -17,15 +17,16 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from pychamber import aws
 from pychamber.errors import ChamberError, SecretNotFound
 from pychamber import gojson
 from pychamber.gojson import json_string
+from pychamber.gotime import ZERO_TIME, GoTime
+from pychamber.gotime import parse_go_time as _parse_go_time
 from pychamber.model import ChangeEvent, RawSecret, Secret, SecretId, SecretMetadata, event_type
 from pychamber.stores.base import Store
 
@@ -47,53 +48,19 @@ _MODELED_ERRORS = {
 
 
 # --- Go time.Time in JSON (RFC 3339 with nanoseconds) -----------------------------------------
-_ZERO_TIME = "0001-01-01T00:00:00Z"
-_RFC3339_RE = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})", re.ASCII
-)
-
-
-def _format_go_time(date: str, nanos: int, offset_minutes: int) -> str:
-    """``date`` is ``YYYY-MM-DDTHH:MM:SS``; Go's RFC3339Nano: fraction without trailing zeros
-    (none at all when zero), ``Z`` for a zero offset."""
-    frac = f".{nanos:09d}".rstrip("0") if nanos else ""
-    if offset_minutes == 0:
-        zone = "Z"
-    else:
-        sign = "+" if offset_minutes > 0 else "-"
-        h, m = divmod(abs(offset_minutes), 60)
-        zone = f"{sign}{h:02d}:{m:02d}"
-    return f"{date}{frac}{zone}"
+_ZERO_TIME = ZERO_TIME.rfc3339nano()
 
 
 def now_rfc3339nano() -> str:
     """``time.Now().UTC()`` marshalled by encoding/json."""
-    ns = time.time_ns()
-    secs, nanos = divmod(ns, 1_000_000_000)
-    date = datetime.fromtimestamp(secs, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
-    return _format_go_time(date, nanos, 0)
+    return GoTime.now().rfc3339nano()
 
 
 def parse_go_time(text: str) -> tuple[str, datetime]:
-    """A JSON time string as Go's ``time.Time.UnmarshalJSON`` reads it: returns the text Go
-    would marshal it back to, and the instant (microseconds, with its offset).
-    Raises ValueError with Go's wording when the text is not RFC 3339."""
-    m = _RFC3339_RE.fullmatch(text)
-    if m is None:
-        raise ValueError(
-            f'parsing time "{text}" as "2006-01-02T15:04:05Z07:00": cannot parse "{text}" as "2006"')
-    year, month, day, hour, minute, sec = (int(g) for g in m.groups()[:6])
-    digits = (m.group(7) or "")[:9]
-    nanos = int(digits.ljust(9, "0")) if digits else 0
-    zone = m.group(8)
-    offset = 0 if zone == "Z" else (1 if zone[0] == "+" else -1) * (
-        int(zone[1:3]) * 60 + int(zone[4:6]))
-    try:
-        tz = timezone(timedelta(minutes=offset)) if offset else timezone.utc
-        when = datetime(year, month, day, hour, minute, sec, nanos // 1000, tzinfo=tz)
-    except ValueError:
-        raise ValueError(f'parsing time "{text}": day out of range') from None
-    return _format_go_time(text[:19], nanos, offset), when
+    """A JSON time string as Go's ``time.Time.UnmarshalJSON`` reads it: the text Go would
+    marshal it back to, and the instant. Raises ValueError with Go's wording."""
+    t = _parse_go_time(text)
+    return t.rfc3339nano(), t.to_datetime()
 
 
 # --- lenient Go-style JSON decoding ------------------------------------------------------------
