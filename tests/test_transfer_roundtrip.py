@@ -81,3 +81,17 @@ def test_local_import_is_one_transaction(tmp_path):
                         b"(nothing was written)\n")
     assert cli(env, "read", "-q", "svc", "a") == b"old\n"
     assert [ln.split()[0] for ln in cli(env, "list", "svc").splitlines()[1:]] == [b"a"]
+
+
+def test_large_output_is_whole_and_a_closed_pipe_is_quiet(tmp_path):
+    env = env_for(tmp_path / "s.db")
+    data = {f"key_{i:05d}": f"value number {i} " * 3 for i in range(2500)}  # ~150 KB of dotenv
+    cli(env, "import", "svc", "-", input=json.dumps(data).encode())
+    whole = cli(env, "export", "-f", "dotenv", "svc")
+    assert whole.count(b"\n") == 2500 and len(whole) > 2 * 65536
+    p = subprocess.Popen([sys.executable, "-m", "pychamber", "export", "-f", "dotenv", "svc"], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert p.stdout.read(20) == whole[:20]
+    p.stdout.close()  # the reader goes away mid-write (like `| head`)
+    err = p.stderr.read()
+    assert p.wait() == 1 and err == b""

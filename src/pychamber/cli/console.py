@@ -29,13 +29,15 @@ class Console:
 
     def out(self, text: str) -> None:
         sys.stdout.flush()
-        self.stdout.write(text.encode("utf-8", "surrogateescape"))
-        self.stdout.flush()
+        write_all(self.stdout, text.encode("utf-8", "surrogateescape"))
+
+    def out_bytes(self, data: bytes) -> None:
+        sys.stdout.flush()
+        write_all(self.stdout, data)
 
     def err(self, text: str) -> None:
         sys.stderr.flush()
-        self.stderr.write(text.encode("utf-8", "surrogateescape"))
-        self.stderr.flush()
+        write_all(self.stderr, text.encode("utf-8", "surrogateescape"))
 
     def warn(self, line: str) -> None:
         self.err(line + "\n")
@@ -45,6 +47,19 @@ class Console:
             return self.stderr.isatty()
         except (AttributeError, ValueError):
             return False
+
+
+def write_all(stream: BinaryIO, data: bytes) -> None:
+    """Write every byte. CPython's BufferedWriter.write can return after a partial write to a
+    pipe (seen when the reader goes away mid-write), silently dropping the rest; loop until all
+    is written, so that a closed pipe surfaces as BrokenPipeError instead of lost output."""
+    view = memoryview(data)
+    while view:
+        n = stream.write(view)
+        if n is None:  # non-blocking stream with nothing written: try again
+            continue
+        view = view[n:]
+    stream.flush()
 
 
 console = Console()

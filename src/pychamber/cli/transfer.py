@@ -89,8 +89,7 @@ def export_cmd(
 
         write_atomic(output_file, data, 0o600)
     else:
-        console.stdout.write(data)
-        console.stdout.flush()
+        console.out_bytes(data)
 
 
 # --- import --------------------------------------------------------------------------------
