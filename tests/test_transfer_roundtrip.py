@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -83,7 +84,7 @@ def test_local_import_is_one_transaction(tmp_path):
     assert [ln.split()[0] for ln in cli(env, "list", "svc").splitlines()[1:]] == [b"a"]
 
 
-def test_large_output_is_whole_and_a_closed_pipe_is_quiet(tmp_path):
+def test_large_output_is_whole_and_a_closed_pipe_ends_it_like_chamber(tmp_path):
     env = env_for(tmp_path / "s.db")
     data = {f"key_{i:05d}": f"value number {i} " * 3 for i in range(2500)}  # ~150 KB of dotenv
     cli(env, "import", "svc", "-", input=json.dumps(data).encode())
@@ -94,4 +95,4 @@ def test_large_output_is_whole_and_a_closed_pipe_is_quiet(tmp_path):
     assert p.stdout.read(20) == whole[:20]
     p.stdout.close()  # the reader goes away mid-write (like `| head`)
     err = p.stderr.read()
-    assert p.wait() == 1 and err == b""
+    assert p.wait() == -signal.SIGPIPE and err == b""  # as chamber (Go): killed by SIGPIPE

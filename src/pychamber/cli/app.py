@@ -13,7 +13,7 @@ from typing import Callable, Optional
 
 import typer
 
-from pychamber.cli.console import console, report_error
+from pychamber.cli.console import broken_pipe, console, report_error
 from pychamber.errors import ChamberError
 from pychamber.settings import Settings
 
@@ -216,11 +216,7 @@ def run(argv: list[str]) -> int:
         console.err("\n")
         return 130
     except BrokenPipeError:
-        try:
-            sys.stdout = open(os.devnull, "w")
-        except OSError:
-            pass
-        return 1
+        return broken_pipe()
     except Exception as e:  # the last line of defence: one line, never a traceback
         if os.environ.get("PYCHAMBER_TRACEBACK"):
             raise

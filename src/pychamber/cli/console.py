@@ -28,12 +28,14 @@ class Console:
         return self._stderr or sys.stderr.buffer
 
     def out(self, text: str) -> None:
-        sys.stdout.flush()
-        write_all(self.stdout, text.encode("utf-8", "surrogateescape"))
+        self.out_bytes(text.encode("utf-8", "surrogateescape"))
 
     def out_bytes(self, data: bytes) -> None:
-        sys.stdout.flush()
-        write_all(self.stdout, data)
+        try:
+            sys.stdout.flush()
+            write_all(self.stdout, data)
+        except BrokenPipeError:
+            broken_pipe()
 
     def err(self, text: str) -> None:
         sys.stderr.flush()
@@ -60,6 +62,22 @@ def write_all(stream: BinaryIO, data: bytes) -> None:
             continue
         view = view[n:]
     stream.flush()
+
+
+def broken_pipe() -> int:
+    """The reader of our output went away (``pychamber export | head``). chamber, a Go program,
+    dies of SIGPIPE then (the shell sees 141); do the same, quietly."""
+    import os
+    import signal
+
+    try:
+        sys.stdout = open(os.devnull, "w")  # nothing left to flush at exit
+    except OSError:
+        pass
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGPIPE)
+    return 1
 
 
 console = Console()
