@@ -3,7 +3,8 @@
 - ``moto_server`` (session): ``http://127.0.0.1:PORT`` of a ThreadedMotoServer.
 - ``aws_env`` (function): resets moto and returns an environment dict for a pychamber child
   process (no inherited AWS_*/CHAMBER_*/PYCHAMBER_*; fake credentials; the server as endpoint).
-- ``ssm_client`` (function): a boto3 SSM client on the server, for asserting what is stored.
+- ``ssm_client`` (function): a boto3 SSM client on the server, for asserting what is stored;
+  ``aws_client(service)`` the same for any service.
 - ``run_cli`` (function): ``run(*args, input=None, env_extra=None, check=None)`` runs
   ``python -m pychamber ARGS`` with ``aws_env`` and returns a CompletedProcess whose
   ``stdout``/``stderr`` are str (UTF-8, CRLF kept; raw bytes in ``stdout_bytes``/``stderr_bytes``).
@@ -88,11 +89,12 @@ def aws_env(moto_server, tmp_path):
     return env
 
 
-_CLIENTS: dict[str, object] = {}
+_CLIENTS: dict[tuple[str, str], object] = {}
 
 
-def _ssm_client(url: str):
-    client = _CLIENTS.get(url)
+def _client(url: str, service: str = "ssm"):
+    """A (cached) boto3 client of ``service`` on the moto server at ``url``."""
+    client = _CLIENTS.get((url, service))
     if client is None:
         import boto3
 
@@ -100,14 +102,23 @@ def _ssm_client(url: str):
             aws_access_key_id="testing",
             aws_secret_access_key="testing",
             region_name=REGION,
-        ).client("ssm", endpoint_url=url)
-        _CLIENTS[url] = client
+        ).client(service, endpoint_url=url)
+        _CLIENTS[(url, service)] = client
     return client
+
+
+_ssm_client = _client
+
+
+@pytest.fixture
+def aws_client(moto_server):
+    """``aws_client(service)``: a boto3 client on the moto server, for asserting what is stored."""
+    return lambda service: _client(moto_server, service)
 
 
 @pytest.fixture
 def ssm_client(moto_server):
-    return _ssm_client(moto_server)
+    return _client(moto_server, "ssm")
 
 
 @pytest.fixture

@@ -16,12 +16,8 @@ BACKENDS = {
 
 
 @pytest.fixture
-def s3(aws_env, moto_server):
-    import boto3
-
-    client = boto3.session.Session(
-        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
-    ).client("s3", endpoint_url=moto_server)
+def s3(aws_env, aws_client):
+    client = aws_client("s3")
     client.create_bucket(Bucket=BUCKET)
     return client
 

@@ -31,12 +31,8 @@ FIXED = "2024-06-01T12:00:00.123456789Z"
 
 
 @pytest.fixture
-def s3(aws_process_env, moto_server):
-    import boto3
-
-    client = boto3.session.Session(
-        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
-    ).client("s3", endpoint_url=moto_server)
+def s3(aws_process_env, aws_client):
+    client = aws_client("s3")
     client.create_bucket(Bucket=BUCKET)
     return client
 

@@ -12,12 +12,8 @@ NOT_FOUND = "operation error Secrets Manager: GetSecretValue, https response err
 
 
 @pytest.fixture
-def sm_client(moto_server):
-    import boto3
-
-    return boto3.session.Session(
-        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
-    ).client("secretsmanager", endpoint_url=moto_server)
+def sm_client(aws_client):
+    return aws_client("secretsmanager")
 
 
 @pytest.fixture

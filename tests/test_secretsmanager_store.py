@@ -21,22 +21,14 @@ FIXED = GoTime(2024, 6, 1, 12, 0, 0, 123456789, 0)
 NOT_FOUND_PREFIX = "operation error Secrets Manager: GetSecretValue, https response error StatusCode: "
 
 
-def _boto(url: str, service: str):
-    import boto3
-
-    return boto3.session.Session(
-        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
-    ).client(service, endpoint_url=url)
+@pytest.fixture
+def sm_client(aws_client):
+    return aws_client("secretsmanager")
 
 
 @pytest.fixture
-def sm_client(moto_server):
-    return _boto(moto_server, "secretsmanager")
-
-
-@pytest.fixture
-def caller_arn(moto_server):
-    return _boto(moto_server, "sts").get_caller_identity()["Arn"]
+def caller_arn(aws_client):
+    return aws_client("sts").get_caller_identity()["Arn"]
 
 
 @pytest.fixture
