@@ -4,6 +4,7 @@ pychamber's ``shell`` and ``docker`` formats and ``import`` parsing."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import yaml
@@ -680,3 +681,21 @@ def test_import_explicit_format_wins_over_filename():
 )
 def test_go_format_float(f, s):
     assert go_format_float(f) == s
+
+
+@pytest.mark.parametrize("text,want", [
+    ('<<: {a: "1", b: "2"}\nb: "3"\nc: x\n', [("a", "1"), ("b", "3"), ("c", "x")]),
+    ('x: y\n<<: [{a: "1"}, {a: "2", z: "9"}]\n', [("x", "y"), ("a", "1"), ("z", "9")]),
+    ('<<: &d {a: "1", <<: {q: "7", a: "0"}}\nk: v\n', [("a", "1"), ("q", "7"), ("k", "v")]),
+])
+def test_import_yaml_merge_keys(text, want):
+    assert parse_import(text) == want
+
+
+@pytest.mark.parametrize("text,msg", [
+    ("<<: 1\n", "cannot merge a scalar"),
+    ("<<: {a: [1]}\n", 'cannot unmarshal a sequence into a string (key "a")'),
+])
+def test_import_yaml_bad_merge(text, msg):
+    with pytest.raises(ChamberError, match=re.escape(msg)):
+        parse_import(text)

@@ -274,6 +274,35 @@ def decode_error(reason: str) -> ChamberError:
     return ChamberError("Failed to decode input as json: " + " ".join(reason.split()))
 
 
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def _is_merge(node: object) -> bool:
+    return isinstance(node, ScalarNode) and (node.tag == _MERGE_TAG or (node.tag == _PLAIN_TAG
+                                                                        and node.value == "<<"))
+
+
+def _merged_entries(node: object) -> list[tuple[object, object]]:
+    """The (key, value) nodes a merge key brings in, YAML's precedence: the first map of a
+    list wins, a map's own keys win over what it merges itself."""
+    maps = node.value if isinstance(node, SequenceNode) else [node]
+    out: list[tuple[object, object]] = []
+    seen: set[str] = set()
+    for m in maps:
+        if not isinstance(m, MappingNode):
+            raise decode_error(f"{_where(m)} cannot merge {_kind(m)}: a merge key takes a map or a list of maps")
+        own = [(k, v) for k, v in m.value if not _is_merge(k)]
+        inner = [e for k, v in m.value if _is_merge(k) for e in _merged_entries(v)]
+        for k, v in own + inner:
+            if not isinstance(k, ScalarNode):
+                raise decode_error(f"{_where(k)} {_kind(k)} cannot be a key")
+            key = _scalar_string(k)
+            if key not in seen:
+                seen.add(key)
+                out.append((k, v))
+    return out
+
+
 def parse_yaml_pairs(text: str) -> list[tuple[str, str]]:
     """The first YAML document as a flat string map, in document order. Raises ChamberError
     (``Failed to decode input as json: <one-line reason>``)."""
@@ -304,7 +333,19 @@ def parse_yaml_pairs(text: str) -> list[tuple[str, str]]:
         raise decode_error(f"{_where(root)} cannot unmarshal {_kind(root)} into map[string]string")
     seen: dict[str, object] = {}
     out: list[tuple[str, str]] = []
+    explicit = {_scalar_string(k) for k, _ in root.value if isinstance(k, ScalarNode) and not _is_merge(k)}
     for key_node, value_node in root.value:
+        if _is_merge(key_node):
+            # "<<: *defaults" (or a list of maps): their entries, unless set explicitly
+            for k, v in _merged_entries(value_node):
+                key = _scalar_string(k)
+                if key not in explicit and key not in seen:
+                    seen[key] = _where(k)
+                    if not isinstance(v, ScalarNode):
+                        raise decode_error(
+                            f"{_where(v)} cannot unmarshal {_kind(v)} into a string (key {go_quote(key)})")
+                    out.append((key, _scalar_string(v)))
+            continue
         if not isinstance(key_node, ScalarNode):
             raise decode_error(f"{_where(key_node)} {_kind(key_node)} cannot be a key")
         key = _scalar_string(key_node)
