@@ -16,7 +16,6 @@ There is no locking: concurrent writers can lose updates (as in chamber).
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, Iterable
@@ -269,9 +268,8 @@ class S3Store(Store):
         kms_key_alias: str | None = None,
         settings: "Settings | None" = None,
     ):
+        #: Each factory returns the (cached: aws.client keeps one per configuration) client.
         self._factories = {"s3": s3_factory, "sts": sts_factory}
-        self._clients: dict[str, Any] = {}
-        self._lock = threading.Lock()
         self.bucket = bucket
         self.kms_key_alias = kms_key_alias
         self.settings = settings
@@ -304,14 +302,7 @@ class S3Store(Store):
 
     # --- plumbing ------------------------------------------------------------------------
     def _client(self, service: str, operation: str | None) -> Any:
-        client = self._clients.get(service)
-        if client is None:
-            with self._lock:
-                client = self._clients.get(service)
-                if client is None:
-                    client = self._factories[service](operation)
-                    self._clients[service] = client
-        return client
+        return self._factories[service](operation)
 
     def _call(self, service: str, op: str, *, redact: Iterable[str] = (),
               ok_codes: Iterable[str] = (), **params: Any) -> dict | None:

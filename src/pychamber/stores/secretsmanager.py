@@ -15,7 +15,6 @@ Compatibility notes (deliberately as chamber):
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
@@ -224,9 +223,8 @@ class SecretsManagerStore(Store):
     ):
         #: ``client_factory(service, operation)`` builds a botocore client for ``secretsmanager``
         #: or ``sts``; ``operation`` names the first API call (for its error message).
+        #: The clients are cached by aws.client (one per configuration), not here.
         self._client_factory = client_factory
-        self._clients: dict[str, Any] = {}
-        self._lock = threading.Lock()
         self.settings = settings
 
     @classmethod
@@ -250,14 +248,7 @@ class SecretsManagerStore(Store):
 
     # --- plumbing ------------------------------------------------------------------------
     def _client(self, service: str, operation: str | None) -> Any:
-        client = self._clients.get(service)
-        if client is None:
-            with self._lock:
-                client = self._clients.get(service)
-                if client is None:
-                    client = self._client_factory(service, operation)
-                    self._clients[service] = client
-        return client
+        return self._client_factory(service, operation)
 
     def _call(self, op: str, *, service: str = "secretsmanager", redact: Iterable[str] = (),
               **params: Any) -> dict:

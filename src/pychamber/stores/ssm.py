@@ -7,7 +7,6 @@ parameter's ``Description`` (a decimal string), not in SSM's own ``Version``.
 from __future__ import annotations
 
 import re
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, Iterable
@@ -121,8 +120,6 @@ class SSMStore(Store):
         #: ``client_factory(operation)`` builds the client; ``operation`` (or None) names the
         #: first API call, for the error message when the client cannot be built.
         self._client_factory = client_factory
-        self._client: Any = None
-        self._client_lock = threading.Lock()
         self.kms_key_alias = kms_key_alias
         self.settings = settings
 
@@ -147,11 +144,8 @@ class SSMStore(Store):
         return self._get_client(None)
 
     def _get_client(self, operation: str | None) -> Any:
-        if self._client is None:
-            with self._client_lock:
-                if self._client is None:
-                    self._client = self._client_factory(operation)
-        return self._client
+        # aws.client caches one client per configuration: nothing to keep here
+        return self._client_factory(operation)
 
     def _call(
         self,
