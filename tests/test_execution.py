@@ -355,7 +355,7 @@ def test_dry_run_table():
     store = FakeStore({"one": {"a-b": "v3"}, "two": {"c": "v1"}})
     st = ex.ExecEnv({"A_B": "v3", "C": "v1", "PATH": "/bin"},
                     {"A_B": ex.Source("One", "/one/a-b"), "C": ex.Source("two", "/two/c")})
-    from pychamber.tabwriter import table
+    from pychamber.compat.tabwriter import table
 
     out = dry_run_table(store, st)
     assert out == table([["Name", "Service", "Key", "Version"], ["A_B", "one", "a-b", "3"],

@@ -19,7 +19,8 @@ from pychamber.formats import (
     render_env,
     shell_name,
 )
-from pychamber.formats.gostr import go_format_float, go_is_timestamp
+from pychamber.compat.gotime import go_is_timestamp
+from pychamber.compat.strconv import go_format_float
 from pychamber.formats.yamlfmt import goccy_scalar, is_need_quoted, yaml_scalar
 
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from pychamber import gotime
+from pychamber.compat import gotime
 from pychamber.errors import ChamberError, NotImplementedByStore, SecretNotFound
 from pychamber.model import RawSecret, SecretId, StoreConfig
 from pychamber.settings import Settings

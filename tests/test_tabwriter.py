@@ -2,7 +2,7 @@
 
 from datetime import datetime, timezone
 
-from pychamber.tabwriter import render, table, timestamp
+from pychamber.compat.tabwriter import render, table, timestamp
 
 T = "2024-01-02 03:04:05"
 

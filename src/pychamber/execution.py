@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Mapping, NoReturn, Sequence
 
 from pychamber.errors import ChamberError
-from pychamber.goquote import go_quote
+from pychamber.compat.strconv import go_quote
 from pychamber.model import RawSecret, key_of
 from pychamber.names import exec_env_name, go_upper
 
@@ -390,7 +390,7 @@ def dry_run_table(store, state: ExecEnv) -> str:
     value. Versions come from the store's metadata listing (DescribeParameters on SSM: slow and
     rate-limited, acceptable for a dry run but never on the exec path); ``-`` when unknown."""
     from pychamber import names
-    from pychamber.tabwriter import table
+    from pychamber.compat.tabwriter import table
 
     versions: dict[str, dict[str, str]] = {}
     for src in state.sources.values():

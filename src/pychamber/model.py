@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 
-EPOCH = datetime(1, 1, 1, tzinfo=timezone.utc)
+from pychamber.compat.gotime import EPOCH  # noqa: F401  (Go's zero time.Time)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from pychamber.compat.unicode import go_lower, go_upper  # noqa: F401  (part of names' API)
 from pychamber.errors import ChamberError
 
 _W = r"[A-Za-z0-9_\-.]"
@@ -47,33 +48,6 @@ TAG_VALUE_MSG = (
     "Failed to validate tag value '{}'. Only 256 alphanumeric, space, and characters +-=._:/@ are "
     "allowed for tag values"
 )
-
-
-# --- Go's simple (one rune to one rune) case mapping ---------------------------------------
-# Python's str.lower()/upper() apply full mappings ('ß'.upper() == 'SS'); Go's strings.ToLower /
-# ToUpper map rune by rune. A character whose Python mapping is not a single character keeps
-# its Go simple mapping from this table, or stays as it is.
-_SIMPLE_LOWER = {"\u0130": "i"}  # İ -> i (Go), Python gives 'i̇'
-
-
-def go_lower(s: str) -> str:
-    if s.isascii():
-        return s.lower()
-    out = []
-    for c in s:
-        m = c.lower()
-        out.append(m if len(m) == 1 else _SIMPLE_LOWER.get(c, c))
-    return "".join(out)
-
-
-def go_upper(s: str) -> str:
-    if s.isascii():
-        return s.upper()
-    out = []
-    for c in s:
-        m = c.upper()
-        out.append(m if len(m) == 1 else c)
-    return "".join(out)
 
 
 # --- validation ----------------------------------------------------------------------------

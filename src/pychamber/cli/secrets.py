@@ -12,7 +12,8 @@ from pychamber.cli.common import exact_args, key_arg, min_args, open_store, serv
 from pychamber.cli.console import console
 from pychamber.errors import ChamberError
 from pychamber.model import SecretId, key_of
-from pychamber.tabwriter import table, timestamp
+from pychamber.compat.tabwriter import table, timestamp
+from pychamber.compat.unicode import byte_order
 
 ARGS = typer.Argument(None, show_default=False, metavar="", hidden=True)
 
@@ -132,11 +133,11 @@ def list_cmd(
     service = service_arg(service_raw, label=True)
     store = open_store(settings_of(ctx))
     secrets = wrapped("Failed to list store contents: ", store.list, service, expand)
-    secrets.sort(key=lambda s: s.meta.key.encode("utf-8", "surrogateescape"))
+    secrets.sort(key=lambda s: byte_order(s.meta.key))
     if by_time:
         secrets.sort(key=lambda s: s.meta.created)
     if by_user:
-        secrets.sort(key=lambda s: s.meta.created_by.encode("utf-8", "surrogateescape"))
+        secrets.sort(key=lambda s: byte_order(s.meta.created_by))
     if by_version:
         secrets.sort(key=lambda s: s.meta.version)
     header = ["Key", "Version", "LastModified", "User"] + (["Value"] if expand else [])
@@ -159,7 +160,7 @@ def list_services_cmd(
     prefix = names.go_lower(args[0]) if args else ""
     store = open_store(settings_of(ctx))
     found = wrapped("Failed to list store contents: ", store.list_services, prefix, secrets)
-    entries = sorted(set(found), key=lambda s: s.encode("utf-8", "surrogateescape"))
+    entries = sorted(set(found), key=byte_order)
     console.out(table([["Service"]] + [[e] for e in entries]))
 
 

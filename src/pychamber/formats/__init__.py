@@ -25,7 +25,7 @@ from collections.abc import Callable
 
 from pychamber.errors import ChamberError
 from pychamber.formats.common import Pairs
-from pychamber.formats.gostr import go_quote
+from pychamber.compat.strconv import go_quote
 from pychamber.formats.importing import IMPORT_FORMATS, parse_dotenv, parse_import
 from pychamber.formats.shell import (
     dotenv_escape,

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from pychamber.compat.unicode import byte_order
+
 Pairs = Iterable[tuple[str, str]]
 
 
-def sort_key(key: str) -> bytes:
-    """Go's ``sort.Strings`` order: byte-wise on the UTF-8 encoding."""
-    return key.encode("utf-8", "surrogatepass")
-
+sort_key = byte_order  # Go's sort.Strings order
 
 def entries(pairs: Pairs) -> list[tuple[str, str]]:
     """The pairs as chamber's ``map[string]string`` holds them: one entry per key (the last

@@ -15,7 +15,7 @@ import os
 import re
 
 from pychamber.errors import ChamberError
-from pychamber.formats.gostr import go_quote
+from pychamber.compat.strconv import go_quote
 from pychamber.formats.yamlfmt import decode_error, goccy_resolve, parse_yaml_pairs
 from pychamber.names import go_lower
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 from pychamber.errors import ChamberError
 from pychamber.formats.common import Pairs, entries
-from pychamber.formats.gostr import go_quote, go_trim_space
+from pychamber.compat.strconv import go_quote
+from pychamber.compat.unicode import go_trim_space
 from pychamber.names import go_upper
 
 # --- names (§6.3) -----------------------------------------------------------------------------

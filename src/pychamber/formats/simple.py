@@ -4,8 +4,8 @@ from __future__ import annotations
 
 
 from pychamber.formats.common import Pairs, entries
-from pychamber.formats.gostr import go_is_space
-from pychamber.gojson import json_string
+from pychamber.compat.unicode import go_is_space
+from pychamber.compat.gojson import json_string
 
 # --- JSON: Go encoding/json Encoder on map[string]string -------------------------------------
 

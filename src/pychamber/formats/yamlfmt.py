@@ -23,10 +23,10 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from pychamber.errors import ChamberError
 from pychamber.formats.common import Pairs, entries
-from pychamber.formats.gostr import (
+from pychamber.compat.gotime import go_is_timestamp
+from pychamber.compat.strconv import (
     RANGE,
     go_format_float,
-    go_is_timestamp,
     go_parse_float,
     go_parse_int,
     go_parse_uint,

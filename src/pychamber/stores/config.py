@@ -3,7 +3,7 @@ encoding/json semantics, shared by every backend that keeps it (SSM, local)."""
 
 from __future__ import annotations
 
-from pychamber import gojson
+from pychamber.compat import gojson
 from pychamber.model import StoreConfig
 
 

@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from pychamber import aws
 from pychamber.errors import ChamberError, SecretNotFound
-from pychamber import gojson
-from pychamber.gojson import json_string
-from pychamber.gotime import ZERO_TIME, GoTime
-from pychamber.gotime import parse_go_time as _parse_go_time
+from pychamber.compat import gojson
+from pychamber.compat.gojson import json_string
+from pychamber.compat.gotime import ZERO_TIME, GoTime
+from pychamber.compat.gotime import parse_go_time as _parse_go_time
 from pychamber.model import ChangeEvent, RawSecret, Secret, SecretId, SecretMetadata, event_type
 from pychamber.stores.base import Store
 

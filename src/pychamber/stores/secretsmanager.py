@@ -18,7 +18,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
-from pychamber import aws, gojson
+from pychamber import aws
+from pychamber.compat import gojson
 from pychamber.errors import ChamberError, SecretNotFound
 from pychamber.model import (
     ChangeEvent,
@@ -29,8 +30,8 @@ from pychamber.model import (
     StoreConfig,
     event_type,
 )
-from pychamber.gojson import json_string
-from pychamber.gotime import ZERO_TIME, GoTime, parse_go_time
+from pychamber.compat.gojson import json_string
+from pychamber.compat.gotime import ZERO_TIME, GoTime, parse_go_time
 from pychamber.stores.base import Store
 
 if TYPE_CHECKING:  # pragma: no cover

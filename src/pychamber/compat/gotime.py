@@ -9,8 +9,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from pychamber.gojson import json_string
-from pychamber.model import EPOCH
+from pychamber.compat.gojson import json_string
 
 
 @dataclass(frozen=True)
@@ -58,6 +57,8 @@ class GoTime:
 
 
 ZERO_TIME = GoTime(1, 1, 1, 0, 0, 0, 0, 0)
+#: Go's zero ``time.Time`` as a Python datetime (``model.EPOCH``).
+EPOCH = datetime(1, 1, 1, tzinfo=timezone.utc)
 
 _RFC3339_RE = re.compile(
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})"
@@ -95,3 +96,49 @@ def parse_go_time(text: str) -> GoTime:
     frac = (m.group(7) or "")[:9]
     nanos = int(frac.ljust(9, "0")) if frac else 0
     return GoTime(year, month, day, hour, minute, second, nanos, offset)
+
+
+# --- time.Parse for goccy/go-yaml's timestamp layouts ------------------------------------------
+# Layouts: RFC3339Nano, the same with a lower-case "t", time.DateTime, time.DateOnly, "15:4".
+# Go's "15" and "4" read one or two digits; "01", "02", "04", "05" exactly two; "2006" four.
+# A fractional second ("." or "," then digits) is accepted after the seconds in every layout
+# that has seconds.
+
+_TS_RFC3339 = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})([Tt])(\d{1,2}):(\d{2}):(\d{2})(?:[.,]\d+)?"
+    r"(Z|[+-](\d{2}):(\d{2}))",
+    re.ASCII,
+)
+_TS_DATETIME = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2}) (\d{1,2}):(\d{2}):(\d{2})(?:[.,]\d+)?", re.ASCII
+)
+_TS_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
+_TS_CLOCK = re.compile(r"(\d{1,2}):(\d{1,2})", re.ASCII)
+
+def _date_ok(y: str, m: str, d: str) -> bool:
+    year, month, day = int(y), int(m), int(d)
+    return 1 <= month <= 12 and 1 <= day <= _days_in(month, year)
+
+
+def _clock_ok(h: str, mi: str, s: str = "0") -> bool:
+    return int(h) < 24 and int(mi) < 60 and int(s) < 60
+
+
+def go_is_timestamp(v: str) -> bool:
+    m = _TS_RFC3339.fullmatch(v)
+    if m:  # "T" and "t" are both accepted (two layouts)
+        ok = _date_ok(*m.group(1, 2, 3)) and _clock_ok(*m.group(5, 6, 7))
+        if ok and m.group(8) != "Z":
+            ok = int(m.group(9)) <= 24 and int(m.group(10)) <= 60
+        if ok:
+            return True
+    m = _TS_DATETIME.fullmatch(v)
+    if m and _date_ok(*m.group(1, 2, 3)) and _clock_ok(*m.group(4, 5, 6)):
+        return True
+    m = _TS_DATE.fullmatch(v)
+    if m and _date_ok(*m.group(1, 2, 3)):
+        return True
+    m = _TS_CLOCK.fullmatch(v)
+    if m and _clock_ok(*m.group(1, 2)):
+        return True
+    return False

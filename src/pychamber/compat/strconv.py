@@ -1,41 +1,57 @@
-"""Go standard-library behaviours the formats depend on, reimplemented in pure Python.
-
-* ``go_quote``: ``strconv.Quote`` (also Go's ``%q`` for strings).
-* ``go_is_space`` / ``go_trim_space``: ``unicode.IsSpace`` / ``strings.TrimSpace``.
-* ``go_format_float``: ``fmt.Sprint(float64)`` (``%v`` = ``strconv.FormatFloat(f, 'g', -1, 64)``
-  plus ``+Inf`` / ``-Inf`` / ``NaN``).
-* ``go_parse_uint`` / ``go_parse_int`` / ``go_parse_float``: ``strconv`` parsers, reporting
-  syntax and range errors the way Go does (the distinction matters to goccy/go-yaml).
-* ``go_is_timestamp``: ``time.Parse`` against goccy/go-yaml's timestamp layouts.
-
-No I/O.
-"""
+"""Go's ``strconv`` (and ``fmt.Sprint`` of a float64): ``Quote`` (also ``%q`` for strings) for
+messages that must read as Go's; ``ParseUint``/``ParseInt``/``ParseFloat``, reporting syntax and
+range errors the way Go does (the distinction matters to goccy/go-yaml); ``FormatFloat``.
+Pure and light (``decimal`` is imported only when a float is formatted): exec's hot path
+imports this module for its messages."""
 
 from __future__ import annotations
 
 import math
 import re
-from decimal import Decimal
 
-from pychamber.goquote import go_quote  # noqa: F401  (re-exported)
+# --- strconv.Quote --------------------------------------------------------------------------
 
-# --- unicode.IsSpace / strings.TrimSpace ----------------------------------------------------
-
-GO_SPACE = frozenset(
-    "\t\n\v\f\r \x85\xa0\u1680"
-    "\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
-    "\u2028\u2029\u202f\u205f\u3000"
-)
-_GO_SPACE_STR = "".join(sorted(GO_SPACE))
-
-
-def go_is_space(ch: str) -> bool:
-    """Go's ``unicode.IsSpace`` (Python's ``str.isspace`` also accepts U+001C..U+001F)."""
-    return ch in GO_SPACE
+_QUOTE_SHORT = {
+    "\a": "\\a",
+    "\b": "\\b",
+    "\f": "\\f",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+    "\v": "\\v",
+    '"': '\\"',
+    "\\": "\\\\",
+}
 
 
-def go_trim_space(s: str) -> str:
-    return s.strip(_GO_SPACE_STR)
+def _quote_char(ch: str) -> str:
+    o = ord(ch)
+    short = _QUOTE_SHORT.get(ch)
+    if short is not None:
+        return short
+    if 0x20 <= o < 0x7F:
+        return ch
+    if o < 0x20 or o == 0x7F:
+        return f"\\x{o:02x}"
+    if 0xD800 <= o <= 0xDFFF:
+        # A lone surrogate cannot come from UTF-8. One from ``surrogateescape`` stands for an
+        # undecodable byte, which Go quotes as \xNN; any other is an invalid rune (U+FFFD).
+        if 0xDC80 <= o <= 0xDCFF:
+            return f"\\x{o - 0xDC00:02x}"
+        return "\\ufffd"
+    # Python's isprintable() and Go's unicode.IsPrint agree: letters, marks, numbers,
+    # punctuation and symbols are printable; separators (other than ASCII space) and the
+    # C categories are not.
+    if ch.isprintable():
+        return ch
+    if o < 0x10000:
+        return f"\\u{o:04x}"
+    return f"\\U{o:08x}"
+
+
+def go_quote(s: str) -> str:
+    """Go's ``strconv.Quote(s)`` (and ``fmt.Sprintf("%q", s)``)."""
+    return '"' + "".join(_quote_char(c) for c in s) + '"'
 
 
 # --- fmt.Sprint(float64) ----------------------------------------------------------------------
@@ -50,6 +66,8 @@ def go_format_float(f: float) -> str:
         return "+Inf" if f > 0 else "-Inf"
     if f == 0:
         return "-0" if math.copysign(1.0, f) < 0 else "0"
+    from decimal import Decimal
+
     sign, digit_tuple, exp = Decimal(repr(f)).as_tuple()
     digits = "".join(map(str, digit_tuple)).rstrip("0") or "0"
     # value = 0.digits * 10**dp
@@ -151,57 +169,3 @@ def go_parse_float(s: str) -> tuple[float, str | None]:
     if math.isinf(f):
         return f, RANGE
     return f, None
-
-
-# --- time.Parse for goccy/go-yaml's timestamp layouts ------------------------------------------
-# Layouts: RFC3339Nano, the same with a lower-case "t", time.DateTime, time.DateOnly, "15:4".
-# Go's "15" and "4" read one or two digits; "01", "02", "04", "05" exactly two; "2006" four.
-# A fractional second ("." or "," then digits) is accepted after the seconds in every layout
-# that has seconds.
-
-_TS_RFC3339 = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})([Tt])(\d{1,2}):(\d{2}):(\d{2})(?:[.,]\d+)?"
-    r"(Z|[+-](\d{2}):(\d{2}))",
-    re.ASCII,
-)
-_TS_DATETIME = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2}) (\d{1,2}):(\d{2}):(\d{2})(?:[.,]\d+)?", re.ASCII
-)
-_TS_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
-_TS_CLOCK = re.compile(r"(\d{1,2}):(\d{1,2})", re.ASCII)
-
-_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-
-
-def _date_ok(y: str, m: str, d: str) -> bool:
-    year, month, day = int(y), int(m), int(d)
-    if not 1 <= month <= 12:
-        return False
-    dim = _DAYS[month - 1]
-    if month == 2 and (year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)):
-        dim = 29
-    return 1 <= day <= dim
-
-
-def _clock_ok(h: str, mi: str, s: str = "0") -> bool:
-    return int(h) < 24 and int(mi) < 60 and int(s) < 60
-
-
-def go_is_timestamp(v: str) -> bool:
-    m = _TS_RFC3339.fullmatch(v)
-    if m:  # "T" and "t" are both accepted (two layouts)
-        ok = _date_ok(*m.group(1, 2, 3)) and _clock_ok(*m.group(5, 6, 7))
-        if ok and m.group(8) != "Z":
-            ok = int(m.group(9)) <= 24 and int(m.group(10)) <= 60
-        if ok:
-            return True
-    m = _TS_DATETIME.fullmatch(v)
-    if m and _date_ok(*m.group(1, 2, 3)) and _clock_ok(*m.group(4, 5, 6)):
-        return True
-    m = _TS_DATE.fullmatch(v)
-    if m and _date_ok(*m.group(1, 2, 3)):
-        return True
-    m = _TS_CLOCK.fullmatch(v)
-    if m and _clock_ok(*m.group(1, 2)):
-        return True
-    return False
