@@ -553,12 +553,13 @@ def test_list_of_object_without_versions_is_not_found(store, s3):
         store.read(sid("svc", "k"))
 
 
-def test_verbose_logs_calls_without_values(make_store, aws_process_env, capsys):
+def test_verbose_logs_calls_without_values(make_store, aws_process_env):
+    lines: list[str] = []
     settings = Settings(backend_flag="s3", s3_bucket_flag=BUCKET, verbose=True,
-                        environ=aws_process_env)
+                        environ=aws_process_env, report=lines.append)
     store = get_store(settings)
     store.write(sid("svc", "k"), "hunter2-secret")
-    err = capsys.readouterr().err
+    err = "".join(lines)
     ops = [line.split("operation=")[1] for line in err.splitlines() if "operation=" in line]
     assert ops == ["GetObject", "GetObject", "GetCallerIdentity", "PutObject", "PutObject"]
     assert "hunter2-secret" not in err

@@ -516,8 +516,8 @@ def fast_main(argv: Sequence[str]) -> int | None:
     settings_kw, flags, services, command = parsed
     from pychamber.settings import Settings
 
-    settings = Settings(environ=os.environ, **settings_kw)
     console = _console()
+    settings = Settings(environ=os.environ, report=console.err, **settings_kw)
     try:
         return run_exec(settings, services, command, **flags)
     except ChamberError as e:

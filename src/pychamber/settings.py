@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Callable, Mapping
 
 from pychamber.errors import ChamberError
 
@@ -26,6 +25,23 @@ class Settings:
     retry_mode: str = "standard"
     verbose: bool = False
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
+    #: Where lines meant for the user's stderr go (``--verbose`` debug lines, notices such as
+    #: "created a new data key"). The CLI points it at its console; ``None`` (the library)
+    #: sends them to the ``pychamber`` logger. Settings and stores never write to a stream.
+    report: Callable[[str], None] | None = field(default=None, repr=False, compare=False)
+    #: Asks the user for a line without echo (an assume-role MFA code); ``None`` when there is
+    #: no terminal to ask on (the library, a container): the caller must then fail at once.
+    prompt: Callable[[str], str] | None = field(default=None, repr=False, compare=False)
+
+    def say(self, line: str) -> None:
+        """Tell the user one line (no trailing newline): on the CLI's stderr, or the
+        ``pychamber`` logger (level INFO) for library users. Never pass a secret value."""
+        if self.report is not None:
+            self.report(line + "\n")
+        else:
+            import logging
+
+            logging.getLogger("pychamber").info(line)
 
     # --- resolved values ----------------------------------------------------------------
     @property
@@ -103,7 +119,7 @@ def debug(settings: Settings | None, msg: str, **fields: object) -> None:
     now = datetime.now().astimezone().isoformat(timespec="milliseconds")
     parts = [f"time={now}", "level=DEBUG", f"msg={_slog_quote(msg)}"]
     parts += [f"{k}={_slog_quote(str(v))}" for k, v in fields.items()]
-    sys.stderr.write(" ".join(parts) + "\n")
+    settings.say(" ".join(parts))
 
 
 def _slog_quote(s: str) -> str:

@@ -74,6 +74,7 @@ def root(
         retry_mode=retry_mode,
         verbose=verbose,
         environ=os.environ,
+        report=console.err,
     )
     if ctx.invoked_subcommand is None:
         console.out(ctx.get_help() + "\n")
