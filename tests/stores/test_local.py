@@ -27,7 +27,7 @@ from pychamber.settings import Settings
 from pychamber.stores import get_store
 from pychamber.stores.local import LocalStore
 
-SRC = str(Path(__file__).resolve().parents[1] / "src")
+SRC = str(Path(__file__).resolve().parents[2] / "src")
 KEY = base64.b64encode(bytes(range(32))).decode()
 OTHER_KEY = base64.b64encode(bytes(range(1, 33))).decode()
 FAIL_BACKEND = "keyring.backends.fail.Keyring"
