@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pychamber.errors import ChamberError
 from pychamber.settings import BACKENDS, Settings
-from pychamber.stores.base import NullStore, Store
+from pychamber.stores.base import Store
 
 
 def get_store(settings: Settings) -> Store:
@@ -14,6 +14,8 @@ def get_store(settings: Settings) -> Store:
         raise ChamberError(f"invalid backend `{backend}`")
     retries = settings.retries  # may raise "Cannot parse $CHAMBER_RETRIES ..."
     if backend == "NULL":
+        from pychamber.stores.null import NullStore
+
         return NullStore()
     if backend == "LOCAL":
         from pychamber.stores.local import LocalStore

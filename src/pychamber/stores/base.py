@@ -36,8 +36,26 @@ class PartialWriteError(ChamberError):
 
 
 class Store:
+    """The interface. Every operation raises :class:`NotImplementedByStore` ("... for <name>")
+    until a backend implements it: a backend that forgets one fails loudly instead of, say,
+    running ``exec`` with no secrets. Only :meth:`config` has a working default."""
+
     #: Used in "Not implemented for <name>" messages.
     name = "Store"
+
+    # --- capabilities (read by the CLI instead of testing backend names) -------------------
+    max_value_bytes: int | None = None
+    """The largest value the backend stores, in UTF-8 bytes (SSM: 4096); ``None``: no limit
+    pychamber checks before writing (import refuses an oversized value before writing any)."""
+
+    allows_empty_values: bool = False
+    """Whether an empty value is stored as a value. False where the backend refuses it (SSM)
+    or gives it another meaning (Secrets Manager deletes the key); import refuses empty values
+    up front on such backends."""
+
+    concurrent_listing: bool = False
+    """Whether :meth:`list_raw_many` fetches the services concurrently (so that a caller such as
+    ``exec`` should prefer it to one :meth:`list_raw` per service)."""
 
     def _not_implemented(self, what: str = "Not implemented") -> NotImplementedByStore:
         return NotImplementedByStore(f"{what} for {self.name}")
@@ -53,14 +71,14 @@ class Store:
         raise self._not_implemented()
 
     def list(self, service: str, include_values: bool = False) -> list[Secret]:
-        return []
+        raise self._not_implemented("List is not implemented")
 
     def list_raw(self, service: str) -> list[RawSecret]:
-        return []
+        raise self._not_implemented("ListRaw is not implemented")
 
     def list_raw_many(self, services: list[str]) -> list[list[RawSecret]]:
         """``list_raw`` for several services, results in argument order. Backends that can fetch
-        concurrently override this."""
+        concurrently override this (and set :attr:`concurrent_listing`)."""
         return [self.list_raw(s) for s in services]
 
     def write_many(self, service: str, pairs: Iterable[tuple[str, str]],
@@ -82,10 +100,10 @@ class Store:
         return written
 
     def list_services(self, prefix: str, include_secret_name: bool = False) -> list[str]:
-        return []
+        raise self._not_implemented("ListServices is not implemented")
 
     def history(self, id: SecretId) -> list[ChangeEvent]:
-        return []
+        raise self._not_implemented("History is not implemented")
 
     def delete(self, id: SecretId) -> None:
         raise self._not_implemented()
@@ -102,13 +120,9 @@ class Store:
 
     # --- store config (required tags) ----------------------------------------------------
     def config(self) -> StoreConfig:
+        """The store config. The default is what chamber's stores that keep none (S3, S3-KMS,
+        Secrets Manager, Null) answer: version "1", no required tags."""
         return StoreConfig()
 
     def set_config(self, config: StoreConfig) -> None:
         raise self._not_implemented()
-
-
-class NullStore(Store):
-    """``-b null``: no storage at all (chamber's NullStore)."""
-
-    name = "Null Store"

@@ -171,6 +171,7 @@ def key_file_path(db_path: str) -> str:
 
 class LocalStore(Store):
     name = "Local Store"
+    allows_empty_values = False  # as import has always treated it (the database could hold one)
 
     def __init__(self, path: str, environ: Mapping[str, str] | None = None):
         self.path = os.path.abspath(path)

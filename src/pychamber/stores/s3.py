@@ -259,6 +259,7 @@ class S3Store(Store):
     """``-b s3`` (``kms_key_alias=None``) and ``-b s3-kms`` (an alias)."""
 
     name = "S3 Store"
+    allows_empty_values = True
 
     def __init__(
         self,

@@ -216,6 +216,8 @@ def hydrate(obj: dict[str, str]) -> dict[str, KeyMetadata]:
 # --- the store ---------------------------------------------------------------------------------
 class SecretsManagerStore(Store):
     name = "Secrets Manager Store"
+    allows_empty_values = False  # writing an empty value deletes the key
+    concurrent_listing = True  # list_raw_many: one thread per service
 
     def __init__(
         self,

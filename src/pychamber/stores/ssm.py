@@ -110,6 +110,9 @@ class _Pacer:
 
 class SSMStore(Store):
     name = "SSMStore"
+    max_value_bytes = names.SSM_MAX_VALUE_BYTES
+    allows_empty_values = False  # PutParameter refuses an empty value
+    concurrent_listing = True  # list_raw_many: one thread per service
 
     def __init__(
         self,
