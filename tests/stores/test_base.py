@@ -100,7 +100,7 @@ CAPABILITIES = {
 
 @pytest.mark.parametrize("backend", sorted(CAPABILITIES))
 def test_capabilities_per_backend(backend, tmp_path):
-    from pychamber.stores import get_store as open_store
+    from pychamber.stores import open_store
 
     settings = Settings(backend_flag=backend.lower(), s3_bucket_flag="bucket",
                         environ={"PYCHAMBER_LOCAL_PATH": str(tmp_path / "s.db")})
@@ -114,3 +114,76 @@ def test_capabilities_per_backend(backend, tmp_path):
     overridden = type(store).list_raw_many is not Store.list_raw_many
     assert store.concurrent_listing == overridden
 
+
+
+def test_capabilities_cover_every_backend():
+    from pychamber.stores import BACKENDS
+
+    assert set(BACKENDS) == set(CAPABILITIES)
+
+
+# --- the factory ----------------------------------------------------------------------------
+@pytest.mark.parametrize("backend,env,flags,message", [
+    ("bogus", {}, {}, "invalid backend `BOGUS`"),
+    # CHAMBER_RETRIES before each backend's own checks
+    ("s3", {"CHAMBER_RETRIES": "ten"}, {}, "Cannot parse $CHAMBER_RETRIES to an integer."),
+    ("ssm", {"CHAMBER_RETRIES": "ten"}, {"retry_mode": "fast"},
+     "Cannot parse $CHAMBER_RETRIES to an integer."),
+    ("null", {"CHAMBER_RETRIES": "ten"}, {}, "Cannot parse $CHAMBER_RETRIES to an integer."),
+    ("local", {"CHAMBER_RETRIES": "ten"}, {}, "Cannot parse $CHAMBER_RETRIES to an integer."),
+    # SSM: the alias flag before the retry mode
+    ("ssm", {}, {"kms_key_alias_flag": "other", "retry_mode": "fast"},
+     "Unable to use --kms-key-alias with this backend. Use CHAMBER_KMS_KEY_ALIAS instead."),
+    ("ssm", {}, {"retry_mode": "fast"}, "Invalid retry mode fast"),
+    # S3: the alias flag before the bucket; S3-KMS takes the alias
+    ("s3", {}, {"kms_key_alias_flag": "other"}, "Unable to use --kms-key-alias with this backend."),
+    ("s3", {}, {}, "Must set bucket for s3 backend"),
+    ("s3-kms", {}, {"kms_key_alias_flag": "other"}, "Must set bucket for s3 backend"),
+])
+def test_open_store_errors_in_order(backend, env, flags, message):
+    from pychamber.errors import ChamberError
+    from pychamber.stores import open_store
+
+    with pytest.raises(ChamberError) as err:
+        open_store(Settings(backend_flag=backend, environ=env, **flags))
+    assert str(err.value) == message
+
+
+def test_open_store_picks_the_class_and_imports_no_botocore(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    code = (
+        "import sys\n"
+        "from pychamber import stores\n"
+        "from pychamber.settings import Settings\n"
+        "got = []\n"
+        "for b in stores.BACKENDS:\n"
+        "    s = stores.open_store(Settings(backend_flag=b, s3_bucket_flag='bkt', kms_key_alias_flag=None,\n"
+        f"        environ={{'PYCHAMBER_LOCAL_PATH': {str(tmp_path / 's.db')!r}}}))\n"
+        "    got.append(f'{b}={type(s).__name__}:{getattr(s, \"kms_key_alias\", None)}')\n"
+        "print(' '.join(got), 'botocore' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env={"PYTHONPATH": src}, capture_output=True,
+                         text=True, check=True).stdout
+    assert out == ("NULL=NullStore:None SSM=SSMStore:alias/parameter_store_key "
+                   "SECRETSMANAGER=SecretsManagerStore:None S3=S3Store:None "
+                   "S3-KMS=S3KMSStore:alias/parameter_store_key LOCAL=LocalStore:None False\n")
+
+
+def test_missing_backend_module_is_unavailable(monkeypatch):
+    from pychamber import stores
+    from pychamber.errors import ChamberError
+
+    monkeypatch.setitem(stores.BACKENDS, "VAULT", "pychamber.stores.no_such_module:VaultStore")
+    with pytest.raises(ChamberError) as err:
+        stores.open_store(Settings(backend_flag="vault", environ={}))
+    assert str(err.value) == "backend `VAULT` is not available in this version of pychamber yet"
+
+
+def test_get_store_is_open_store():
+    from pychamber import stores
+
+    assert stores.get_store is stores.open_store

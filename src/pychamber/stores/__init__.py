@@ -1,53 +1,53 @@
-"""The store factory: picks a backend by Settings. Backend modules are imported lazily so that
-commands which never touch a store (help, version) import nothing heavy."""
+"""The store factory: one table from backend name to the class that implements it.
+
+Adding a backend is one module with a :class:`~pychamber.stores.base.Store` subclass whose
+``from_settings(settings)`` builds it (and raises its own configuration errors), plus one line
+in :data:`BACKENDS`. Backend modules are imported lazily, so that commands which never touch a
+store (help, version) import nothing heavy, and building a store imports no botocore.
+"""
 
 from __future__ import annotations
 
+from importlib import import_module
+from typing import TYPE_CHECKING
+
 from pychamber.errors import ChamberError
-from pychamber.settings import BACKENDS, Settings
 from pychamber.stores.base import Store
 
+if TYPE_CHECKING:  # pragma: no cover
+    from pychamber.settings import Settings
 
-def get_store(settings: Settings) -> Store:
+#: Backend name (as ``-b`` / ``CHAMBER_SECRET_BACKEND``, upper-cased) -> ``module:Class``.
+BACKENDS: dict[str, str] = {
+    "NULL": "pychamber.stores.null:NullStore",
+    "SSM": "pychamber.stores.ssm:SSMStore",
+    "SECRETSMANAGER": "pychamber.stores.secretsmanager:SecretsManagerStore",
+    "S3": "pychamber.stores.s3:S3Store",
+    "S3-KMS": "pychamber.stores.s3:S3KMSStore",
+    "LOCAL": "pychamber.stores.local:LocalStore",
+}
+
+
+def open_store(settings: "Settings") -> Store:
+    """The store ``settings`` name. Errors, in chamber's order: an unknown backend, an
+    unparsable ``CHAMBER_RETRIES``, then the backend's own (``from_settings``)."""
     backend = settings.backend
-    if backend not in BACKENDS:
+    target = BACKENDS.get(backend)
+    if target is None:
         raise ChamberError(f"invalid backend `{backend}`")
-    retries = settings.retries  # may raise "Cannot parse $CHAMBER_RETRIES ..."
-    if backend == "NULL":
-        from pychamber.stores.null import NullStore
+    _ = settings.retries  # may raise "Cannot parse $CHAMBER_RETRIES ...", whatever the backend
+    return backend_class(backend, target).from_settings(settings)
 
-        return NullStore()
-    if backend == "LOCAL":
-        from pychamber.stores.local import LocalStore
 
-        return LocalStore.from_settings(settings)
-    if backend == "SSM":
-        if settings.kms_key_alias_given:
-            raise ChamberError(
-                "Unable to use --kms-key-alias with this backend. Use CHAMBER_KMS_KEY_ALIAS instead."
-            )
-        if settings.retry_mode not in ("standard", "adaptive"):
-            raise ChamberError(f"Invalid retry mode {settings.retry_mode}")
-        from pychamber.stores.ssm import SSMStore
-
-        return SSMStore.from_settings(settings, retries)
-    if backend == "SECRETSMANAGER":
-        try:
-            from pychamber.stores.secretsmanager import SecretsManagerStore  # type: ignore
-        except ImportError:
-            raise _unavailable(backend) from None
-        return SecretsManagerStore.from_settings(settings, retries)
-    # S3 / S3-KMS
-    if backend == "S3" and settings.kms_key_alias_given:
-        raise ChamberError("Unable to use --kms-key-alias with this backend.")
-    if not settings.s3_bucket:
-        raise ChamberError("Must set bucket for s3 backend")
+def backend_class(backend: str, target: str | None = None) -> type[Store]:
+    """The class implementing ``backend`` (imported now)."""
+    module_name, _, attr = (target or BACKENDS[backend]).partition(":")
     try:
-        from pychamber.stores.s3 import S3Store  # type: ignore
+        return getattr(import_module(module_name), attr)
     except ImportError:
-        raise _unavailable(backend) from None
-    return S3Store.from_settings(settings, retries, kms=backend == "S3-KMS")
+        raise ChamberError(
+            f"backend `{backend}` is not available in this version of pychamber yet") from None
 
 
-def _unavailable(backend: str) -> ChamberError:
-    return ChamberError(f"backend `{backend}` is not available in this version of pychamber yet")
+#: The name callers used before the table; same function.
+get_store = open_store

@@ -11,10 +11,13 @@ Conventions shared by every backend:
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from pychamber.errors import ChamberError, NotImplementedByStore
 from pychamber.model import ChangeEvent, RawSecret, Secret, SecretId, StoreConfig
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pychamber.settings import Settings
 
 
 class PartialWriteError(ChamberError):
@@ -56,6 +59,13 @@ class Store:
     concurrent_listing: bool = False
     """Whether :meth:`list_raw_many` fetches the services concurrently (so that a caller such as
     ``exec`` should prefer it to one :meth:`list_raw` per service)."""
+
+    @classmethod
+    def from_settings(cls, settings: "Settings") -> "Store":
+        """Build the store for ``settings`` (what :func:`pychamber.stores.open_store` calls).
+        Raises ChamberError for a configuration the backend refuses; must not contact the
+        backend (clients are built on first use)."""
+        raise NotImplementedByStore(f"from_settings is not implemented for {cls.name}")
 
     def _not_implemented(self, what: str = "Not implemented") -> NotImplementedByStore:
         return NotImplementedByStore(f"{what} for {self.name}")

@@ -279,10 +279,24 @@ class S3Store(Store):
     def kms(self) -> bool:
         return self.kms_key_alias is not None
 
+    #: Whether ``from_settings`` builds the S3-KMS flavour (:class:`S3KMSStore`).
+    uses_kms = False
+
     @classmethod
-    def from_settings(cls, settings: "Settings", retries: int, kms: bool = False) -> "S3Store":
+    def from_settings(cls, settings: "Settings", retries: int | None = None,
+                      kms: bool | None = None) -> "S3Store":
         """Clients are built on first use. S3 backends always use the standard retry mode and
-        have no chamber-specific endpoint variable (``AWS_ENDPOINT_URL[_S3|_STS]`` work)."""
+        have no chamber-specific endpoint variable (``AWS_ENDPOINT_URL[_S3|_STS]`` work).
+        Refuses ``--kms-key-alias`` (plain S3) and a missing bucket. ``retries`` defaults to
+        ``settings.retries``, ``kms`` to the class's :attr:`uses_kms`."""
+        if kms is None:
+            kms = cls.uses_kms
+        if not kms and settings.kms_key_alias_given:
+            raise ChamberError("Unable to use --kms-key-alias with this backend.")
+        if not settings.s3_bucket:
+            raise ChamberError("Must set bucket for s3 backend")
+        if retries is None:
+            retries = settings.retries
 
         def s3(operation: str | None = None) -> Any:
             return aws.client("s3", settings, retries, "standard", endpoint_env=(),
@@ -512,6 +526,13 @@ class S3Store(Store):
     def list_services(self, prefix: str, include_secret_name: bool = False) -> list[str]:
         which = "S3KMS" if self.kms else "S3"
         raise ChamberError(f"{which} Backend is experimental and does not implement this command")
+
+
+class S3KMSStore(S3Store):
+    """``-b s3-kms``: :class:`S3Store` with server-side KMS encryption and per-alias indexes
+    (the alias: ``--kms-key-alias``, else CHAMBER_KMS_KEY_ALIAS, else the default)."""
+
+    uses_kms = True
 
 
 def _snake(op: str) -> str:

@@ -237,11 +237,14 @@ class SecretsManagerStore(Store):
         return cls(lambda service, operation=None: clients[service])
 
     @classmethod
-    def from_settings(cls, settings: "Settings", retries: int) -> "SecretsManagerStore":
+    def from_settings(cls, settings: "Settings", retries: int | None = None) -> "SecretsManagerStore":
         """Clients are created on first use. Both the Secrets Manager and the STS client use
         ``CHAMBER_AWS_SECRETS_MANAGER_ENDPOINT`` (else the deprecated
-        ``CHAMBER_AWS_SSM_ENDPOINT``); the retry mode is always standard (as chamber)."""
+        ``CHAMBER_AWS_SSM_ENDPOINT``); the retry mode is always standard (as chamber).
+        ``retries`` defaults to ``settings.retries``."""
         endpoint_env = aws.ENDPOINT_ENV["secretsmanager"]
+        if retries is None:
+            retries = settings.retries
 
         def factory(service: str, operation: str | None = None) -> Any:
             return aws.client(service, settings, retries, "standard",

@@ -132,8 +132,18 @@ class SSMStore(Store):
         return cls(lambda operation=None: client, kms_key_alias)
 
     @classmethod
-    def from_settings(cls, settings: "Settings", retries: int) -> "SSMStore":
-        """The client is created on first use (so building a store never fails or costs)."""
+    def from_settings(cls, settings: "Settings", retries: int | None = None) -> "SSMStore":
+        """The client is created on first use (so building a store costs nothing). Refuses
+        ``--kms-key-alias`` (SSM reads CHAMBER_KMS_KEY_ALIAS) and an unknown retry mode.
+        ``retries`` defaults to ``settings.retries``."""
+        if settings.kms_key_alias_given:
+            raise ChamberError(
+                "Unable to use --kms-key-alias with this backend. Use CHAMBER_KMS_KEY_ALIAS instead."
+            )
+        if settings.retry_mode not in ("standard", "adaptive"):
+            raise ChamberError(f"Invalid retry mode {settings.retry_mode}")
+        if retries is None:
+            retries = settings.retries
 
         def factory(operation: str | None = None) -> Any:
             return aws.client("ssm", settings, retries, settings.retry_mode, operation=operation)
