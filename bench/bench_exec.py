@@ -9,7 +9,7 @@ of it (``--delay-ms``, default 25 ms added to every request), and times, for eac
 of N runs (default 7, after one warm-up run) of:
 
 - ``pychamber``: ``python -m pychamber exec ... -- true``, the shipped entry point (a plain exec
-  runs through ``pychamber.execution.fast_main`` without importing typer);
+  runs through ``pychamber.cli.fastexec`` without importing typer);
 - ``via typer``: the same exec through the typer app (``--no-typer`` skips it), to show what
   the CLI framework would cost;
 - ``floor``: ``../shared/bench/floor_exec.py`` (the fewest boto3 steps that do the job).
@@ -45,7 +45,7 @@ CASES = [
 
 # The same exec through the typer app, skipping the entry point's fast path: what the CLI
 # framework would add to every container start.
-VIA_TYPER = "import sys; from pychamber.cli.app import main; main(sys.argv[1:])"
+VIA_TYPER = "import sys; from pychamber.cli import run_cli; sys.exit(run_cli(sys.argv[1:], fast=False))"
 
 
 def shared_bench() -> Path | None:

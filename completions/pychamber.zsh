@@ -5,7 +5,7 @@ _pychamber() {
   for ((i = 1; i < COMP_CWORD; i++)); do
     w="${COMP_WORDS[i]}"
     [ "$w" = "--" ] && return 0
-    case "$w" in -b|--backend|--backend-s3-bucket|--kms-key-alias|-r|--retries|--retry-mode|-f|--format|-o|--output-file|-t|--tags|--strict-value) i=$((i + 1)) ;; -*) ;; *) if [ -z "$path" ]; then path="$w"; elif [ "$path" = "tag" ]; then path="tag $w"; fi ;; esac
+    case "$w" in -b|--backend|--backend-s3-bucket|--kms-key-alias|-r|--retries|--retry-mode|--min-throttle-delay) i=$((i + 1)) ;; -*) case "$path:$w" in "exec:--strict-value"|"export:-f"|"export:--format"|"export:-o"|"export:--output-file"|"import:--format"|"read:-v"|"read:--version"|"write:-t"|"write:--tags") i=$((i + 1)) ;; esac ;; *) if [ -z "$path" ]; then path="$w"; elif [ "$path" = "tag" ]; then path="tag $w"; fi ;; esac
   done
   case "$path" in
     "") words="completion delete env exec export find help history import list list-services read tag version write" ;;

@@ -400,8 +400,11 @@ def test_local_backend(aws_env, tmp_path):
     assert int(out) == p.pid
 
 
-# --- the typer-free fast path (pychamber.execution.fast_main) -------------------------------------
-FAST = ("import sys; from pychamber.execution import fast_main; r = fast_main(sys.argv[1:]); "
+# --- the typer-free fast path (pychamber.cli.fastexec) ---------------------------------------------
+FAST = ("import sys; from pychamber.cli import errors, fastexec; "
+        "from pychamber.cli.console import Console, Invocation; "
+        "p = fastexec.parse(sys.argv[1:]); inv = Invocation(Console(), sys.argv[1:]); "
+        "r = None if p is None else errors.guard(inv, lambda: fastexec.run(inv, p)); "
         "print('typer loaded' if 'typer' in sys.modules else 'typer not loaded', file=sys.stderr); "
         "sys.exit(99 if r is None else r)")
 

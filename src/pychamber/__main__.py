@@ -1,4 +1,4 @@
-from pychamber.entry import main
+from pychamber.cli import main
 
 if __name__ == "__main__":
     main()

@@ -1,6 +1,20 @@
-"""User-facing errors. The one handler in ``cli.app`` prints ``Error: <message>`` and exits 1."""
+"""The one exception type, its kinds, and the exit statuses.
+
+A :class:`ChamberError`'s text is the CLI's one line (``Error: <text>``); it never contains a
+secret value. The one handler (``cli.errors``) turns it into that line and its exit status.
+"""
 
 from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitStatus(IntEnum):
+    """pychamber's exit statuses (the program's own status is passed through by ``exec``)."""
+
+    SUCCESS = 0
+    ERROR = 1  # every error, as chamber: cobra exits 1
+    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as a shell reports it
 
 
 class ChamberError(Exception):
@@ -9,7 +23,7 @@ class ChamberError(Exception):
     The message must never contain a secret value.
     """
 
-    def __init__(self, message: str, exit_code: int = 1):
+    def __init__(self, message: str, exit_code: int = ExitStatus.ERROR):
         super().__init__(message)
         self.message = message
         self.exit_code = exit_code
@@ -36,3 +50,8 @@ class NotImplementedByStore(ChamberError):
 class UsageError(ChamberError):
     """A command-line usage error (argument counts, unknown flags). Printed with usage when the
     message contains ``arg(s)`` or ``usage``, like cobra."""
+
+
+class ChamberWarning(UserWarning):
+    """chamber's warnings (a service overwriting another's variable, the reserved ``_chamber``
+    service), issued by the library through :mod:`warnings`; the CLI prints them on stderr."""

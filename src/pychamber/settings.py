@@ -14,6 +14,81 @@ DEFAULT_WRITE_RATE = 3.0
 BACKENDS = ("NULL", "SSM", "SECRETSMANAGER", "S3", "S3-KMS", "LOCAL")
 
 
+# --- the one table of flags ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Flag:
+    """One command-line flag: its spellings, where its value goes and what it takes.
+
+    ``scope`` is ``"global"`` (cobra's persistent flags: accepted anywhere before ``--``, by
+    every command) or the command it belongs to. ``dest`` is the ``Settings`` field a global
+    flag fills, or the keyword argument of the command. ``fast`` says whether the typer-free
+    exec parser may take it (a flag with side effects of its own, such as a deprecation
+    warning, is left to the full CLI). The typer declarations, the hoisting of global flags,
+    the fast exec parser and the shell completions all read this table."""
+
+    dest: str
+    names: tuple[str, ...]
+    takes_value: bool
+    help: str = ""
+    scope: str = "global"
+    type: type = str
+    default: object = None
+    hidden: bool = False
+    fast: bool = True
+
+
+FLAGS: tuple[Flag, ...] = (
+    Flag("backend_flag", ("-b", "--backend"), True,
+         "Backend to use; AKA $CHAMBER_SECRET_BACKEND (null, ssm, secretsmanager, s3, s3-kms, local)"),
+    Flag("s3_bucket_flag", ("--backend-s3-bucket",), True,
+         "bucket for S3 backend; AKA $CHAMBER_S3_BUCKET"),
+    Flag("kms_key_alias_flag", ("--kms-key-alias",), True,
+         "KMS Key Alias for writing secrets (s3-kms); AKA $CHAMBER_KMS_KEY_ALIAS "
+         "(default alias/parameter_store_key)"),
+    Flag("retries_flag", ("-r", "--retries"), True,
+         "For SSM or Secrets Manager, the number of retries we'll make before giving up; "
+         "AKA $CHAMBER_RETRIES (default 10)", type=int),
+    Flag("retry_mode", ("--retry-mode",), True,
+         "For SSM, the retry mode: standard or adaptive (default standard)", default="standard"),
+    Flag("min_throttle_delay", ("--min-throttle-delay",), True, hidden=True, fast=False),
+    Flag("verbose", ("--verbose",), False, "Print debug logs to stderr (never secret values)",
+         type=bool, default=False),
+    # exec
+    Flag("pristine", ("--pristine",), False,
+         "only use variables retrieved from the backend; do not inherit existing environment "
+         "variables", scope="exec", type=bool, default=False),
+    Flag("strict", ("--strict",), False,
+         "enable strict mode: only inject secrets for which there is a corresponding env var with "
+         "value <strict-value>, and fail if there are any env vars with that value missing from "
+         "secrets", scope="exec", type=bool, default=False),
+    Flag("strict_value", ("--strict-value",), True, "value to expect in --strict mode",
+         scope="exec", default="chamberme"),
+    Flag("dry_run", ("--dry-run",), False,
+         "print the variables that would be set (name, service, key, version; never a value) "
+         "instead of running the command", scope="exec", type=bool, default=False),
+)
+
+
+def flags(scope: str = "global") -> tuple[Flag, ...]:
+    """The flags of one scope, in table order."""
+    return tuple(f for f in FLAGS if f.scope == scope)
+
+
+def flag(dest: str, scope: str = "global") -> Flag:
+    for f in FLAGS:
+        if f.dest == dest and f.scope == scope:
+            return f
+    raise KeyError(dest)
+
+
+def flag_by_name(name: str, scope: str = "global") -> Flag | None:
+    """The flag spelled ``name`` (``-b``, ``--backend``) in ``scope``, or None."""
+    for f in FLAGS:
+        if f.scope == scope and name in f.names:
+            return f
+    return None
+
+
 @dataclass
 class Settings:
     """What the global flags said (``None`` = flag not given) plus the environment."""

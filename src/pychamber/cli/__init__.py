@@ -1,1 +1,35 @@
-"""The command line: typer parses, calls the domain and stores, renders. Nothing else."""
+"""The command line, a thin face on the library: commands parse, call it, render.
+
+:func:`main` is the process entry point. A plain ``exec`` line (the hot path of every container
+start) is parsed by :mod:`~pychamber.cli.fastexec` and run without importing typer; anything
+else goes to the typer app. Both run inside the one error handler (:mod:`~pychamber.cli.errors`).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Sequence
+
+from pychamber.cli.console import Console, Invocation
+
+
+def run_cli(argv: Sequence[str], console: Console | None = None, fast: bool = True) -> int:
+    """Run one command line; returns its exit status (``exec`` replaces the process instead).
+    ``fast=False`` sends a plain exec line through the typer app too (the benchmark's yardstick)."""
+    from pychamber.cli import errors, fastexec
+
+    inv = Invocation(console or Console(), list(argv))
+
+    def dispatch() -> int:
+        parsed = fastexec.parse(inv.argv) if fast else None
+        if parsed is not None:
+            return fastexec.run(inv, parsed)
+        from pychamber.cli.app import invoke
+
+        return invoke(inv)
+
+    return errors.guard(inv, dispatch)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    sys.exit(run_cli(sys.argv[1:] if argv is None else argv))

@@ -7,21 +7,24 @@ from typing import List, Optional
 
 import typer
 
-from pychamber.cli.app import app, command
-from pychamber.cli.common import exact_args
-from pychamber.cli.console import console
+from pychamber.cli.fastexec import global_value_flags
+from pychamber.cli.framework import CommandSet, console_of, exact_args
 from pychamber.errors import ChamberError
 
+commands = CommandSet()
+
 SHELLS = ("bash", "zsh", "fish")
-#: Options whose next word is their value (not a command name).
-VALUE_OPTS = ("-b", "--backend", "--backend-s3-bucket", "--kms-key-alias", "-r", "--retries",
-              "--retry-mode", "-f", "--format", "-o", "--output-file", "-t", "--tags",
-              "--strict-value")
 
 
-def _tree() -> tuple[list[str], dict[str, tuple[str, list[str]]]]:
-    """(global options, {command path: (help, options)}) from the click command tree."""
-    group = typer.main.get_command(app)
+def _value_opts(cmd) -> list[str]:
+    """The options of ``cmd`` whose next word is their value (hidden ones included)."""
+    return [o for p in cmd.params
+            if getattr(p, "param_type_name", "") == "option" and not getattr(p, "is_flag", False)
+            for o in p.opts]
+
+
+def _tree(group) -> tuple[list[str], dict[str, tuple[str, list[str], list[str]]]]:
+    """(global options, {command path: (help, options, value options)}) from the click tree."""
 
     def opts(cmd) -> list[str]:
         out = []
@@ -32,12 +35,13 @@ def _tree() -> tuple[list[str], dict[str, tuple[str, list[str]]]]:
         return out
 
     globals_ = opts(group)
-    commands: dict[str, tuple[str, list[str]]] = {}
+    commands: dict[str, tuple[str, list[str], list[str]]] = {}
 
     def walk(grp, prefix: str) -> None:
         for name, cmd in grp.commands.items():
             path = f"{prefix}{name}"
-            commands[path] = ((cmd.short_help or cmd.help or "").split("\n")[0], opts(cmd))
+            commands[path] = ((cmd.short_help or cmd.help or "").split("\n")[0], opts(cmd),
+                              _value_opts(cmd))
             if hasattr(cmd, "commands"):
                 walk(cmd, path + " ")
 
@@ -45,8 +49,13 @@ def _tree() -> tuple[list[str], dict[str, tuple[str, list[str]]]]:
     return globals_, commands
 
 
-def script(shell: str) -> str:
-    globals_, commands = _tree()
+def script(group, shell: str) -> str:
+    """The completion script of ``shell`` for the click command tree ``group``."""
+    globals_, commands = _tree(group)
+    # the words after which the next word is a value: the global flags (from the table of
+    # flags) anywhere, a command's own value options after that command
+    global_values = global_value_flags()
+    command_values = [f'"{path}:{o}"' for path in sorted(commands) for o in commands[path][2]]
     top = sorted(c for c in commands if " " not in c)
     if shell in ("bash", "zsh"):
         cases = []
@@ -62,7 +71,7 @@ def script(shell: str) -> str:
   for ((i = 1; i < COMP_CWORD; i++)); do
     w="${{COMP_WORDS[i]}}"
     [ "$w" = "--" ] && return 0
-    case "$w" in {"|".join(VALUE_OPTS)}) i=$((i + 1)) ;; -*) ;; *) if [ -z "$path" ]; then path="$w"; elif [ "$path" = "tag" ]; then path="tag $w"; fi ;; esac
+    case "$w" in {"|".join(global_values)}) i=$((i + 1)) ;; -*) case "$path:$w" in {"|".join(command_values) or '""'}) i=$((i + 1)) ;; esac ;; *) if [ -z "$path" ]; then path="$w"; elif [ "$path" = "tag" ]; then path="tag $w"; fi ;; esac
   done
   case "$path" in
     "") words="{" ".join(top)}" ;;
@@ -79,7 +88,7 @@ complete -o default -F _pychamber pychamber
         for o in globals_:
             lines.append(f"complete -c pychamber {_fish_opt(o)}")
         for path in sorted(commands):
-            help_, options = commands[path]
+            help_, options, _ = commands[path]
             parts = path.split(" ")
             if len(parts) == 1:
                 cond = "__fish_use_subcommand"
@@ -98,7 +107,8 @@ def _fish_opt(opt: str) -> str:
     return f"-l {opt[2:]}" if opt.startswith("--") else f"-s {opt[1:]}"
 
 
-@command("completion", "completion bash|zsh|fish", "Generate the autocompletion script for the specified shell")
-def completion_cmd(args: Optional[List[str]] = typer.Argument(None, show_default=False, metavar="")) -> None:
+@commands.command("completion", "completion bash|zsh|fish", "Generate the autocompletion script for the specified shell")
+def completion_cmd(ctx: typer.Context,
+                   args: Optional[List[str]] = typer.Argument(None, show_default=False, metavar="")) -> None:
     (shell,) = exact_args(args, 1)
-    console.out(script(shell))
+    console_of(ctx).out(script(ctx.find_root().command, shell))

@@ -1,11 +1,18 @@
-"""Standard streams as one explicit object (httpie's pattern), so commands never touch sys.*
-directly and tests can see exactly what is written. Text is written as UTF-8 bytes: chamber's
-output is bytes, whatever the locale says."""
+"""What one run of the CLI carries: the standard streams as one explicit object (httpie's
+``Environment``), so commands never touch ``sys.*`` directly and tests can hand in their own,
+and the :class:`Invocation` (argv, settings, the command running) that travels in the click
+context. Text is written as UTF-8 bytes: chamber's output is bytes, whatever the locale says.
+
+Imports nothing but the standard library: the fast exec path uses it without typer."""
 
 from __future__ import annotations
 
 import sys
-from typing import BinaryIO
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, BinaryIO
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pychamber.settings import Settings
 
 
 class Console:
@@ -45,10 +52,29 @@ class Console:
         self.err(line + "\n")
 
     def stderr_isatty(self) -> bool:
-        try:
-            return self.stderr.isatty()
-        except (AttributeError, ValueError):
-            return False
+        return _isatty(self.stderr)
+
+    def stdin_isatty(self) -> bool:
+        return _isatty(self.stdin)
+
+    def prompt(self, text: str) -> str:
+        """Ask for a line without echo (an MFA code), only when stdin and stderr are terminals;
+        otherwise fail at once: a container or CI job must never wait on standard input."""
+        from pychamber.aws import MFA_NO_TERMINAL_MSG
+        from pychamber.errors import ChamberError
+
+        if not (self.stdin_isatty() and self.stderr_isatty()):
+            raise ChamberError(MFA_NO_TERMINAL_MSG)
+        import getpass
+
+        return getpass.getpass(text)
+
+
+def _isatty(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def write_all(stream: BinaryIO, data: bytes) -> None:
@@ -80,16 +106,14 @@ def broken_pipe() -> int:
     return 1
 
 
-console = Console()
 
+@dataclass
+class Invocation:
+    """One run of the CLI: its console and argv, the settings the global flags gave, and the
+    command running (for the usage block of an argument error)."""
 
-def report_error(message: str, usage: str | None = None, command: str | None = None,
-                 prog: str = "pychamber") -> None:
-    """chamber's error output: ``Error: <message>``, plus the usage block when the message
-    contains ``arg(s)`` or ``usage`` (cobra's rule). The one place errors are printed."""
-    console.err(f"Error: {message}\n")
-    if "arg(s)" in message or "usage" in message:
-        if usage:
-            console.err(f"Usage:\n  {prog} {usage} [flags]\n\nRun '{prog} {command} --help' for details.\n")
-        else:
-            console.err(f"Usage:\n  {prog} [command]\n\nRun '{prog} --help' for usage.\n")
+    console: Console
+    argv: list[str] = field(default_factory=list)
+    settings: "Settings | None" = None
+    command: str | None = None
+    usage: str | None = None

@@ -1,90 +1,88 @@
-"""``exec <service...> -- <command> [<arg>...]``: load services' secrets and become the command.
+"""``exec <service...> -- <command> [<arg>...]``, the orchestration: validate, open the store,
+assemble the environment (``api.assemble``, over the pure ``envbuild``), find the program and
+hand the process over (``process``). Shared by the typer command (``cli.execcmd``) and the fast
+path (``cli.fastexec``), so it imports no typer.
 
-chamber §5: the services are everything before the first ``--`` (click swallows the ``--``, so
-it is found again in the raw argv), the command is everything after it, untouched. Services are
-validated raw with the label-tolerant regex and lower-cased for loading. The services are
-fetched concurrently when the store can (``list_raw_many``), then merged in argument order, so
-precedence and overwrite warnings are exactly chamber's. The program is resolved with
-pychamber's own ``PATH`` and the process is replaced with ``execve``: same PID, signals go
-straight to the program, its exit status is the exit status.
+chamber §5: services are validated raw with the label-tolerant regex and lower-cased for loading;
+fetched concurrently when the store can, merged in argument order (precedence and overwrite
+warnings exactly chamber's). The program is resolved with pychamber's own ``PATH`` and the
+process is replaced with ``execve``: same PID, signals go straight to the program, its exit
+status is the exit status.
 
 Beyond chamber: ``--dry-run`` prints the variables that would be set (name, service, key,
 version; never a value) instead of running; the environment is checked against the kernel's
 limits before ``execve``; ``--verbose`` names the variables but never shows a value.
-
-The engine is :func:`pychamber.execution.run_exec`, shared with
-:func:`pychamber.execution.fast_main`, which runs a plain ``exec`` without importing typer at
-all (an entry point calling it before ``pychamber.cli.app`` saves the CLI framework's cost
-on every container start). This module is only the typer command and the ``--`` split.
 """
 
 from __future__ import annotations
 
-from typing import List, Optional, Sequence
+import os
+from typing import TYPE_CHECKING, Sequence
 
-import typer
+from pychamber import api, envbuild, process
+from pychamber.cli.console import Invocation
+from pychamber.errors import ChamberError, UsageError
+from pychamber.model import key_of
+from pychamber.settings import Settings, debug
 
-from pychamber import execution
-from pychamber.cli.app import _GLOBAL_WITH_VALUE, command, hoist_global_flags, settings_of, state
-from pychamber.errors import UsageError
-from pychamber.execution import MISSING_DASH
+if TYPE_CHECKING:  # pragma: no cover
+    from pychamber.stores.base import Store
 
-ARGS = typer.Argument(None, show_default=False, metavar="<service...> -- <command> [<arg...>]", hidden=True)
-
-#: exec's own options that take a value (a ``--`` right after one of them is its value).
-_EXEC_WITH_VALUE = {"--strict-value"}
-
-
-# --- the command line ----------------------------------------------------------------------
-def split_command_line(raw_argv: Sequence[str], args: Sequence[str]) -> tuple[list[str], list[str]] | None:
-    """(services, command) from the raw argv and click's positional ``args`` (which are the
-    services followed by everything after ``--``). ``None`` when there is no ``--``."""
-    hoisted = hoist_global_flags(list(raw_argv))
-    i = 0
-    while i < len(hoisted):  # the global flags, then the "exec" token
-        a = hoisted[i]
-        if a in _GLOBAL_WITH_VALUE:
-            i += 2
-        elif a.startswith("-") and a != "--":
-            i += 1
-        else:
-            break
-    i += 1
-    while i < len(hoisted):
-        a = hoisted[i]
-        if a == "--":
-            after = hoisted[i + 1:]
-            n_services = max(len(args) - len(after), 0)
-            return list(args[:n_services]), after
-        i += 2 if a in _EXEC_WITH_VALUE else 1
-    return None
+MISSING_DASH = "please separate services and command with '--'. See usage"
+NO_SERVICES = "at least one service must be specified: requires at least 1 arg(s), only received 0"
+NO_COMMAND = "must specify command to run. See usage: requires at least 1 arg(s), only received 0"
+USAGE = "exec <service...> -- <command> [<arg...>]"
 
 
-# --- the command -----------------------------------------------------------------------------
-@command("exec", "exec <service...> -- <command> [<arg...>]",
-         "Executes a command with secrets loaded into the environment")
-def exec_cmd(
-    ctx: typer.Context,
-    args: Optional[List[str]] = ARGS,
-    pristine: bool = typer.Option(
-        False, "--pristine",
-        help="only use variables retrieved from the backend; do not inherit existing "
-             "environment variables"),
-    strict: bool = typer.Option(
-        False, "--strict",
-        help="enable strict mode: only inject secrets for which there is a corresponding env "
-             "var with value <strict-value>, and fail if there are any env vars with that value "
-             "missing from secrets"),
-    strict_value: str = typer.Option(
-        "chamberme", "--strict-value", help="value to expect in --strict mode"),
-    dry_run: bool = typer.Option(
-        False, "--dry-run",
-        help="print the variables that would be set (name, service, key, version; never a "
-             "value) instead of running the command"),
-) -> int:
-    split = split_command_line(state.raw_argv, list(args or []))
-    if split is None:
-        raise UsageError(MISSING_DASH)
-    services, argv = split
-    return execution.run_exec(settings_of(ctx), services, argv, pristine=pristine, strict=strict,
-                              strict_value=strict_value, dry_run=dry_run)
+def run_exec(inv: Invocation, services: Sequence[str], argv: Sequence[str], pristine: bool = False,
+             strict: bool = False, strict_value: str = "chamberme", dry_run: bool = False) -> int:
+    """The whole command once its arguments are split: returns only for ``--dry-run`` (0) or
+    by raising ChamberError; otherwise the process becomes the program."""
+    settings = inv.settings if inv.settings is not None else Settings()
+    console = inv.console
+    if not services:
+        raise UsageError(NO_SERVICES)
+    if not argv:
+        raise UsageError(NO_COMMAND)
+    for warning in envbuild.validate_services(services):
+        console.warn(warning)
+    store = api.store_from(settings)
+    state = api.assemble(settings, store, services, process.parent_environ(), pristine, strict,
+                         strict_value, console.warn)
+    set_names = state.names_set()
+    debug(settings, "info: With environment (names only, never values)",
+          set=",".join(set_names), inherited=len(state.env) - len(set_names))
+    # chamber's own PATH, never the child's (trap 6).
+    path = process.look_path(argv[0], os.environ.get("PATH", ""))
+    envbuild.check_environment(argv, state)
+    if dry_run:
+        console.out(dry_run_table(store, state))
+        return 0
+    debug(settings, "chamber: exec", path=path)
+    process.exec_into(path, argv, state.env)
+
+
+def dry_run_table(store: "Store", state: envbuild.ExecEnv) -> str:
+    """Name, Service, Key, Version of every variable set from a secret (sorted by name), never a
+    value. Versions come from the store's metadata listing (DescribeParameters on SSM: slow and
+    rate-limited, acceptable for a dry run but never on the exec path); ``-`` when unknown."""
+    from pychamber import names
+    from pychamber.compat.tabwriter import table
+
+    versions: dict[str, dict[str, str]] = {}
+    for src in state.sources.values():
+        service = names.go_lower(src.service)
+        if service in versions:
+            continue
+        try:
+            metas = store.list(service, False)
+        except ChamberError:
+            metas = []
+        versions[service] = {key_of(m.meta.key): str(m.meta.version) for m in metas}
+    rows = [["Name", "Service", "Key", "Version"]]
+    for name in state.names_set():
+        src = state.sources[name]
+        service = names.go_lower(src.service)
+        key = key_of(src.key)
+        rows.append([name, service, key, versions.get(service, {}).get(key, "-")])
+    return table(rows)

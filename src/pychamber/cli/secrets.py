@@ -7,21 +7,24 @@ from typing import List, Optional
 import typer
 
 from pychamber import __version__, names
-from pychamber.cli.app import app, command, settings_of
-from pychamber.cli.common import exact_args, key_arg, min_args, open_store, service_arg, wrapped
-from pychamber.cli.console import console
-from pychamber.errors import ChamberError
-from pychamber.model import SecretId, key_of
+from pychamber.cli.console import Console
+from pychamber.cli.errors import PROG
+from pychamber.cli.framework import (CONTEXT_SETTINGS, CommandSet, console_of, exact_args, key_arg,
+                                     min_args, open_store, service_arg, wrapped)
 from pychamber.compat.tabwriter import table, timestamp
 from pychamber.compat.unicode import byte_order
+from pychamber.errors import ChamberError
+from pychamber.model import SecretId, key_of
+
+commands = CommandSet()
 
 ARGS = typer.Argument(None, show_default=False, metavar="", hidden=True)
 
 
 # --- version -------------------------------------------------------------------------------
-@command("version", "version", "print pychamber version")
-def version_cmd(args: Optional[List[str]] = ARGS) -> None:
-    console.out(f"{app.info.name} v{__version__}\n")
+@commands.command("version", "version", "print pychamber version")
+def version_cmd(ctx: typer.Context, args: Optional[List[str]] = ARGS) -> None:
+    console_of(ctx).out(f"{PROG} v{__version__}\n")
 
 
 # --- write ---------------------------------------------------------------------------------
@@ -51,7 +54,7 @@ def parse_string_to_string(values: list[str]) -> dict[str, str]:
     return out
 
 
-def read_stdin_value(singleline: bool) -> str:
+def read_stdin_value(console: Console, singleline: bool) -> str:
     data = console.stdin.readline() if singleline else console.stdin.read()
     if singleline:
         if not data.endswith(b"\n"):
@@ -63,7 +66,7 @@ def read_stdin_value(singleline: bool) -> str:
         raise ChamberError("the value read from standard input is not valid UTF-8") from None
 
 
-@command("write", "write <service> <key> [--] <value|->", "write a secret")
+@commands.command("write", "write <service> <key> [--] <value|->", "write a secret")
 def write_cmd(
     ctx: typer.Context,
     args: Optional[List[str]] = ARGS,
@@ -76,11 +79,11 @@ def write_cmd(
 ) -> None:
     service_raw, key_raw, value = exact_args(args, 3)
     tag_map = parse_string_to_string(tags or [])
-    service = service_arg(service_raw)
+    service = service_arg(ctx, service_raw)
     key = key_arg(key_raw)
     if value == "-":
-        value = read_stdin_value(singleline)
-    store = open_store(settings_of(ctx))
+        value = read_stdin_value(console_of(ctx), singleline)
+    store = open_store(ctx)
     sid = SecretId(service, key)
     if skip_unchanged:
         try:
@@ -95,7 +98,7 @@ def write_cmd(
 
 
 # --- read ----------------------------------------------------------------------------------
-@command("read", "read <service> <key>", "Read a specific secret from the parameter store")
+@commands.command("read", "read <service> <key>", "Read a specific secret from the parameter store")
 def read_cmd(
     ctx: typer.Context,
     args: Optional[List[str]] = ARGS,
@@ -103,10 +106,11 @@ def read_cmd(
                                 help="The version number of the secret. Defaults to latest."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="Only print the secret"),
 ) -> None:
+    console = console_of(ctx)
     service_raw, key_raw = exact_args(args, 2)
-    service = service_arg(service_raw)
+    service = service_arg(ctx, service_raw)
     key = key_arg(key_raw)
-    store = open_store(settings_of(ctx))
+    store = open_store(ctx)
     secret = wrapped("Failed to read: ", store.read, SecretId(service, key), version)
     value = secret.value or ""
     if quiet:
@@ -120,7 +124,7 @@ def read_cmd(
 
 
 # --- list ----------------------------------------------------------------------------------
-@command("list", "list <service>", "List the secrets set for a service")
+@commands.command("list", "list <service>", "List the secrets set for a service")
 def list_cmd(
     ctx: typer.Context,
     args: Optional[List[str]] = ARGS,
@@ -129,9 +133,10 @@ def list_cmd(
     by_user: bool = typer.Option(False, "-u", "--user", help="Sort by user"),
     by_version: bool = typer.Option(False, "-v", "--version", help="Sort by version"),
 ) -> None:
+    console = console_of(ctx)
     (service_raw,) = exact_args(args, 1)
-    service = service_arg(service_raw, label=True)
-    store = open_store(settings_of(ctx))
+    service = service_arg(ctx, service_raw, label=True)
+    store = open_store(ctx)
     secrets = wrapped("Failed to list store contents: ", store.list, service, expand)
     secrets.sort(key=lambda s: byte_order(s.meta.key))
     if by_time:
@@ -151,29 +156,31 @@ def list_cmd(
 
 
 # --- list-services -------------------------------------------------------------------------
-@command("list-services", "list-services <service>", "List services")
+@commands.command("list-services", "list-services <service>", "List services")
 def list_services_cmd(
     ctx: typer.Context,
     args: Optional[List[str]] = ARGS,
     secrets: bool = typer.Option(False, "-s", "--secrets", help="Include secret names in the list"),
 ) -> None:
+    console = console_of(ctx)
     prefix = names.go_lower(args[0]) if args else ""
-    store = open_store(settings_of(ctx))
+    store = open_store(ctx)
     found = wrapped("Failed to list store contents: ", store.list_services, prefix, secrets)
     entries = sorted(set(found), key=byte_order)
     console.out(table([["Service"]] + [[e] for e in entries]))
 
 
 # --- find ----------------------------------------------------------------------------------
-@command("find", "find <secret name>", "Find the given secret across all services")
+@commands.command("find", "find <secret name>", "Find the given secret across all services")
 def find_cmd(
     ctx: typer.Context,
     args: Optional[List[str]] = ARGS,
     by_value: bool = typer.Option(False, "-v", "--by-value",
                                   help="Find parameters by value rather than by key name"),
 ) -> None:
+    console = console_of(ctx)
     (term,) = exact_args(args, 1)
-    store = open_store(settings_of(ctx))
+    store = open_store(ctx)
     all_names = wrapped("Failed to list store contents: ", store.list_services, "", True)
     if not by_value:
         matches = sorted({names.service_of(n) for n in all_names if key_of(n) == term})
@@ -193,12 +200,13 @@ def find_cmd(
 
 
 # --- history -------------------------------------------------------------------------------
-@command("history", "history <service> <key>", "View the history of a secret")
+@commands.command("history", "history <service> <key>", "View the history of a secret")
 def history_cmd(ctx: typer.Context, args: Optional[List[str]] = ARGS) -> None:
+    console = console_of(ctx)
     service_raw, key_raw = exact_args(args, 2)
-    service = service_arg(service_raw)
+    service = service_arg(ctx, service_raw)
     key = key_arg(key_raw)
-    store = open_store(settings_of(ctx))
+    store = open_store(ctx)
     events = wrapped("Failed to get history: ", store.history, SecretId(service, key))
     rows = [["Event", "Version", "Date", "User"]]
     rows += [[e.type, str(e.version), timestamp(e.time), e.user] for e in events]
@@ -206,7 +214,7 @@ def history_cmd(ctx: typer.Context, args: Optional[List[str]] = ARGS) -> None:
 
 
 # --- delete --------------------------------------------------------------------------------
-@command("delete", "delete <service> <key>", "Delete a secret, including all versions")
+@commands.command("delete", "delete <service> <key>", "Delete a secret, including all versions")
 def delete_cmd(
     ctx: typer.Context,
     args: Optional[List[str]] = ARGS,
@@ -215,20 +223,21 @@ def delete_cmd(
                                         "delete any keys that match the exact provided casing."),
 ) -> None:
     service_raw, key_raw = exact_args(args, 2)
-    service = service_arg(service_raw)
+    service = service_arg(ctx, service_raw)
     key = key_arg(key_raw, lower=not exact_key)
-    store = open_store(settings_of(ctx))
+    store = open_store(ctx)
     store.delete(SecretId(service, key))
 
 
 # --- tag -----------------------------------------------------------------------------------
 tag_app = typer.Typer(help="work with tags on secrets", invoke_without_command=True,
-                      context_settings={"help_option_names": ["-h", "--help"]})
-app.add_typer(tag_app, name="tag")
+                      context_settings=CONTEXT_SETTINGS)
+commands.group("tag", tag_app)
 
 
 @tag_app.callback()
 def tag_group(ctx: typer.Context) -> None:
+    console = console_of(ctx)
     if ctx.invoked_subcommand is None:
         console.out(ctx.get_help() + "\n")
         raise typer.Exit(0)
@@ -238,16 +247,17 @@ def _tag_table(tags: dict[str, str]) -> str:
     return table([["Key", "Value"]] + [[k, v] for k, v in tags.items()])
 
 
-@command("read", "tag read <service> <key>", "read tags for a specific secret", group=tag_app)
+@commands.command("read", "tag read <service> <key>", "read tags for a specific secret", group=tag_app)
 def tag_read_cmd(ctx: typer.Context, args: Optional[List[str]] = ARGS) -> None:
+    console = console_of(ctx)
     service_raw, key_raw = exact_args(args, 2)
-    sid = SecretId(service_arg(service_raw), key_arg(key_raw))
-    store = open_store(settings_of(ctx))
+    sid = SecretId(service_arg(ctx, service_raw), key_arg(key_raw))
+    store = open_store(ctx)
     tags = wrapped("Failed to read tags: ", store.read_tags, sid)
     console.out(_tag_table(tags))
 
 
-@command("write", "tag write <service> <key> <tag>...", "write tags for a specific secret",
+@commands.command("write", "tag write <service> <key> <tag>...", "write tags for a specific secret",
          group=tag_app)
 def tag_write_cmd(
     ctx: typer.Context,
@@ -255,8 +265,9 @@ def tag_write_cmd(
     delete_other_tags: bool = typer.Option(False, "--delete-other-tags",
                                            help="Delete tags not specified in the command"),
 ) -> None:
+    console = console_of(ctx)
     args = min_args(args, 3)
-    sid = SecretId(service_arg(args[0]), key_arg(args[1]))
+    sid = SecretId(service_arg(ctx, args[0]), key_arg(args[1]))
     tags: dict[str, str] = {}
     for arg in args[2:]:
         if "=" not in arg:
@@ -267,35 +278,21 @@ def tag_write_cmd(
         except ChamberError as e:
             raise e.wrap(f"Failed to validate tag with key {k}: ") from None
         tags[k] = v
-    store = open_store(settings_of(ctx))
+    store = open_store(ctx)
     wrapped("Failed to write tags: ", store.write_tags, sid, tags, delete_other_tags)
     console.out(_tag_table(tags))
 
 
-@command("delete", "tag delete <service> <key> <tag key>...", "delete tags for a specific secret",
+@commands.command("delete", "tag delete <service> <key> <tag key>...", "delete tags for a specific secret",
          group=tag_app)
 def tag_delete_cmd(ctx: typer.Context, args: Optional[List[str]] = ARGS) -> None:
     args = min_args(args, 3)
-    sid = SecretId(service_arg(args[0]), key_arg(args[1]))
+    sid = SecretId(service_arg(ctx, args[0]), key_arg(args[1]))
     keys = args[2:]
     for k in keys:
         try:
             names.validate_tag_key(k)
         except ChamberError as e:
             raise e.wrap(f"Failed to validate tag key {k}: ") from None
-    store = open_store(settings_of(ctx))
+    store = open_store(ctx)
     wrapped("Failed to delete tags: ", store.delete_tags, sid, keys)
-
-
-# --- help ----------------------------------------------------------------------------------
-@command("help", "help [command]", "Help about any command")
-def help_cmd(ctx: typer.Context, args: Optional[List[str]] = ARGS) -> None:
-    """cobra's ``help [command]``: the help of the named (sub)command, or of pychamber."""
-    cur = ctx.find_root()
-    for name in args or []:
-        sub = getattr(cur.command, "commands", {}).get(name)
-        if sub is None:
-            console.err(f'Unknown help topic "{name}"\n')
-            break
-        cur = typer.Context(sub, info_name=name, parent=cur)
-    console.out(cur.get_help() + "\n")

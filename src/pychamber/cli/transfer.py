@@ -7,17 +7,19 @@ from typing import List, Optional
 import typer
 
 from pychamber import names
-from pychamber.cli.app import command, settings_of
-from pychamber.cli.common import exact_args, min_args, open_store, service_arg, wrapped
-from pychamber.cli.console import console
+from pychamber.cli.console import Console
+from pychamber.cli.framework import (CommandSet, console_of, exact_args, min_args, open_store,
+                                     service_arg, settings_of, wrapped)
 from pychamber.errors import ChamberError
 from pychamber.model import key_of
+
+commands = CommandSet()
 
 ARGS = typer.Argument(None, show_default=False, metavar="", hidden=True)
 
 
 # --- env -----------------------------------------------------------------------------------
-@command("env", "env <service>",
+@commands.command("env", "env <service>",
          "Print the secrets from the parameter store in a format to export as environment variables")
 def env_cmd(
     ctx: typer.Context,
@@ -26,11 +28,12 @@ def env_cmd(
     escape_strings: bool = typer.Option(False, "-e", "--escape-strings",
                                         help="escape special characters in values"),
 ) -> None:
+    console = console_of(ctx)
     from pychamber import formats
 
     (service_raw,) = exact_args(args, 1)
-    service = service_arg(service_raw)
-    store = open_store(settings_of(ctx))
+    service = service_arg(ctx, service_raw)
+    store = open_store(ctx)
     raw = wrapped("Failed to list store contents: ", store.list_raw, service)
     pairs = {key_of(r.key): r.value for r in raw}
     console.out(formats.render_env(pairs.items(), preserve_case=preserve_case,
@@ -38,7 +41,7 @@ def env_cmd(
 
 
 # --- export --------------------------------------------------------------------------------
-def merge_services(services: list[str], fetched: list[list]) -> dict[str, str]:
+def merge_services(console: Console, services: list[str], fetched: list[list]) -> dict[str, str]:
     """Merge services' raw secrets in argument order; later services win, with chamber's warning."""
     params: dict[str, str] = {}
     for service, raw in zip(services, fetched):
@@ -50,7 +53,7 @@ def merge_services(services: list[str], fetched: list[list]) -> dict[str, str]:
     return params
 
 
-@command("export", "export <service...>", "Exports parameters in the specified format")
+@commands.command("export", "export <service...>", "Exports parameters in the specified format")
 def export_cmd(
     ctx: typer.Context,
     args: Optional[List[str]] = ARGS,
@@ -60,12 +63,13 @@ def export_cmd(
     output_file: str = typer.Option("", "-o", "--output-file",
                                     help="Output file (default is standard output); created with mode 0600"),
 ) -> None:
+    console = console_of(ctx)
     from pychamber import formats
 
     args = min_args(args, 1)
     if not formats.is_supported(fmt):  # refuse before anything is fetched or written
         raise ChamberError(f"Unable to export parameters: Unsupported export format: {fmt}")
-    store = open_store(settings_of(ctx), prefix="")
+    store = open_store(ctx, prefix="")
     services = []
     for raw in args:
         service = names.go_lower(raw)
@@ -78,7 +82,7 @@ def export_cmd(
         fetched = store.list_raw_many(services)
     except ChamberError as e:
         raise e.wrap("Failed to list store contents: ") from None
-    params = merge_services(services, fetched)
+    params = merge_services(console, services, fetched)
     try:
         text = formats.render(fmt, params.items())
     except ChamberError as e:
@@ -93,7 +97,7 @@ def export_cmd(
 
 
 # --- import --------------------------------------------------------------------------------
-@command("import", "import <service> <file|->", "import secrets from json, yaml or dotenv")
+@commands.command("import", "import <service> <file|->", "import secrets from json, yaml or dotenv")
 def import_cmd(
     ctx: typer.Context,
     args: Optional[List[str]] = ARGS,
@@ -105,11 +109,12 @@ def import_cmd(
         None, "--format", help="Input format: json, yaml or dotenv (default: dotenv for .env and "
                                "*.env files, else json/yaml)"),
 ) -> None:
+    console = console_of(ctx)
     from pychamber import formats
     from pychamber.fileio import read_input
 
     service_raw, path = exact_args(args, 2)
-    service = service_arg(service_raw)
+    service = service_arg(ctx, service_raw)
     data = read_input(path, console.stdin)
     try:
         text = data.decode("utf-8")
@@ -129,8 +134,8 @@ def import_cmd(
     if problems:
         extra = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise ChamberError(f"Failed to import: {problems[0]}{extra}; nothing was written")
-    store = open_store(settings)
-    progress = _progress_bar() if console.stderr_isatty() and len(merged) > 1 else None
+    store = open_store(ctx)
+    progress = _progress_bar(console) if console.stderr_isatty() and len(merged) > 1 else None
     try:
         store.write_many(service, list(merged.items()), progress)
     except ChamberError as e:
@@ -142,7 +147,7 @@ def import_cmd(
     console.out(f"Successfully imported {len(merged)} secrets\n")
 
 
-def _progress_bar():
+def _progress_bar(console: Console):
     def show(done: int, total: int) -> None:
         width = 30
         filled = width * done // total

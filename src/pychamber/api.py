@@ -1,0 +1,166 @@
+"""The library face: what ``pychamber exec`` and the other commands do, as Python functions.
+
+``settings -> store -> envbuild``, the same path the CLI takes, without printing: chamber's
+warnings go to :mod:`warnings` (category :class:`~pychamber.errors.ChamberWarning`), notices
+and ``verbose`` debug lines to the ``pychamber`` logger. Every failure is a
+:class:`~pychamber.errors.ChamberError` whose text is the CLI's one line (never a value).
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Sequence
+
+from pychamber import envbuild, names
+from pychamber.errors import ChamberError, ChamberWarning
+from pychamber.settings import Settings, debug
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pychamber.model import RawSecret
+    from pychamber.stores.base import Store
+
+#: Keyword options of :func:`open_store` / :func:`env`, and the ``CHAMBER_*`` / ``PYCHAMBER_*``
+#: variable each one stands for (an option given wins over the variable).
+_ENV_OPTIONS = {
+    "region": "CHAMBER_AWS_REGION",
+    "kms_key_alias": "CHAMBER_KMS_KEY_ALIAS",
+    "local_path": "PYCHAMBER_LOCAL_PATH",
+    "ssm_endpoint": "CHAMBER_AWS_SSM_ENDPOINT",
+    "secretsmanager_endpoint": "CHAMBER_AWS_SECRETS_MANAGER_ENDPOINT",
+}
+_FLAG_OPTIONS = {"bucket": "s3_bucket_flag", "retries": "retries_flag",
+                 "retry_mode": "retry_mode", "verbose": "verbose"}
+
+NO_SERVICES = "at least one service must be specified"
+
+
+def settings_for(backend: str | None = None, environ: Mapping[str, str] | None = None,
+                 **options: object) -> Settings:
+    """The :class:`~pychamber.settings.Settings` the CLI would build, from ``CHAMBER_*``
+    variables (``environ``, default ``os.environ``), ``backend`` and keyword options:
+    ``region``, ``kms_key_alias``, ``retries``, ``retry_mode``, ``bucket``, ``local_path``,
+    ``ssm_endpoint``, ``secretsmanager_endpoint``, ``verbose``."""
+    env = dict(os.environ if environ is None else environ)
+    kwargs: dict[str, object] = {}
+    for name, value in options.items():
+        if value is None:
+            continue
+        if name in _ENV_OPTIONS:
+            env[_ENV_OPTIONS[name]] = os.fspath(value) if isinstance(value, os.PathLike) else str(value)
+        elif name in _FLAG_OPTIONS:
+            kwargs[_FLAG_OPTIONS[name]] = value
+        else:
+            raise TypeError(f"unknown option {name!r}: use one of "
+                            f"{', '.join(sorted([*_ENV_OPTIONS, *_FLAG_OPTIONS]))}")
+    return Settings(backend_flag=backend, environ=env, **kwargs)  # type: ignore[arg-type]
+
+
+def store_from(settings: Settings, prefix: str = "Failed to get secret store: ") -> "Store":
+    """The store ``settings`` select, its errors prefixed as chamber prefixes them."""
+    from pychamber.stores import get_store
+
+    try:
+        return get_store(settings)
+    except ChamberError as e:
+        raise e.wrap(prefix) from None
+
+
+def open_store(backend: str | None = None, **options: object) -> "Store":
+    """The store the CLI would use: ``CHAMBER_SECRET_BACKEND`` (or ``backend``: ``ssm``,
+    ``secretsmanager``, ``s3``, ``s3-kms``, ``local``, ``null``) configured by the ``CHAMBER_*``
+    variables, keyword options overriding them (see :func:`settings_for`).
+
+    The store offers every operation the CLI has: ``write(SecretId, value)``,
+    ``read(SecretId, version=-1)``, ``list(service, include_values)``, ``list_raw(service)``,
+    ``history(SecretId)``, ``delete(SecretId)``, ``read_tags``/``write_tags``/``delete_tags``,
+    ``list_services(prefix)``. Building it makes no AWS call; botocore is imported on first use.
+
+    >>> store = open_store("local", local_path=tmp / "secrets.db")
+    >>> store.write(SecretId("web", "db_password"), "hunter2")
+    >>> store.read(SecretId("web", "db_password")).value
+    'hunter2'
+    """
+    return store_from(settings_for(backend, **options))
+
+
+def fetch(store: "Store", services: Sequence[str]) -> Iterator[list["RawSecret"]]:
+    """Each service's raw secrets (already lower-cased names), in argument order.
+
+    A service's listing error is raised when its turn comes, after the earlier services were
+    merged (chamber loads one at a time). When the store lists concurrently every service is
+    fetched at once; if that fails they are listed again one by one, so that the error raised is
+    the first failing service's in argument order."""
+    normalized = list(services)
+    if getattr(store, "concurrent_listing", False) and len(normalized) > 1:
+        try:
+            results = store.list_raw_many(normalized)
+        except ChamberError:
+            results = None
+        if results is not None:
+            yield from results
+            return
+    for service in normalized:
+        yield store.list_raw(service)
+
+
+def assemble(settings: Settings, store: "Store", services: Sequence[str],
+             parent: Mapping[str, str], pristine: bool, strict: bool, strict_value: str,
+             warn: Callable[[str], None]) -> envbuild.ExecEnv:
+    """Load the services in argument order into the environment (chamber §5.3 / §5.4),
+    calling ``warn`` with chamber's overwrite warnings as they happen."""
+    if pristine:
+        debug(settings, "chamber: pristine mode engaged")
+    state = envbuild.start(parent, pristine, strict)
+    normalized = [names.go_lower(s) for s in services]
+    if strict:
+        debug(settings, "chamber: strict mode engaged")
+        for service, secrets in zip(services, fetch(store, normalized)):
+            envbuild.apply_service_strict(state, service, secrets, strict_value, pristine)
+        return state
+    loader = fetch(store, normalized)
+    for service in services:
+        try:
+            secrets = next(loader)
+        except ChamberError as e:
+            raise e.wrap("Failed to list store contents: ") from None
+        for name in envbuild.apply_service(state, service, secrets):
+            warn(envbuild.overwrite_warning(service, name))
+    return state
+
+
+def _warn(message: str) -> None:
+    warnings.warn(message, ChamberWarning, stacklevel=4)
+
+
+def env(*services: str, backend: str | None = None, **options: object) -> dict[str, str]:
+    """The variables ``pychamber exec SERVICE... -- cmd`` adds to the program's environment:
+    chamber's names (``db_password`` -> ``DB_PASSWORD``), later services winning. chamber's
+    warnings (a service overwriting another's variable, the reserved ``_chamber`` service) are
+    issued as :class:`~pychamber.errors.ChamberWarning`.
+
+    >>> env("web", "shared", backend="local", local_path=tmp / "secrets.db")
+    {'DB_PASSWORD': 'hunter2'}
+    """
+    if not services:
+        raise ChamberError(NO_SERVICES)
+    for message in envbuild.validate_services(services):
+        _warn(message)
+    settings = settings_for(backend, **options)
+    store = store_from(settings)
+    state = assemble(settings, store, services, {}, False, False, "chamberme", _warn)
+    return dict(state.env)
+
+
+def load_env(*services: str, override: bool = False, backend: str | None = None,
+             **options: object) -> dict[str, str]:
+    """Put the services' variables (as :func:`env` gives them) into ``os.environ``, as
+    python-dotenv's ``load_dotenv`` does: a variable already set is left alone unless
+    ``override=True``. Returns the variables it set."""
+    found = env(*services, backend=backend, **options)
+    done: dict[str, str] = {}
+    for name, value in found.items():
+        if override or name not in os.environ:
+            os.environ[name] = value
+            done[name] = value
+    return done

@@ -1,0 +1,35 @@
+"""The typer face of ``exec`` (its ``--help``, and every exec line the fast path leaves to the
+full CLI). The work is :func:`pychamber.cli.run.run_exec`."""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+import typer
+
+from pychamber.cli import run
+from pychamber.cli.fastexec import EXEC, split_command_line
+from pychamber.cli.framework import CommandSet, invocation, option
+from pychamber.errors import UsageError
+
+commands = CommandSet()
+
+ARGS = typer.Argument(None, show_default=False, metavar="<service...> -- <command> [<arg...>]", hidden=True)
+
+
+@commands.command(EXEC, run.USAGE, "Executes a command with secrets loaded into the environment")
+def exec_cmd(
+    ctx: typer.Context,
+    args: Optional[List[str]] = ARGS,
+    pristine: bool = option("pristine", EXEC),
+    strict: bool = option("strict", EXEC),
+    strict_value: str = option("strict_value", EXEC),
+    dry_run: bool = option("dry_run", EXEC),
+) -> int:
+    inv = invocation(ctx)
+    split = split_command_line(inv.argv, list(args or []))
+    if split is None:
+        raise UsageError(run.MISSING_DASH)
+    services, argv = split
+    return run.run_exec(inv, services, argv, pristine=pristine, strict=strict,
+                        strict_value=strict_value, dry_run=dry_run)
