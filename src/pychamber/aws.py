@@ -22,11 +22,12 @@ Every botocore error goes through :func:`translate`, which produces a one-line
 
 from __future__ import annotations
 
+import re
 import threading
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
-from pychamber.errors import ChamberError
+from pychamber.errors import ChamberError, SecretNotFound
 
 if TYPE_CHECKING:  # pragma: no cover
     from pychamber.settings import Settings
@@ -220,6 +221,69 @@ def _imds_region(sess: Any, settings: "Settings") -> str | None:
         return InstanceMetadataRegionFetcher(timeout=1, num_attempts=1).retrieve_region()
     except Exception:  # noqa: BLE001 - failure ignored, as in chamber
         return None
+
+
+# --- calls ----------------------------------------------------------------------------------
+class AwsError(ChamberError):
+    """A translated AWS error that remembers its error code (``ResourceNotFoundException``;
+    None for errors without one, such as a connection failure)."""
+
+    code: str | None = None  # also on copies made by ``wrap``
+
+    def __init__(self, message: str, code: str | None = None):
+        super().__init__(message)
+        self.code = code
+
+
+def snake(op: str) -> str:
+    """botocore's method name for an API operation: ``GetParametersByPath`` ->
+    ``get_parameters_by_path``."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", op).lower()
+
+
+def call(
+    client_for: Callable[[str], Any],
+    service: str,
+    op: str,
+    *,
+    settings: "Settings | None" = None,
+    redact: Iterable[str] = (),
+    not_found: bool | Iterable[str] = (),
+    ok_codes: Iterable[str] = (),
+    reword: Callable[[str, BaseException, str, str], str] | None = None,
+    **params: Any,
+) -> Any:
+    """Call one API operation: ``client_for(op)`` gives the client (``op`` names the call in
+    the error when the client cannot be built), ``params`` are the operation's.
+
+    With ``settings.verbose`` a debug line ``aws call operation=<op>`` comes first (never a
+    parameter). A botocore error becomes a one-line :class:`AwsError` (its code kept; the
+    strings in ``redact`` replaced); ``reword(message, exc, op, service)`` may adjust that
+    message (S3's HostID). ``not_found=True`` turns every error, ChamberErrors included (no
+    client, no credentials), into SecretNotFound, a list of codes only errors with those codes;
+    an error whose code is in ``ok_codes`` returns None."""
+    if settings is not None and settings.verbose:
+        from pychamber.settings import debug
+
+        debug(settings, "aws call", operation=op)
+    try:
+        return getattr(client_for(op), snake(op))(**params)
+    except ChamberError:
+        if not_found is True:
+            raise SecretNotFound() from None
+        raise
+    except Exception as exc:  # noqa: BLE001 - only botocore errors are translated
+        if not is_botocore_error(exc):
+            raise
+        code = error_code(exc)
+        if not_found is True or (not isinstance(not_found, bool) and code in set(not_found)):
+            raise SecretNotFound() from None
+        if code in set(ok_codes):
+            return None
+        message = translate(exc, op, service, redact).message
+        if reword is not None:
+            message = reword(message, exc, op, service)
+        raise AwsError(message, code) from None
 
 
 # --- error translation ----------------------------------------------------------------------

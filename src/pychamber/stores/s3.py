@@ -321,23 +321,11 @@ class S3Store(Store):
 
     def _call(self, service: str, op: str, *, redact: Iterable[str] = (),
               ok_codes: Iterable[str] = (), **params: Any) -> dict | None:
-        """One API call; errors become one-line ChamberErrors. An error whose code is in
-        ``ok_codes`` returns None instead."""
-        if self.settings is not None and self.settings.verbose:
-            from pychamber.settings import debug
-
-            debug(self.settings, "aws call", operation=op)
-        try:
-            method = getattr(self._client(service, op), _snake(op))
-            return method(**params)
-        except ChamberError:
-            raise
-        except Exception as exc:  # noqa: BLE001
-            if not aws.is_botocore_error(exc):
-                raise
-            if aws.error_code(exc) in set(ok_codes):
-                return None
-            raise _s3_error(exc, op, service, redact) from None
+        """One API call (:func:`pychamber.aws.call`). An error whose code is in ``ok_codes``
+        returns None instead."""
+        return aws.call(lambda operation: self._client(service, operation), service, op,
+                        settings=self.settings, redact=redact, ok_codes=ok_codes,
+                        reword=_s3_message, **params)
 
     def _get(self, path: str, ok_codes: Iterable[str] = ("NoSuchKey",)) -> bytes | None:
         """An object's bytes, or None when it does not exist."""
@@ -535,20 +523,14 @@ class S3KMSStore(S3Store):
     uses_kms = True
 
 
-def _snake(op: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", op).lower()
-
-
-def _s3_error(exc: BaseException, op: str, service: str, redact: Iterable[str]) -> ChamberError:
-    """aws.translate, plus aws-sdk-go-v2's S3 specifics: ``HostID: <x-amz-id-2>`` after the
-    request id, and modeled error codes printed as ``Code: message``."""
-    err = aws.translate(exc, op, service, redact)
+def _s3_message(msg: str, exc: BaseException, op: str, service: str) -> str:
+    """aws-sdk-go-v2's S3 specifics on top of the translated message: ``HostID: <x-amz-id-2>``
+    after the request id, and modeled error codes printed as ``Code: message``."""
     resp = getattr(exc, "response", None)
     if service != "s3" or not isinstance(resp, dict):
-        return err
+        return msg
     meta = resp.get("ResponseMetadata") or {}
     host = meta.get("HostId") or (meta.get("HTTPHeaders") or {}).get("x-amz-id-2", "")
-    msg = err.message
     i = msg.find(", api error ")
     if i >= 0:
         code = aws.error_code(exc) or ""
@@ -556,4 +538,4 @@ def _s3_error(exc: BaseException, op: str, service: str, redact: Iterable[str]) 
         if code in _MODELED_ERRORS.get(op, ()):
             tail = tail[len("api error "):]
         msg = f"{msg[:i]}, HostID: {host}, {tail}"
-    return ChamberError(msg, err.exit_code)
+    return msg

@@ -52,14 +52,8 @@ _INT64_MAX = 2**63 - 1
 _INT64_MIN = -(2**63)
 
 
-class AwsError(ChamberError):
-    """A translated AWS error that remembers its error code (``ResourceNotFoundException``)."""
-
-    code: str | None = None  # also on copies made by ``wrap``
-
-    def __init__(self, message: str, code: str | None = None):
-        super().__init__(message)
-        self.code = code
+#: Translated AWS errors keep their code (``ResourceNotFoundException``): see aws.call.
+AwsError = aws.AwsError
 
 
 # --- Go encoding/json strings -------------------------------------------------------------------
@@ -258,22 +252,9 @@ class SecretsManagerStore(Store):
 
     def _call(self, op: str, *, service: str = "secretsmanager", redact: Iterable[str] = (),
               **params: Any) -> dict:
-        """One API call; botocore errors become :class:`AwsError` (one line, code kept)."""
-        if self.settings is not None and self.settings.verbose:
-            from pychamber.settings import debug
-
-            debug(self.settings, "aws call", operation=op)
-        method = re.sub(r"(?<!^)(?=[A-Z])", "_", op).lower()
-        client = self._client(service, op)
-        try:
-            return getattr(client, method)(**params)
-        except ChamberError:
-            raise
-        except Exception as exc:  # noqa: BLE001
-            if not aws.is_botocore_error(exc):
-                raise
-            err = aws.translate(exc, op, service, redact)
-            raise AwsError(err.message, aws.error_code(exc)) from None
+        """One API call (:func:`pychamber.aws.call`); errors are :class:`AwsError` (code kept)."""
+        return aws.call(lambda operation: self._client(service, operation), service, op,
+                        settings=self.settings, redact=redact, **params)
 
     def _get_string(self, service: str, version_id: str | None = None) -> str:
         params: dict[str, Any] = {"SecretId": service}

@@ -85,10 +85,6 @@ def _meta(p: dict) -> SecretMetadata:
     )
 
 
-def _snake(op: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", op).lower()
-
-
 class _Pacer:
     """Spaces calls at most ``rate`` per second (0 = no pacing)."""
 
@@ -168,26 +164,10 @@ class SSMStore(Store):
         not_found: bool | Iterable[str] = (),
         **params: Any,
     ) -> dict:
-        """Call one SSM operation. botocore errors become one-line ChamberErrors;
-        ``not_found=True`` turns every error into SecretNotFound, a list of codes only those."""
-        if self.settings is not None and self.settings.verbose:
-            from pychamber.settings import debug
-
-            debug(self.settings, "aws call", operation=op)
-        try:
-            return getattr(self._get_client(op), _snake(op))(**params)
-        except ChamberError:
-            if not_found is True:
-                raise SecretNotFound() from None
-            raise
-        except Exception as exc:  # noqa: BLE001
-            if not aws.is_botocore_error(exc):
-                raise
-            if not_found is True or (
-                not isinstance(not_found, bool) and aws.error_code(exc) in set(not_found)
-            ):
-                raise SecretNotFound() from None
-            raise aws.translate(exc, op, "ssm", redact) from None
+        """Call one SSM operation (:func:`pychamber.aws.call`): ``not_found=True`` turns every
+        error into SecretNotFound, a list of codes only those."""
+        return aws.call(self._get_client, "ssm", op, settings=self.settings, redact=redact,
+                        not_found=not_found, **params)
 
     def _pages(self, op: str, result_key: str, *, not_found: bool = False, **params: Any):
         """Every item of a NextToken-paginated operation, pages in order (empty pages and
