@@ -352,3 +352,99 @@ def test_translated_context_manager():
     with pytest.raises(SecretNotFound):  # ChamberErrors pass through
         with aws.translated("GetParameters"):
             raise SecretNotFound()
+
+
+# --- assume-role MFA: asked through settings.prompt ----------------------------------------
+@pytest.fixture
+def mfa_profile(aws_process_env, tmp_path, monkeypatch):
+    """An AWS profile that assumes a role with an MFA device (STS answered by moto)."""
+    config = tmp_path / "mfa_config"
+    config.write_text(
+        "[profile base]\naws_access_key_id = testing\naws_secret_access_key = testing\n"
+        "[profile mfa]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = base\n"
+        "mfa_serial = arn:aws:iam::123456789012:mfa/me\nregion = us-east-1\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.setenv("AWS_PROFILE", "mfa")
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    aws.reset_cache()
+    yield
+    aws.reset_cache()
+
+
+def test_mfa_code_is_asked_through_settings_prompt(mfa_profile):
+    asked: list[str] = []
+
+    def prompt(text: str) -> str:
+        asked.append(text)
+        return "123456"
+
+    store = SSMStore.from_settings(Settings(environ=os.environ, prompt=prompt), 1)
+    assert store.list_raw("svc") == []
+    assert len(asked) == 1 and "arn:aws:iam::123456789012:mfa/me" in asked[0]
+    store.list_raw("svc")  # the session keeps the role's credentials: asked once
+    assert len(asked) == 1
+
+
+def test_mfa_without_a_prompt_fails_at_once(mfa_profile, capfd):
+    store = SSMStore.from_settings(Settings(environ=os.environ), 1)
+    msg = _one_line_error(lambda: store.list_raw("svc"))
+    assert msg == aws.MFA_NO_TERMINAL_MSG
+    assert capfd.readouterr() == ("", "")  # nothing asked, nothing printed
+
+
+def test_terminal_prompt_refuses_without_terminals(monkeypatch):
+    import io
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    with pytest.raises(ChamberError) as err:
+        aws.terminal_prompt("MFA code: ")
+    assert str(err.value) == aws.MFA_NO_TERMINAL_MSG
+    monkeypatch.setattr(sys, "stdin", None)
+    with pytest.raises(ChamberError):
+        aws.terminal_prompt("MFA code: ")
+
+
+# --- aws.call ---------------------------------------------------------------------------------
+def test_call_translates_and_keeps_the_code(aws_process_env):
+    client = aws.client("ssm", settings(), 1)
+    lines: list[str] = []
+    verbose = Settings(environ=os.environ, verbose=True, report=lines.append)
+
+    def client_for(op):
+        lines.append(f"client for {op}\n")
+        return client
+
+    with pytest.raises(aws.AwsError) as err:
+        aws.call(client_for, "ssm", "GetParameter", settings=verbose, redact=["/svc/secret-name"],
+                 Name="/svc/secret-name")
+    assert err.value.code == "ParameterNotFound"
+    assert str(err.value).startswith("operation error SSM: GetParameter, https response error ")
+    assert str(err.value).endswith("api error ParameterNotFound: Parameter [REDACTED] not found.")
+    # the verbose line comes before the client is asked for
+    assert "msg=\"aws call\" operation=GetParameter" in lines[0] and lines[1] == "client for GetParameter\n"
+    with pytest.raises(SecretNotFound):
+        aws.call(client_for, "ssm", "GetParameter", not_found=("ParameterNotFound",), Name="/svc/x")
+    with pytest.raises(SecretNotFound):
+        aws.call(client_for, "ssm", "GetParameter", not_found=True, Name="/svc/x")
+    assert aws.call(client_for, "ssm", "GetParameter", ok_codes=("ParameterNotFound",),
+                    Name="/svc/x") is None
+    with pytest.raises(aws.AwsError, match=r"^reworded: operation error SSM: GetParameter, "):
+        aws.call(client_for, "ssm", "GetParameter", Name="/svc/x",
+                 reword=lambda msg, exc, op, service: f"reworded: {msg}")
+    assert aws.call(client_for, "ssm", "DescribeParameters", MaxResults=1)["Parameters"] == []
+
+
+def test_call_not_found_covers_a_client_that_cannot_be_built():
+    def client_for(op):
+        raise ChamberError("operation error SSM: GetParameterHistory, no region")
+
+    with pytest.raises(SecretNotFound):
+        aws.call(client_for, "ssm", "GetParameterHistory", not_found=True, Name="/a/b")
+    with pytest.raises(ChamberError, match="no region"):
+        aws.call(client_for, "ssm", "GetParameterHistory", not_found=("ParameterNotFound",), Name="/a/b")
+
+
+def test_snake():
+    assert aws.snake("GetParametersByPath") == "get_parameters_by_path"
+    assert aws.snake("ListObjectsV2") == "list_objects_v2"

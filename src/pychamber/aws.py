@@ -16,8 +16,12 @@ CHAMBER_* variables and ``AWS_REGION`` are read from ``settings.environ``; every
 (credentials, profiles, ``AWS_DEFAULT_REGION``, ``AWS_ENDPOINT_URL``...) is resolved by botocore
 from the process environment.
 
-Every botocore error goes through :func:`translate`, which produces a one-line
+The stores make every API call through :func:`call` (the ``--verbose`` line, then the call);
+every botocore error goes through :func:`translate`, which produces a one-line
 :class:`~pychamber.errors.ChamberError` in chamber v3's (aws-sdk-go-v2) style.
+
+An assume-role profile's MFA code is asked for with ``settings.prompt`` (the CLI passes
+:func:`terminal_prompt`); nothing here reads a terminal or writes to a stream.
 """
 
 from __future__ import annotations
@@ -110,16 +114,33 @@ MFA_NO_TERMINAL_MSG = (
 )
 
 
-def _mfa_prompt(prompt: str) -> str:
-    """Ask for an assume-role MFA code only on a terminal. chamber never asks (the SDK fails);
-    a container or CI job must fail at once rather than wait on standard input forever."""
+def terminal_prompt(prompt: str) -> str:
+    """Ask for a line without echo (getpass) only when standard input and standard error are
+    terminals; otherwise raise at once (MFA_NO_TERMINAL_MSG). What the CLI passes as
+    ``Settings(prompt=aws.terminal_prompt)``: chamber never asks (the SDK fails), and a
+    container or CI job must fail at once rather than wait on standard input forever."""
     import sys
 
-    if not (sys.stdin.isatty() and sys.stderr.isatty()):
+    if not (sys.stdin is not None and sys.stdin.isatty() and sys.stderr is not None
+            and sys.stderr.isatty()):
         raise ChamberError(MFA_NO_TERMINAL_MSG)
     import getpass
 
     return getpass.getpass(prompt)
+
+
+#: The prompt of the Settings that last built (or fetched) a client on this thread: botocore
+#: asks for the MFA code while that client's first call resolves the session's credentials.
+_asking = threading.local()
+
+
+def _mfa_prompt(prompt: str) -> str:
+    """The assume-role MFA prompter installed on the process-wide session: asks through
+    ``settings.prompt``; with none (no terminal, a library caller) fails at once."""
+    ask = getattr(_asking, "prompt", None)
+    if ask is None:
+        raise ChamberError(MFA_NO_TERMINAL_MSG)
+    return ask(prompt)
 
 
 def _guard_mfa_prompt(sess: Any) -> None:
@@ -179,7 +200,11 @@ def client(
 ) -> Any:
     """A (cached) botocore client. Raises ChamberError (one line) when it cannot be built,
     e.g. with no region or an unknown profile; ``operation`` (the API call the client is
-    built for) prefixes that message like an SDK error (``operation error SSM: X, ...``)."""
+    built for) prefixes that message like an SDK error (``operation error SSM: X, ...``).
+
+    Should the session's credentials need an assume-role MFA code, it is asked for with
+    ``settings.prompt`` (None: fail at once with MFA_NO_TERMINAL_MSG)."""
+    _asking.prompt = settings.prompt  # for the MFA prompter, should this client's call need it
     region = resolve_region(settings)
     endpoint = resolve_endpoint(service_name, settings, endpoint_env)
     key = (service_name, region, endpoint, retries, retry_mode)
