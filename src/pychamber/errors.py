@@ -39,6 +39,8 @@ class ChamberError(Exception):
 
 
 class SecretNotFound(ChamberError):
+    """The secret (or the version asked for) does not exist: chamber's ``secret not found``."""
+
     def __init__(self, message: str = "secret not found"):
         super().__init__(message)
 

@@ -32,6 +32,8 @@ class SecretMetadata:
 
 @dataclass
 class Secret:
+    """One version of a secret: its value (``None`` when listed without values) and metadata."""
+
     value: str | None
     meta: SecretMetadata = field(default_factory=SecretMetadata)
 
@@ -46,6 +48,8 @@ class RawSecret:
 
 @dataclass
 class ChangeEvent:
+    """One line of a secret's history: ``Created`` (version 1) or ``Updated``, when, by whom."""
+
     type: str  # "Created" or "Updated"
     time: datetime
     user: str
@@ -59,6 +63,8 @@ def event_type(version: int) -> str:
 
 @dataclass
 class StoreConfig:
+    """chamber's store config (``/_chamber/store-config``): the tags every new secret must carry."""
+
     version: str = "1"
     required_tags: list[str] = field(default_factory=list)
 

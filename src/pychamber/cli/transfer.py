@@ -125,12 +125,11 @@ def import_cmd(
         pairs = [(names.go_lower(k), v) for k, v in pairs]
     # Later duplicates win (a YAML/JSON map has none; dotenv may).
     merged = dict(pairs)
-    settings = settings_of(ctx)
-    backend = settings.backend
-    max_bytes = names.SSM_MAX_VALUE_BYTES if backend == "SSM" else None
-    allow_empty = backend in ("S3", "S3-KMS")  # SSM refuses empty values; Secrets Manager deletes
+    # what the backend can hold, checked before anything is written (and before the store is
+    # opened, so that a bad file is reported first, as it always was)
+    can = _capabilities(settings_of(ctx).backend)
     problems = [p for k, v in merged.items()
-                if (p := names.import_problem(k, v, max_bytes, allow_empty))]
+                if (p := names.import_problem(k, v, can.max_value_bytes, can.allows_empty_values))]
     if problems:
         extra = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise ChamberError(f"Failed to import: {problems[0]}{extra}; nothing was written")
@@ -145,6 +144,16 @@ def import_cmd(
     if progress:
         console.err("\n")
     console.out(f"Successfully imported {len(merged)} secrets\n")
+
+
+def _capabilities(backend: str) -> type:
+    """The store class of ``backend`` (its capabilities are class attributes); the base class,
+    whose capabilities are the most conservative, for a name the factory does not know."""
+    from pychamber import stores
+
+    if backend not in stores.BACKENDS:
+        return stores.Store
+    return stores.backend_class(backend)
 
 
 def _progress_bar(console: Console):
