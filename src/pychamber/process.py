@@ -14,6 +14,7 @@ import sys
 from typing import Mapping, NoReturn, Sequence
 
 from pychamber.compat.strconv import go_quote
+from pychamber.compat.syscall import errno_text
 from pychamber.errors import ChamberError
 
 
@@ -38,12 +39,6 @@ def parent_environ() -> dict[str, str]:
 
 
 # --- finding the program (Go's exec.LookPath) ------------------------------------------------
-def go_errno_text(err: OSError) -> str:
-    """Go's text for an errno (glibc's with a lower-case first letter)."""
-    text = os.strerror(err.errno) if err.errno else str(err)
-    return text[:1].lower() + text[1:]
-
-
 class _NotExecutable(Exception):
     def __init__(self, text: str):
         self.text = text
@@ -55,7 +50,7 @@ def _find_executable(path: str) -> None:
     try:
         st = os.stat(path)
     except OSError as e:
-        raise _NotExecutable(f"stat {path}: {go_errno_text(e)}") from None
+        raise _NotExecutable(f"stat {path}: {errno_text(e)}") from None
     if stat.S_ISDIR(st.st_mode):
         raise _NotExecutable("is a directory")
     effective = os.access in os.supports_effective_ids
@@ -129,7 +124,7 @@ def exec_into(path: str, argv: Sequence[str], env: Mapping[str, str]) -> NoRetur
         os.execve(path, list(argv), dict(env))
     except OSError as e:
         _put_back(previous)
-        raise ChamberError(go_errno_text(e)) from None
+        raise ChamberError(errno_text(e)) from None
     except ValueError as e:  # embedded NUL / bad name: check_environment should have caught it
         _put_back(previous)
         raise ChamberError(f"cannot run the command: {e}") from None

@@ -186,18 +186,9 @@ def _with_alias_prefix(alias: str) -> str:
 
 
 def debug(settings: Settings | None, msg: str, **fields: object) -> None:
-    """A ``--verbose`` line on stderr in slog's text format. Never pass a secret value here."""
+    """A ``--verbose`` line (slog's text format) to ``settings.say``. Never pass a secret value."""
     if settings is None or not settings.verbose:
         return
-    from datetime import datetime
+    from pychamber.compat.slog import text_line
 
-    now = datetime.now().astimezone().isoformat(timespec="milliseconds")
-    parts = [f"time={now}", "level=DEBUG", f"msg={_slog_quote(msg)}"]
-    parts += [f"{k}={_slog_quote(str(v))}" for k, v in fields.items()]
-    settings.say(" ".join(parts))
-
-
-def _slog_quote(s: str) -> str:
-    if s and all(c.isprintable() and c not in ' ="' for c in s):
-        return s
-    return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    settings.say(text_line(msg, **fields))

@@ -11,6 +11,7 @@ from pychamber.cli.console import Console
 from pychamber.cli.errors import PROG
 from pychamber.cli.framework import (CONTEXT_SETTINGS, CommandSet, console_of, exact_args, key_arg,
                                      min_args, open_store, service_arg, wrapped)
+from pychamber.compat import cobra
 from pychamber.compat.tabwriter import table, timestamp
 from pychamber.compat.unicode import byte_order
 from pychamber.errors import ChamberError
@@ -28,32 +29,6 @@ def version_cmd(ctx: typer.Context, args: Optional[List[str]] = ARGS) -> None:
 
 
 # --- write ---------------------------------------------------------------------------------
-def parse_string_to_string(values: list[str]) -> dict[str, str]:
-    """pflag's stringToString parsing of repeated ``-t/--tags`` values."""
-    import csv
-
-    out: dict[str, str] = {}
-    for val in values:
-        n = val.count("=")
-        if n == 0:
-            raise ChamberError(
-                f'invalid argument "{val}" for "-t, --tags" flag: {val} must be formatted as key=value')
-        if n == 1:
-            items = [val.strip('"')]
-        else:
-            try:
-                items = next(csv.reader([val], strict=True))
-            except (csv.Error, StopIteration) as e:
-                raise ChamberError(f'invalid argument "{val}" for "-t, --tags" flag: {e}') from None
-        for pair in items:
-            if "=" not in pair:
-                raise ChamberError(
-                    f'invalid argument "{val}" for "-t, --tags" flag: {pair} must be formatted as key=value')
-            k, v = pair.split("=", 1)
-            out[k] = v
-    return out
-
-
 def read_stdin_value(console: Console, singleline: bool) -> str:
     data = console.stdin.readline() if singleline else console.stdin.read()
     if singleline:
@@ -78,7 +53,7 @@ def write_cmd(
                                              help="Add tags to the secret; new secrets only"),
 ) -> None:
     service_raw, key_raw, value = exact_args(args, 3)
-    tag_map = parse_string_to_string(tags or [])
+    tag_map = cobra.string_to_string(tags or [], "-t, --tags")
     service = service_arg(ctx, service_raw)
     key = key_arg(key_raw)
     if value == "-":

@@ -7,7 +7,7 @@ marshals them, keys in Go's byte order, cobra's usage texts and pflag's error me
 standard library does each of these slightly differently; the difference lives here, and only
 here, so that the rest of the code says *what* it prints and these modules say *how Go would*.
 
-What is where (all pure: no I/O, nothing imported above the standard library):
+What is where (all pure: no I/O):
 
 - :mod:`~pychamber.compat.gojson`: ``encoding/json`` strings (HTML-safe escapes), maps with
   sorted keys, decoding into Go structs (objects as ordered pairs, numbers kept as literals,
@@ -20,5 +20,10 @@ What is where (all pure: no I/O, nothing imported above the standard library):
   case mapping (``ToLower``/``ToUpper``) and Go's string order (:func:`byte_order`).
 - :mod:`~pychamber.compat.tabwriter`: ``text/tabwriter`` as chamber configures it, and the
   local-time timestamp format of its tables.
-- :mod:`~pychamber.compat.cobra`: cobra's usage block and error lines, pflag's flag-error texts.
+- :mod:`~pychamber.compat.cobra`: cobra's usage block and error lines, pflag's flag-error texts
+  and its ``stringToString`` flag parsing.
+- :mod:`~pychamber.compat.slog`: ``log/slog``'s text records (the ``--verbose`` lines).
+- :mod:`~pychamber.compat.syscall`: ``syscall.Errno`` texts (``exec format error``).
+
+The only pychamber module they import is :mod:`pychamber.errors` (for ``ChamberError``).
 """

@@ -4,6 +4,8 @@ framework (click, under typer) raises its own exceptions; ``cli.errors`` maps th
 
 from __future__ import annotations
 
+from pychamber.errors import ChamberError
+
 
 def error_block(message: str, usage: str | None, command: str | None, prog: str) -> str:
     """``Error: <message>``, plus the usage block when the message contains ``arg(s)`` or
@@ -43,3 +45,30 @@ def invalid_int(value: str, spellings: list[str]) -> str:
 
 def unknown_help_topic(name: str) -> str:
     return f'Unknown help topic "{name}"\n'
+
+
+def string_to_string(values: list[str], flag: str) -> dict[str, str]:
+    """pflag's ``stringToString`` flag: repeated ``k=v[,k=v...]`` values (CSV when a value holds
+    several pairs) into one map; errors in pflag's words, ``flag`` as ``"-t, --tags"``."""
+    import csv
+
+    out: dict[str, str] = {}
+    for val in values:
+        n = val.count("=")
+        if n == 0:
+            raise ChamberError(
+                f'invalid argument "{val}" for "{flag}" flag: {val} must be formatted as key=value')
+        if n == 1:
+            items = [val.strip('"')]
+        else:
+            try:
+                items = next(csv.reader([val], strict=True))
+            except (csv.Error, StopIteration) as e:
+                raise ChamberError(f'invalid argument "{val}" for "{flag}" flag: {e}') from None
+        for pair in items:
+            if "=" not in pair:
+                raise ChamberError(
+                    f'invalid argument "{val}" for "{flag}" flag: {pair} must be formatted as key=value')
+            k, v = pair.split("=", 1)
+            out[k] = v
+    return out

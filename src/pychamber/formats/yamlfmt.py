@@ -201,7 +201,6 @@ def render_yaml(pairs: Pairs) -> str:
 # --- import ---------------------------------------------------------------------------------------
 
 _PLAIN_TAG = "tag:pychamber:plain"
-_STR_TAG = "tag:yaml.org,2002:str"
 _RESOLVED_TAGS = frozenset(
     "tag:yaml.org,2002:" + t for t in ("int", "float", "bool", "null")
 )
