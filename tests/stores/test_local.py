@@ -69,8 +69,24 @@ def env_for(tmp_path: Path, **extra: str) -> dict[str, str]:
     return {k: v for k, v in env.items() if v is not None}
 
 
-def make(tmp_path: Path, **extra: str) -> LocalStore:
-    return LocalStore.from_settings(Settings(environ=env_for(tmp_path, **extra)))
+def make(tmp_path: Path, report=None, **extra: str) -> LocalStore:
+    """A store on ``tmp_path``; ``report`` receives what it tells the user (settings.report)."""
+    return LocalStore.from_settings(Settings(environ=env_for(tmp_path, **extra), report=report))
+
+
+class Notices(list):
+    """What stores told the user through ``settings.report``, read like capsys: ``readouterr``
+    returns everything since the last read."""
+
+    def readouterr(self) -> str:
+        text = "".join(self)
+        self.clear()
+        return text
+
+
+@pytest.fixture
+def notices() -> Notices:
+    return Notices()
 
 
 def db_path(tmp_path: Path) -> Path:
@@ -112,7 +128,7 @@ import sys
 from pychamber.model import SecretId
 from pychamber.settings import Settings
 from pychamber.stores.local import LocalStore
-store = LocalStore.from_settings(Settings())
+store = LocalStore.from_settings(Settings(report=sys.stderr.write))
 """
 
 
@@ -410,48 +426,78 @@ def test_missing_key(tmp_path):
     assert not Path(store.key_path).exists()  # no new key replaces the lost one
 
 
-def test_no_keyring_uses_key_file(tmp_path, capsys):
-    store = make(tmp_path, PYCHAMBER_LOCAL_KEY=None, PYTHON_KEYRING_BACKEND=FAIL_BACKEND)
+def test_no_keyring_uses_key_file(tmp_path, notices):
+    store = make(tmp_path, notices.append, PYCHAMBER_LOCAL_KEY=None, PYTHON_KEYRING_BACKEND=FAIL_BACKEND)
     store.write(sid("svc", "k"), "v")
     store.write(sid("svc", "k2"), "v")
     key_file = tmp_path / "data" / "secrets.key"
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     assert len(base64.b64decode(key_file.read_text().strip())) == 32
-    err = capsys.readouterr().err
+    err = notices.readouterr()
     assert err.count("pychamber: created a new data key") == 1
     assert f"key file {key_file}" in err
-    again = make(tmp_path, PYCHAMBER_LOCAL_KEY=None, PYTHON_KEYRING_BACKEND=FAIL_BACKEND)
+    again = make(tmp_path, notices.append, PYCHAMBER_LOCAL_KEY=None, PYTHON_KEYRING_BACKEND=FAIL_BACKEND)
     assert again.read(sid("svc", "k")).value == "v"
     again.write(sid("svc", "k"), "v2")
-    assert capsys.readouterr().err == ""
+    assert notices.readouterr() == ""
     # the key file's key also works as PYCHAMBER_LOCAL_KEY
     assert make(tmp_path, PYCHAMBER_LOCAL_KEY=key_file.read_text().strip()).read(sid("svc", "k")).value == "v2"
 
 
-def test_broken_keyring_backend_falls_back_to_key_file(tmp_path, capsys):
-    store = make(tmp_path, PYCHAMBER_LOCAL_KEY=None, PYTHON_KEYRING_BACKEND="no_such_module.Keyring")
+def test_broken_keyring_backend_falls_back_to_key_file(tmp_path, notices):
+    store = make(tmp_path, notices.append, PYCHAMBER_LOCAL_KEY=None,
+                 PYTHON_KEYRING_BACKEND="no_such_module.Keyring")
     store.write(sid("svc", "k"), "v")
     assert (tmp_path / "data" / "secrets.key").exists()
-    assert "key file" in capsys.readouterr().err
+    assert "key file" in notices.readouterr()
 
 
-def test_keyring_in_process(tmp_path, monkeypatch, capsys):
+def test_keyring_in_process(tmp_path, monkeypatch, notices):
     backend = MemoryKeyring()
     monkeypatch.setattr(keyring.core, "_keyring_backend", backend)
-    store = make(tmp_path, PYCHAMBER_LOCAL_KEY=None)
+    store = make(tmp_path, notices.append, PYCHAMBER_LOCAL_KEY=None)
     store.write(sid("svc", "k"), "v")
     path = str(db_path(tmp_path))
     assert list(backend.entries) == [("pychamber", path)]
     assert len(base64.b64decode(backend.entries[("pychamber", path)])) == 32
     assert not (tmp_path / "data" / "secrets.key").exists()
-    err = capsys.readouterr().err
+    err = notices.readouterr()
     assert err.count("\n") == 1 and 'created a new data key in the OS keyring (service "pychamber"' in err
-    assert make(tmp_path, PYCHAMBER_LOCAL_KEY=None).read(sid("svc", "k")).value == "v"
-    assert capsys.readouterr().err == ""
+    assert make(tmp_path, notices.append, PYCHAMBER_LOCAL_KEY=None).read(sid("svc", "k")).value == "v"
+    assert notices.readouterr() == ""
     # the keyring entry changed behind our back: a clear error
     backend.entries[("pychamber", path)] = OTHER_KEY
     with pytest.raises(ChamberError, match="wrong data key .* OS keyring"):
         make(tmp_path, PYCHAMBER_LOCAL_KEY=None).read(sid("svc", "k"))
+
+
+def test_key_notice_goes_through_settings_report_never_stderr(tmp_path, capfd):
+    lines: list[str] = []
+    store = make(tmp_path, lines.append, PYCHAMBER_LOCAL_KEY=None, PYTHON_KEYRING_BACKEND=FAIL_BACKEND)
+    store.write(sid("svc", "k"), "s3cret-value")
+    key_file = tmp_path / "data" / "secrets.key"
+    assert lines == [f"pychamber: created a new data key in key file {key_file} "
+                     "(no OS keyring available; keep this file safe)\n"]
+    assert capfd.readouterr() == ("", "")
+
+
+def test_key_notice_without_report_goes_to_the_logger(tmp_path, capfd, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO, logger="pychamber")
+    store = make(tmp_path, PYCHAMBER_LOCAL_KEY=None, PYTHON_KEYRING_BACKEND=FAIL_BACKEND)
+    store.write(sid("svc", "k"), "s3cret-value")
+    assert [(r.name, r.levelno) for r in caplog.records] == [("pychamber", logging.INFO)]
+    assert "created a new data key in key file" in caplog.records[0].getMessage()
+    assert "s3cret" not in caplog.text
+    assert capfd.readouterr() == ("", "")
+    # a store built without settings tells the logger too
+    caplog.clear()
+    bare = LocalStore(str(tmp_path / "other" / "secrets.db"),
+                      {"PYTHON_KEYRING_BACKEND": FAIL_BACKEND, "USER": "bob"})
+    bare.write(sid("svc", "k"), "v")
+    assert len(caplog.records) == 1 and "created a new data key" in caplog.records[0].getMessage()
+    assert capfd.readouterr() == ("", "")
 
 
 def test_null_keyring_falls_back_to_key_file(tmp_path, monkeypatch):

@@ -1,0 +1,314 @@
+"""The local store's SQLite file: where it lives, its schema, the connection, transactions and
+every query. Nothing here knows about keys or encryption: values arrive and leave as
+``(nonce, ciphertext)``.
+
+The database is ``$PYCHAMBER_LOCAL_PATH``, else ``$XDG_DATA_HOME/pychamber/secrets.db``, else
+``~/.local/share/pychamber/secrets.db``; it is created with mode 0600 (its directory 0700). The
+schema version lives in ``PRAGMA user_version``; a database from a newer pychamber is refused.
+
+Tables:
+
+- ``versions(service, key, version, created, created_by, nonce, ciphertext)``: every version of
+  every secret (the history); the latest version is the highest number.
+- ``tags(service, key, tag_key, tag_value)``.
+- ``meta(name, value)``: ``key_check``, the data key's check value (see ``keys.py``).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from contextlib import contextmanager
+from functools import wraps
+from typing import Any, Callable, Iterator, Mapping, TypeVar
+
+from pychamber.errors import ChamberError
+
+SCHEMA_VERSION = 1
+PATH_ENV = "PYCHAMBER_LOCAL_PATH"
+BUSY_TIMEOUT_S = 30.0
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (
+    name  TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS versions (
+    service    TEXT    NOT NULL,
+    key        TEXT    NOT NULL,
+    version    INTEGER NOT NULL,
+    created    TEXT    NOT NULL,
+    created_by TEXT    NOT NULL,
+    nonce      BLOB    NOT NULL,
+    ciphertext BLOB    NOT NULL,
+    PRIMARY KEY (service, key, version)
+);
+CREATE TABLE IF NOT EXISTS tags (
+    service   TEXT NOT NULL,
+    key       TEXT NOT NULL,
+    tag_key   TEXT NOT NULL,
+    tag_value TEXT NOT NULL,
+    PRIMARY KEY (service, key, tag_key)
+);
+"""
+_OUR_TABLES = {"meta", "versions", "tags"}
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def resolve_db_path(environ: Mapping[str, str]) -> str:
+    """The database path from ``$PYCHAMBER_LOCAL_PATH`` / ``$XDG_DATA_HOME`` / ``~``."""
+    home = environ.get("HOME") or os.path.expanduser("~")
+    explicit = environ.get(PATH_ENV, "")
+    if explicit:
+        if explicit == "~" or explicit.startswith("~/"):
+            explicit = home + explicit[1:]
+        return os.path.abspath(explicit)
+    data_home = environ.get("XDG_DATA_HOME", "")
+    if not data_home or not os.path.isabs(data_home):  # XDG: ignore relative paths
+        data_home = os.path.join(home, ".local", "share")
+    return os.path.abspath(os.path.join(data_home, "pychamber", "secrets.db"))
+
+
+class Database:
+    """One database file and its connection (opened on first use)."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self._conn: sqlite3.Connection | None = None
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def error(self, e: sqlite3.Error) -> ChamberError:
+        """A SQLite error as a one-line ChamberError naming the file."""
+        text = str(e) or type(e).__name__
+        if "not a database" in text or "malformed" in text:
+            return ChamberError(
+                f"local secrets database {self.path} is corrupted or not a pychamber database ({text})"
+            )
+        return ChamberError(f"cannot use local secrets database {self.path}: {text}")
+
+    def connect(self, create: bool) -> sqlite3.Connection | None:
+        """The connection, opened on first use. ``create=False`` returns None when there is no
+        database yet (reads of a store that was never written create nothing)."""
+        if self._conn is not None:
+            return self._conn
+        if not os.path.exists(self.path):
+            if not create:
+                return None
+            self._create_file()
+        elif os.path.isdir(self.path):
+            raise ChamberError(f"local secrets database {self.path} is a directory")
+        try:
+            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        except sqlite3.Error as e:
+            raise self.error(e) from None
+        try:
+            self._check_schema(conn)
+        except BaseException:
+            conn.close()
+            raise
+        self._conn = conn
+        return conn
+
+    def _create_file(self) -> None:
+        directory = os.path.dirname(self.path)
+        if not os.path.isdir(directory):
+            try:
+                os.makedirs(directory, mode=0o700, exist_ok=True)
+                os.chmod(directory, 0o700)
+            except OSError as e:
+                raise ChamberError(f"cannot create directory {directory}: {e.strerror}") from None
+        try:
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.close(fd)
+        except FileExistsError:
+            pass  # another process was first
+        except OSError as e:
+            raise ChamberError(f"cannot create local secrets database {self.path}: {e.strerror}") from None
+
+    def _check_schema(self, conn: sqlite3.Connection) -> None:
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise ChamberError(
+                    f"local secrets database {self.path} was written by a newer pychamber "
+                    f"(schema version {version}; this pychamber reads up to {SCHEMA_VERSION}); "
+                    "upgrade pychamber"
+                )
+            if version == SCHEMA_VERSION:
+                return
+            # Version 0: a new (empty) file. Create the schema, unless the file holds
+            # something else, which is left untouched.
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+                if version == 0:
+                    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+                    if tables - _OUR_TABLES:
+                        raise ChamberError(
+                            f"local secrets database {self.path} is not a pychamber database"
+                        )
+                    for stmt in _SCHEMA.split(";"):
+                        if stmt.strip():
+                            conn.execute(stmt)
+                    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                conn.execute("COMMIT")
+            except BaseException:
+                rollback(conn)
+                raise
+            if version == 0:
+                try:
+                    conn.execute("PRAGMA journal_mode=WAL")
+                except sqlite3.OperationalError:
+                    pass  # stays in rollback-journal mode, which is just as safe
+            elif version > SCHEMA_VERSION:  # another process upgraded meanwhile
+                self._check_schema(conn)
+        except sqlite3.Error as e:
+            raise self.error(e) from None
+
+    @contextmanager
+    def write_txn(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction (``BEGIN IMMEDIATE``), creating the database if needed;
+        committed at the end, rolled back on any exception."""
+        conn = self.connect(create=True)
+        assert conn is not None
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException:
+            rollback(conn)
+            raise
+
+
+def guarded(fn: F) -> F:
+    """A method of an object with a ``db`` (:class:`Database`) whose SQLite errors become
+    one-line ChamberErrors naming the database file."""
+
+    @wraps(fn)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(self, *args, **kwargs)
+        except sqlite3.Error as e:
+            raise self.db.error(e) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def rollback(conn: sqlite3.Connection) -> None:
+    try:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+    except sqlite3.Error:
+        pass
+
+
+# --- the key check ------------------------------------------------------------------------------
+def key_check(conn: sqlite3.Connection) -> bytes | None:
+    row = conn.execute("SELECT value FROM meta WHERE name = 'key_check'").fetchone()
+    return None if row is None else bytes(row[0])
+
+
+def set_key_check(conn: sqlite3.Connection, value: bytes) -> None:
+    conn.execute("INSERT OR REPLACE INTO meta(name, value) VALUES ('key_check', ?)", (value,))
+
+
+# --- versions -----------------------------------------------------------------------------------
+def latest_version(conn: sqlite3.Connection, service: str, key: str) -> int | None:
+    row = conn.execute(
+        "SELECT MAX(version) FROM versions WHERE service = ? AND key = ?", (service, key)
+    ).fetchone()
+    return row[0]
+
+
+def insert_version(conn: sqlite3.Connection, service: str, key: str, version: int, created: str,
+                   created_by: str, nonce: bytes, ciphertext: bytes) -> None:
+    conn.execute(
+        "INSERT INTO versions(service, key, version, created, created_by, nonce, ciphertext)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (service, key, version, created, created_by, nonce, ciphertext),
+    )
+
+
+def version_row(conn: sqlite3.Connection, service: str, key: str, version: int = -1) -> tuple | None:
+    """(version, created, created_by, nonce, ciphertext) of one version (-1: the latest), or
+    None."""
+    if version == -1:
+        return conn.execute(
+            "SELECT version, created, created_by, nonce, ciphertext FROM versions"
+            " WHERE service = ? AND key = ? ORDER BY version DESC LIMIT 1",
+            (service, key),
+        ).fetchone()
+    return conn.execute(
+        "SELECT version, created, created_by, nonce, ciphertext FROM versions"
+        " WHERE service = ? AND key = ? AND version = ?",
+        (service, key, version),
+    ).fetchone()
+
+
+def latest_rows(conn: sqlite3.Connection, service: str) -> list[tuple]:
+    """(key, version, created, created_by, nonce, ciphertext) of each key's latest version."""
+    # SQLite returns the bare columns from the row holding MAX(version).
+    return conn.execute(
+        "SELECT key, MAX(version), created, created_by, nonce, ciphertext FROM versions"
+        " WHERE service = ? GROUP BY key ORDER BY key",
+        (service,),
+    ).fetchall()
+
+
+def history_rows(conn: sqlite3.Connection, service: str, key: str) -> list[tuple]:
+    """(version, created, created_by) of every version, oldest first."""
+    return conn.execute(
+        "SELECT version, created, created_by FROM versions WHERE service = ? AND key = ?"
+        " ORDER BY version",
+        (service, key),
+    ).fetchall()
+
+
+def secret_names(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    """(service, key) of every secret."""
+    return conn.execute("SELECT DISTINCT service, key FROM versions").fetchall()
+
+
+def exists(conn: sqlite3.Connection, service: str, key: str) -> bool:
+    row = conn.execute(
+        "SELECT 1 FROM versions WHERE service = ? AND key = ? LIMIT 1", (service, key)
+    ).fetchone()
+    return row is not None
+
+
+def delete_secret(conn: sqlite3.Connection, service: str, key: str) -> None:
+    """Every version of the secret, and its tags."""
+    conn.execute("DELETE FROM versions WHERE service = ? AND key = ?", (service, key))
+    clear_tags(conn, service, key)
+
+
+# --- tags ---------------------------------------------------------------------------------------
+def tags(conn: sqlite3.Connection, service: str, key: str) -> dict[str, str]:
+    rows = conn.execute(
+        "SELECT tag_key, tag_value FROM tags WHERE service = ? AND key = ? ORDER BY tag_key",
+        (service, key),
+    ).fetchall()
+    return dict(rows)
+
+
+def put_tags(conn: sqlite3.Connection, service: str, key: str, tags: Mapping[str, str]) -> None:
+    conn.executemany(
+        "INSERT OR REPLACE INTO tags(service, key, tag_key, tag_value) VALUES (?, ?, ?, ?)",
+        [(service, key, k, v) for k, v in tags.items()],
+    )
+
+
+def remove_tags(conn: sqlite3.Connection, service: str, key: str, tag_keys: list[str]) -> None:
+    conn.executemany(
+        "DELETE FROM tags WHERE service = ? AND key = ? AND tag_key = ?",
+        [(service, key, k) for k in tag_keys],
+    )
+
+
+def clear_tags(conn: sqlite3.Connection, service: str, key: str) -> None:
+    conn.execute("DELETE FROM tags WHERE service = ? AND key = ?", (service, key))
