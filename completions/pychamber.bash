@@ -4,14 +4,14 @@ _pychamber() {
   for ((i = 1; i < COMP_CWORD; i++)); do
     w="${COMP_WORDS[i]}"
     [ "$w" = "--" ] && return 0
-    case "$w" in -b|--backend|--backend-s3-bucket|--kms-key-alias|-r|--retries|--retry-mode|--min-throttle-delay) i=$((i + 1)) ;; -*) case "$path:$w" in "exec:--strict-value"|"export:-f"|"export:--format"|"export:-o"|"export:--output-file"|"import:--format"|"read:-v"|"read:--version"|"write:-t"|"write:--tags") i=$((i + 1)) ;; esac ;; *) if [ -z "$path" ]; then path="$w"; elif [ "$path" = "tag" ]; then path="tag $w"; fi ;; esac
+    case "$w" in -b|--backend|--backend-s3-bucket|--kms-key-alias|-r|--retries|--retry-mode|--min-throttle-delay) i=$((i + 1)) ;; -*) case "$path:$w" in "exec:--strict-value"|"exec:--files"|"export:-f"|"export:--format"|"export:-o"|"export:--output-file"|"import:--format"|"materialize:--dir"|"materialize:--mode"|"materialize:--uid"|"materialize:--gid"|"read:-v"|"read:--version"|"write:-t"|"write:--tags") i=$((i + 1)) ;; esac ;; *) if [ -z "$path" ]; then path="$w"; elif [ "$path" = "tag" ]; then path="tag $w"; fi ;; esac
   done
   case "$path" in
-    "") words="completion delete env exec export find help history import list list-services read tag version write" ;;
+    "") words="completion delete env exec export find help history import list list-services materialize read tag version write" ;;
     "completion") words="" ;;
     "delete") words="--exact-key" ;;
     "env") words="-p --preserve-case -e --escape-strings" ;;
-    "exec") words="--pristine --strict --strict-value --dry-run" ;;
+    "exec") words="--pristine --strict --strict-value --files --dry-run" ;;
     "export") words="-f --format -o --output-file" ;;
     "find") words="-v --by-value" ;;
     "help") words="" ;;
@@ -19,6 +19,7 @@ _pychamber() {
     "import") words="--normalize-keys --format" ;;
     "list") words="-e --expand -t --time -u --user -v --version" ;;
     "list-services") words="-s --secrets" ;;
+    "materialize") words="--dir --mode --uid --gid" ;;
     "read") words="-v --version -q --quiet" ;;
     "tag") words="delete read write" ;;
     "tag delete") words="" ;;

@@ -20,6 +20,7 @@ complete -c pychamber -n '__fish_use_subcommand' -a exec -d 'Executes a command 
 complete -c pychamber -n '__fish_seen_subcommand_from exec' -l pristine
 complete -c pychamber -n '__fish_seen_subcommand_from exec' -l strict
 complete -c pychamber -n '__fish_seen_subcommand_from exec' -l strict-value
+complete -c pychamber -n '__fish_seen_subcommand_from exec' -l files
 complete -c pychamber -n '__fish_seen_subcommand_from exec' -l dry-run
 complete -c pychamber -n '__fish_use_subcommand' -a export -d 'Exports parameters in the specified format'
 complete -c pychamber -n '__fish_seen_subcommand_from export' -s f
@@ -46,6 +47,11 @@ complete -c pychamber -n '__fish_seen_subcommand_from list' -l version
 complete -c pychamber -n '__fish_use_subcommand' -a list-services -d 'List services'
 complete -c pychamber -n '__fish_seen_subcommand_from list-services' -s s
 complete -c pychamber -n '__fish_seen_subcommand_from list-services' -l secrets
+complete -c pychamber -n '__fish_use_subcommand' -a materialize -d 'Write the services\' secrets as files, one per key'
+complete -c pychamber -n '__fish_seen_subcommand_from materialize' -l dir
+complete -c pychamber -n '__fish_seen_subcommand_from materialize' -l mode
+complete -c pychamber -n '__fish_seen_subcommand_from materialize' -l uid
+complete -c pychamber -n '__fish_seen_subcommand_from materialize' -l gid
 complete -c pychamber -n '__fish_use_subcommand' -a read -d 'Read a specific secret from the parameter store'
 complete -c pychamber -n '__fish_seen_subcommand_from read' -s v
 complete -c pychamber -n '__fish_seen_subcommand_from read' -l version

@@ -17,6 +17,7 @@ from pychamber.errors import ChamberError, ChamberWarning
 from pychamber.settings import Settings, debug
 
 if TYPE_CHECKING:  # pragma: no cover
+    from pychamber.files import Written
     from pychamber.model import RawSecret
     from pychamber.stores.base import Store
 
@@ -130,7 +131,7 @@ def assemble(settings: Settings, store: "Store", services: Sequence[str],
 
 
 def _warn(message: str) -> None:
-    warnings.warn(message, ChamberWarning, stacklevel=4)
+    warnings.warn(message, ChamberWarning, stacklevel=5)
 
 
 def env(*services: str, backend: str | None = None, **options: object) -> dict[str, str]:
@@ -142,14 +143,40 @@ def env(*services: str, backend: str | None = None, **options: object) -> dict[s
     >>> env("web", "shared", backend="local", local_path=tmp / "secrets.db")
     {'DB_PASSWORD': 'hunter2'}
     """
+    return dict(_assembled(services, backend, options).env)
+
+
+def secret_files(*services: str, backend: str | None = None,
+                 **options: object) -> dict[str, str]:
+    """The files ``materialize`` writes for the services: file name (the secret's key) -> value,
+    merged with exec's precedence (later services win)."""
+    found = _assembled(services, backend, options)
+    files, _ = envbuild.as_files(found, "")
+    return files
+
+
+def materialize(*services: str, directory: str | os.PathLike, mode: int = 0o400,
+                uid: int | None = None, gid: int | None = None, backend: str | None = None,
+                **options: object) -> "Written":
+    """Write each secret of the services to one file in ``directory`` (see
+    :mod:`pychamber.files`): exactly the value's bytes, ``mode`` 0400, atomically; files
+    pychamber wrote earlier whose secret is gone are removed, files it did not write are never
+    touched. Returns what was written and removed (names only)."""
+    from pychamber.files import write_secret_files
+
+    files = secret_files(*services, backend=backend, **options)
+    return write_secret_files(os.fspath(directory), files, mode, uid, gid)
+
+
+def _assembled(services: Sequence[str], backend: str | None,
+               options: dict[str, object]) -> envbuild.ExecEnv:
     if not services:
         raise ChamberError(NO_SERVICES)
     for message in envbuild.validate_services(services):
         _warn(message)
     settings = settings_for(backend, **options)
     store = store_from(settings)
-    state = assemble(settings, store, services, {}, False, False, "chamberme", _warn)
-    return dict(state.env)
+    return assemble(settings, store, services, {}, False, False, "chamberme", _warn)
 
 
 def load_env(*services: str, override: bool = False, backend: str | None = None,

@@ -195,3 +195,22 @@ def _describe(name: str, state: ExecEnv) -> str:
     if src is None:
         return f"environment variable {name}"
     return f"environment variable {name} (secret {src.key} of service {src.service})"
+
+
+# --- secrets as files --------------------------------------------------------------------------
+def as_files(state: ExecEnv, directory: str) -> tuple[dict[str, str], ExecEnv]:
+    """The secrets of ``state`` as files (the ``_FILE`` convention of the official postgres,
+    mysql and mariadb images): ``(file name -> value, environment)``, where each file is named
+    by its secret's key and the environment has ``NAME_FILE=directory/key`` in place of every
+    ``NAME`` a secret set, so that no value enters it."""
+    files: dict[str, str] = {}
+    env = dict(state.env)
+    sources: dict[str, Source] = {}
+    for name in state.names_set():
+        src = state.sources[name]
+        key = key_of(src.key)
+        files[key] = env.pop(name)
+        file_var = name + "_FILE"
+        env[file_var] = directory.rstrip("/") + "/" + key if directory != "/" else "/" + key
+        sources[file_var] = src
+    return files, ExecEnv(env, sources)

@@ -63,6 +63,9 @@ FLAGS: tuple[Flag, ...] = (
          "secrets", scope="exec", type=bool, default=False),
     Flag("strict_value", ("--strict-value",), True, "value to expect in --strict mode",
          scope="exec", default="chamberme"),
+    Flag("files", ("--files",), True,
+         "write the secrets as files in this directory (one per key, mode 0400) and give the "
+         "command NAME_FILE=DIR/key variables instead of the values", scope="exec"),
     Flag("dry_run", ("--dry-run",), False,
          "print the variables that would be set (name, service, key, version; never a value) "
          "instead of running the command", scope="exec", type=bool, default=False),

@@ -24,6 +24,7 @@ def exec_cmd(
     pristine: bool = option("pristine", EXEC),
     strict: bool = option("strict", EXEC),
     strict_value: str = option("strict_value", EXEC),
+    files: Optional[str] = option("files", EXEC),
     dry_run: bool = option("dry_run", EXEC),
 ) -> int:
     inv = invocation(ctx)
@@ -32,4 +33,4 @@ def exec_cmd(
         raise UsageError(run.MISSING_DASH)
     services, argv = split
     return run.run_exec(inv, services, argv, pristine=pristine, strict=strict,
-                        strict_value=strict_value, dry_run=dry_run)
+                        strict_value=strict_value, dry_run=dry_run, files=files)

@@ -35,9 +35,11 @@ USAGE = "exec <service...> -- <command> [<arg...>]"
 
 
 def run_exec(inv: Invocation, services: Sequence[str], argv: Sequence[str], pristine: bool = False,
-             strict: bool = False, strict_value: str = "chamberme", dry_run: bool = False) -> int:
+             strict: bool = False, strict_value: str = "chamberme", dry_run: bool = False,
+             files: str | None = None) -> int:
     """The whole command once its arguments are split: returns only for ``--dry-run`` (0) or
-    by raising ChamberError; otherwise the process becomes the program."""
+    by raising ChamberError; otherwise the process becomes the program. With ``files`` (a
+    directory) the secrets are written there and the program gets ``NAME_FILE`` variables."""
     settings = inv.settings if inv.settings is not None else Settings()
     console = inv.console
     if not services:
@@ -49,6 +51,15 @@ def run_exec(inv: Invocation, services: Sequence[str], argv: Sequence[str], pris
     store = api.store_from(settings)
     state = api.assemble(settings, store, services, process.parent_environ(), pristine, strict,
                          strict_value, console.warn)
+    secret_files: dict[str, str] | None = None
+    if files is not None:
+        if not files:
+            raise ChamberError("--files needs a directory")
+        from pychamber.files import check_file_name
+
+        secret_files, state = envbuild.as_files(state, os.path.abspath(files))
+        for name in secret_files:
+            check_file_name(name)
     set_names = state.names_set()
     debug(settings, "info: With environment (names only, never values)",
           set=",".join(set_names), inherited=len(state.env) - len(set_names))
@@ -58,6 +69,12 @@ def run_exec(inv: Invocation, services: Sequence[str], argv: Sequence[str], pris
     if dry_run:
         console.out(dry_run_table(store, state))
         return 0
+    if secret_files is not None:
+        from pychamber.files import write_secret_files
+
+        done = write_secret_files(os.path.abspath(files), secret_files)
+        debug(settings, "info: secrets written as files (names only)", dir=done.directory,
+              written=",".join(done.written), removed=",".join(done.removed))
     debug(settings, "chamber: exec", path=path)
     process.exec_into(path, argv, state.env)
 

@@ -1,0 +1,58 @@
+"""``materialize <service...> --dir DIR``: the services' secrets as files, for a sidecar (an ECS
+task's init container writes them to a shared volume and exits; the app container, with
+``dependsOn`` condition ``SUCCESS``, mounts it). The writer is :mod:`pychamber.files`."""
+
+from __future__ import annotations
+
+import os
+from typing import List, Optional
+
+import typer
+
+from pychamber import api, envbuild
+from pychamber.cli.framework import CommandSet, console_of, min_args, settings_of
+from pychamber.errors import ChamberError
+from pychamber.files import DEFAULT_MODE, check_file_name, write_secret_files
+from pychamber.settings import debug
+
+commands = CommandSet()
+
+ARGS = typer.Argument(None, show_default=False, metavar="", hidden=True)
+
+
+def parse_mode(text: str) -> int:
+    try:
+        mode = int(text, 8)
+    except ValueError:
+        mode = -1
+    if not 0 <= mode <= 0o777:
+        raise ChamberError(f'invalid argument "{text}" for "--mode" flag: an octal file mode such as 0400')
+    return mode
+
+
+@commands.command("materialize", "materialize <service...> --dir <dir>",
+                  "Write the services' secrets as files, one per key")
+def materialize_cmd(
+    ctx: typer.Context,
+    args: Optional[List[str]] = ARGS,
+    directory: str = typer.Option("", "--dir", help="directory to write the files in (created 0700)"),
+    mode: str = typer.Option("0400", "--mode", help="mode of each file, in octal"),
+    uid: Optional[int] = typer.Option(None, "--uid", help="owner of each file (needs root)"),
+    gid: Optional[int] = typer.Option(None, "--gid", help="group of each file (needs root)"),
+) -> None:
+    services = min_args(args, 1)
+    if not directory:
+        raise ChamberError("materialize needs --dir <dir>, the directory to write the files in")
+    file_mode = parse_mode(mode) if mode else DEFAULT_MODE
+    console = console_of(ctx)
+    for warning in envbuild.validate_services(services):
+        console.warn(warning)
+    settings = settings_of(ctx)
+    store = api.store_from(settings)
+    state = api.assemble(settings, store, services, {}, False, False, "chamberme", console.warn)
+    files, _ = envbuild.as_files(state, directory)
+    for name in files:
+        check_file_name(name)
+    done = write_secret_files(os.path.abspath(directory), files, file_mode, uid, gid)
+    debug(settings, "info: secrets written as files (names only)", dir=done.directory,
+          written=",".join(done.written), removed=",".join(done.removed))
