@@ -1,28 +1,54 @@
-"""Shared fixtures: one moto server per test session, reset per test.
+"""Shared fixtures: one moto server per test session, reset per test, and pychamber's CLI run
+in this process on a fake console (httpie's MockEnvironment) or, where only a process will do,
+as ``python -m pychamber``.
 
 - ``moto_server`` (session): ``http://127.0.0.1:PORT`` of a ThreadedMotoServer.
-- ``aws_env`` (function): resets moto and returns an environment dict for a pychamber child
-  process (no inherited AWS_*/CHAMBER_*/PYCHAMBER_*; fake credentials; the server as endpoint).
+- ``aws_env`` (function): resets moto and returns an environment dict for a pychamber run
+  (no inherited AWS_*/CHAMBER_*/PYCHAMBER_*; fake credentials; the server as endpoint).
 - ``ssm_client`` (function): a boto3 SSM client on the server, for asserting what is stored;
   ``aws_client(service)`` the same for any service.
 - ``run_cli`` (function): ``run(*args, input=None, env_extra=None, check=None)`` runs
-  ``python -m pychamber ARGS`` with ``aws_env`` and returns a CompletedProcess whose
-  ``stdout``/``stderr`` are str (UTF-8, CRLF kept; raw bytes in ``stdout_bytes``/``stderr_bytes``).
+  ``pychamber ARGS`` with ``aws_env`` *in this process* (:func:`invoke`) and returns a
+  CompletedProcess whose ``stdout``/``stderr`` are str (UTF-8, surrogateescape, CRLF kept; raw
+  bytes in ``stdout_bytes``/``stderr_bytes``). A line that would really exec a program
+  (``exec ... -- cmd`` without ``--dry-run``: execve would replace pytest) runs as a process.
+- ``run_cli_subprocess`` (function): the same signature, always ``python -m pychamber`` in a
+  child process (:func:`spawn`): for exit statuses of exec'd programs, signals, SIGPIPE, ttys,
+  and what a fresh interpreter imports.
 - ``aws_process_env`` (function): applies ``aws_env`` to *this* process's ``os.environ``
   (restored afterwards) and clears pychamber.aws's cached session/clients: for in-process
   store tests, since botocore reads credentials and endpoints from ``os.environ``.
+
+Test modules whose runs need no moto (their own environment) call :func:`invoke` and
+:func:`spawn` directly (``from conftest import invoke``).
+
+An in-process run is made to look like a fresh process to pychamber (:func:`process_state`):
+``os.environ`` is exactly the run's environment (and ``time.tzset()`` applied), pychamber.aws's
+session and clients and keyring's backend are forgotten before and after, ``sys.stdin``/
+``stdout``/``stderr`` are the fake console's streams (a stray ``sys.stderr.write`` lands where a
+process's fd 2 would), warnings are filtered and shown as a fresh interpreter would, and the
+signal dispositions, umask and working directory are put back afterwards. ``os.execve`` is a
+tripwire: reaching it in-process fails the test instead of replacing pytest.
 
 Never use ``moto.mock_aws`` in this process: entering or leaving it wipes the server's state.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
+import locale
 import logging
 import os
+import signal
 import subprocess
 import sys
+import time
+import traceback
 import urllib.request
+import warnings
 from pathlib import Path
+from typing import Iterator, Mapping, Sequence
 
 import pytest
 
@@ -32,12 +58,188 @@ SRC = REPO / "src"
 if str(SRC) not in sys.path:
     sys.path.insert(0, str(SRC))
 
+from pychamber.cli.console import Console  # noqa: E402 - needs SRC on sys.path
+
 logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
 REGION = "us-east-1"
 _STRIP_PREFIXES = ("AWS_", "CHAMBER_", "PYCHAMBER_")
+PYCHAMBER = [sys.executable, "-m", "pychamber"]
 
 
+# --- the fake console --------------------------------------------------------------------------
+class FakeConsole(Console):
+    """A console on in-memory streams: ``stdin`` holds the bytes given (a str is UTF-8 encoded;
+    ``None`` is an empty stdin), stdout and stderr collect what the command writes. None of
+    them is a terminal (BytesIO.isatty() is False), as under a pipe."""
+
+    def __init__(self, stdin: bytes | str | None = None):
+        data = stdin.encode("utf-8") if isinstance(stdin, str) else (stdin or b"")
+        super().__init__(stdin=io.BytesIO(data), stdout=io.BytesIO(), stderr=io.BytesIO())
+
+    @property
+    def stdout_bytes(self) -> bytes:
+        return self.stdout.getvalue()
+
+    @property
+    def stderr_bytes(self) -> bytes:
+        return self.stderr.getvalue()
+
+
+# --- one run in this process ---------------------------------------------------------------------
+class ExecveInProcess(BaseException):
+    """Raised by the ``os.execve`` tripwire (a BaseException: the CLI's handler lets it by)."""
+
+
+def _tripwire(*args, **kwargs):
+    raise ExecveInProcess(args[:2])
+
+
+_EXEC_FUNCTIONS = ("execv", "execve", "execvp", "execvpe", "execl", "execle", "execlp", "execlpe")
+_SIGNALS = tuple(getattr(signal, n) for n in ("SIGPIPE", "SIGXFSZ", "SIGINT", "SIGTERM")
+                 if hasattr(signal, n))
+#: The filters of a fresh interpreter started without -W or PYTHONWARNINGS.
+_FRESH_FILTERS = (
+    ("default", DeprecationWarning, "__main__"),
+    ("ignore", DeprecationWarning, ""),
+    ("ignore", PendingDeprecationWarning, ""),
+    ("ignore", ImportWarning, ""),
+    ("ignore", ResourceWarning, ""),
+)
+
+
+def _text(stream: io.BytesIO, errors: str) -> io.TextIOWrapper:
+    return io.TextIOWrapper(stream, encoding="utf-8", errors=errors, write_through=True)
+
+
+@contextlib.contextmanager
+def process_state(env: Mapping[str, str], console: FakeConsole) -> Iterator[None]:
+    """This process, for the duration, as a fresh ``pychamber`` process would find itself:
+    environment ``env``, standard streams the console's; everything put back afterwards."""
+    from pychamber import aws
+
+    saved_environ = dict(os.environ)
+    saved_streams = (sys.stdin, sys.stdout, sys.stderr)
+    saved_signals = [(s, signal.getsignal(s)) for s in _SIGNALS]
+    saved_exec = {n: getattr(os, n) for n in _EXEC_FUNCTIONS if hasattr(os, n)}
+    saved_cwd = os.getcwd()
+    saved_umask = os.umask(0o022)
+    os.umask(saved_umask)
+    keyring_core = sys.modules.get("keyring.core")
+    saved_keyring = getattr(keyring_core, "_keyring_backend", None)
+    wrappers = [_text(console.stdin, "strict"), _text(console.stdout, "surrogateescape"),
+                _text(console.stderr, "backslashreplace")]
+    try:
+        os.environ.clear()
+        os.environ.update(env)
+        time.tzset()
+        aws.reset_cache()
+        if keyring_core is not None:  # PYTHON_KEYRING_BACKEND is read once per process
+            keyring_core._keyring_backend = None
+        for n in saved_exec:
+            setattr(os, n, _tripwire)
+        sys.stdin, sys.stdout, sys.stderr = wrappers
+        with warnings.catch_warnings():
+            warnings.resetwarnings()
+            for action, category, module in reversed(_FRESH_FILTERS):
+                warnings.filterwarnings(action, category=category, module=module)
+
+            def show(message, category, filename, lineno, file=None, line=None):
+                sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+            warnings.showwarning = show
+            yield
+    finally:
+        sys.stdin, sys.stdout, sys.stderr = saved_streams
+        for w in wrappers:
+            w.detach()  # a collected TextIOWrapper would close the console's BytesIO
+        for n, fn in saved_exec.items():
+            setattr(os, n, fn)
+        os.environ.clear()
+        os.environ.update(saved_environ)
+        time.tzset()
+        aws.reset_cache()
+        core = sys.modules.get("keyring.core")
+        if core is not None:  # imported before: its backend back; imported now: uninitialised
+            core._keyring_backend = saved_keyring
+        for s, handler in saved_signals:
+            if handler is not None:
+                signal.signal(s, handler)
+        os.umask(saved_umask)
+        os.chdir(saved_cwd)
+
+
+def _completed(args: Sequence[str], code: int, out: bytes, err: bytes, text: bool) -> subprocess.CompletedProcess:
+    """CompletedProcess with str output: as ``text=True`` would give it (the locale's encoding,
+    universal newlines) when ``text``, else UTF-8 with surrogateescape and CRLF kept; the bytes
+    in ``stdout_bytes``/``stderr_bytes``."""
+    if text:
+        enc = locale.getpreferredencoding(False)
+        decode = lambda b: io.TextIOWrapper(io.BytesIO(b), encoding=enc).read()  # noqa: E731
+    else:
+        decode = lambda b: b.decode("utf-8", "surrogateescape")  # noqa: E731
+    result = subprocess.CompletedProcess(list(args), code, decode(out), decode(err))
+    result.stdout_bytes = out  # type: ignore[attr-defined]
+    result.stderr_bytes = err  # type: ignore[attr-defined]
+    return result
+
+
+def invoke(args: Sequence[object], env: Mapping[str, str], input: bytes | str | None = None,
+           text: bool = False) -> subprocess.CompletedProcess:
+    """``pychamber ARGS`` in this process on a :class:`FakeConsole`, with ``os.environ`` = ``env``
+    for the duration. Returns what :func:`spawn` would. A run that reaches execve fails the test."""
+    from pychamber.cli import run_cli
+
+    argv = [str(a) for a in args]
+    console = FakeConsole(input)
+    with process_state(env, console):
+        try:
+            code = run_cli(argv, console)
+        except ExecveInProcess as e:
+            pytest.fail(f"pychamber {' '.join(argv)}: reached execve{e.args[0]!r} in the test "
+                        "process; run it with run_cli_subprocess / spawn", pytrace=False)
+        except SystemExit as e:  # what the interpreter does with an uncaught one
+            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+        except Exception:  # noqa: BLE001 - an uncaught exception: traceback, status 1
+            traceback.print_exc(file=sys.stderr)
+            code = 1
+    return _completed([*PYCHAMBER, *argv], code, console.stdout_bytes, console.stderr_bytes, text)
+
+
+def spawn(args: Sequence[object], env: Mapping[str, str], input: bytes | str | None = None,
+          text: bool = False, timeout: float = 120) -> subprocess.CompletedProcess:
+    """``python -m pychamber ARGS`` as a child process with environment ``env``. ``input=None``
+    inherits pytest's stdin, as before."""
+    data = input.encode("utf-8") if isinstance(input, str) else input
+    proc = subprocess.run([*PYCHAMBER, *[str(a) for a in args]], input=data, capture_output=True,
+                          env=dict(env), timeout=timeout)
+    return _completed(proc.args, proc.returncode, proc.stdout, proc.stderr, text)
+
+
+#: The global flags that take a value as the next word (chamber's persistent flags).
+_GLOBAL_VALUE_FLAGS = frozenset({"-b", "--backend", "--backend-s3-bucket", "--kms-key-alias", "-r",
+                                 "--retries", "--retry-mode", "--min-throttle-delay"})
+
+
+def execs_a_program(args: Sequence[object]) -> bool:
+    """Whether this command line would replace the process with a program: the command is
+    ``exec``, there is a ``--`` and no ``--dry-run`` before it."""
+    argv = [str(a) for a in args]
+    if "--" not in argv:
+        return False
+    before = argv[:argv.index("--")]
+    words, skip = [], False
+    for a in before:
+        if skip:
+            skip = False
+        elif a in _GLOBAL_VALUE_FLAGS:
+            skip = True
+        elif not a.startswith("-"):
+            words.append(a)
+    return bool(words) and words[0] == "exec" and "--dry-run" not in before
+
+
+# --- moto ------------------------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def moto_server():
     from moto.server import ThreadedMotoServer
@@ -121,8 +323,8 @@ def ssm_client(moto_server):
     return _client(moto_server, "ssm")
 
 
-@pytest.fixture
-def run_cli(aws_env):
+# --- the CLI on moto -------------------------------------------------------------------------------
+def _runner(aws_env: Mapping[str, str], subprocess_only: bool):
     def run(*args, input=None, env_extra=None, check=None) -> subprocess.CompletedProcess:
         """``check``: None/False = no check, True = exit code must be 0, an int = that code.
         ``env_extra`` values of None remove the variable. ``input`` may be str or bytes."""
@@ -132,22 +334,10 @@ def run_cli(aws_env):
                 env.pop(k, None)
             else:
                 env[k] = str(v)
-        data = input.encode("utf-8") if isinstance(input, str) else input
-        proc = subprocess.run(
-            [sys.executable, "-m", "pychamber", *[str(a) for a in args]],
-            input=data,
-            capture_output=True,
-            env=env,
-            timeout=120,
-        )
-        result = subprocess.CompletedProcess(
-            proc.args,
-            proc.returncode,
-            proc.stdout.decode("utf-8", "surrogateescape"),
-            proc.stderr.decode("utf-8", "surrogateescape"),
-        )
-        result.stdout_bytes = proc.stdout  # type: ignore[attr-defined]
-        result.stderr_bytes = proc.stderr  # type: ignore[attr-defined]
+        if subprocess_only or execs_a_program(args):
+            result = spawn(args, env, input)
+        else:
+            result = invoke(args, env, input)
         if check is True or (not isinstance(check, bool) and isinstance(check, int)):
             want = 0 if check is True else check
             assert result.returncode == want, (
@@ -157,6 +347,16 @@ def run_cli(aws_env):
         return result
 
     return run
+
+
+@pytest.fixture
+def run_cli(aws_env):
+    return _runner(aws_env, subprocess_only=False)
+
+
+@pytest.fixture
+def run_cli_subprocess(aws_env):
+    return _runner(aws_env, subprocess_only=True)
 
 
 @pytest.fixture
