@@ -11,6 +11,12 @@ complete -c pychamber -l verbose
 complete -c pychamber -n '__fish_use_subcommand' -a completion -d 'Generate the autocompletion script for the specified shell'
 complete -c pychamber -n '__fish_use_subcommand' -a delete -d 'Delete a secret, including all versions'
 complete -c pychamber -n '__fish_seen_subcommand_from delete' -l exact-key
+complete -c pychamber -n '__fish_use_subcommand' -a ecs -d 'ECS task definitions: secrets arrays and IAM policies'
+complete -c pychamber -n '__fish_seen_subcommand_from ecs; and not __fish_seen_subcommand_from secrets policy' -a policy -d 'print the least-privilege IAM policy for a role'
+complete -c pychamber -n '__fish_seen_subcommand_from policy' -l role
+complete -c pychamber -n '__fish_seen_subcommand_from ecs; and not __fish_seen_subcommand_from secrets policy' -a secrets -d 'print a container definition\'s secrets array (names and ARNs, never values)'
+complete -c pychamber -n '__fish_seen_subcommand_from secrets' -l container
+complete -c pychamber -n '__fish_seen_subcommand_from secrets' -l image
 complete -c pychamber -n '__fish_use_subcommand' -a env -d 'Print the secrets from the parameter store in a format to export as environment variables'
 complete -c pychamber -n '__fish_seen_subcommand_from env' -s p
 complete -c pychamber -n '__fish_seen_subcommand_from env' -l preserve-case

@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from pychamber.cli import completion, execcmd, help, materialize, secrets, transfer
+from pychamber.cli import completion, ecs, execcmd, help, materialize, secrets, transfer
 from pychamber.cli.console import Invocation
 from pychamber.cli.errors import PROG
 from pychamber.cli.fastexec import hoist_global_flags
@@ -16,7 +16,7 @@ from pychamber.cli.framework import CONTEXT_SETTINGS, invocation, option
 from pychamber.settings import Settings
 
 #: The command modules, in the order ``--help`` lists their commands (groups come after).
-MODULES = (completion, secrets, help, transfer, execcmd, materialize)
+MODULES = (completion, secrets, help, transfer, execcmd, materialize, ecs)
 
 
 def _root(

@@ -56,6 +56,7 @@ def script(group, shell: str) -> str:
     # flags) anywhere, a command's own value options after that command
     global_values = global_value_flags()
     command_values = [f'"{path}:{o}"' for path in sorted(commands) for o in commands[path][2]]
+    groups = sorted({c.split(" ")[0] for c in commands if " " in c})
     top = sorted(c for c in commands if " " not in c)
     if shell in ("bash", "zsh"):
         cases = []
@@ -71,7 +72,7 @@ def script(group, shell: str) -> str:
   for ((i = 1; i < COMP_CWORD; i++)); do
     w="${{COMP_WORDS[i]}}"
     [ "$w" = "--" ] && return 0
-    case "$w" in {"|".join(global_values)}) i=$((i + 1)) ;; -*) case "$path:$w" in {"|".join(command_values) or '""'}) i=$((i + 1)) ;; esac ;; *) if [ -z "$path" ]; then path="$w"; elif [ "$path" = "tag" ]; then path="tag $w"; fi ;; esac
+    case "$w" in {"|".join(global_values)}) i=$((i + 1)) ;; -*) case "$path:$w" in {"|".join(command_values) or '""'}) i=$((i + 1)) ;; esac ;; *) if [ -z "$path" ]; then path="$w"; else case "$path" in {"|".join(groups)}) path="$path $w" ;; esac; fi ;; esac
   done
   case "$path" in
     "") words="{" ".join(top)}" ;;

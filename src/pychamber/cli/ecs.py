@@ -1,0 +1,67 @@
+"""``ecs secrets`` and ``ecs policy``: the container definition's ``secrets`` array and the
+least-privilege IAM policies, for the backend in use (the work is :mod:`pychamber.ecs`)."""
+
+from __future__ import annotations
+
+import json
+from typing import List, Optional
+
+import typer
+
+from pychamber import ecs
+from pychamber.cli.framework import (CONTEXT_SETTINGS, CommandSet, console_of, min_args,
+                                     open_store, settings_of)
+from pychamber.errors import ChamberError
+
+commands = CommandSet()
+
+ARGS = typer.Argument(None, show_default=False, metavar="", hidden=True)
+
+ecs_app = typer.Typer(help="ECS task definitions: secrets arrays and IAM policies",
+                      invoke_without_command=True, context_settings=CONTEXT_SETTINGS)
+commands.group("ecs", ecs_app)
+
+
+@ecs_app.callback()
+def ecs_group(ctx: typer.Context) -> None:
+    if ctx.invoked_subcommand is None:
+        console_of(ctx).out(ctx.get_help() + "\n")
+        raise typer.Exit(0)
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+
+
+@commands.command("secrets", "ecs secrets <service...>",
+                  "print a container definition's secrets array (names and ARNs, never values)",
+                  group=ecs_app)
+def ecs_secrets_cmd(
+    ctx: typer.Context,
+    args: Optional[List[str]] = ARGS,
+    container: Optional[str] = typer.Option(None, "--container",
+                                            help="print a whole container definition with this name"),
+    image: Optional[str] = typer.Option(None, "--image", help="the container definition's image"),
+) -> None:
+    services = min_args(args, 1)
+    if (container is None) != (image is None):
+        raise ChamberError("--container and --image go together")
+    entries = ecs.secrets(settings_of(ctx), open_store(ctx), services)
+    if container is not None:
+        console_of(ctx).out(_json(ecs.container_definition(entries, container, image or "")))
+    else:
+        console_of(ctx).out(_json([e.as_json() for e in entries]))
+
+
+@commands.command("policy", "ecs policy <service...> --role execution|task|writer",
+                  "print the least-privilege IAM policy for a role", group=ecs_app)
+def ecs_policy_cmd(
+    ctx: typer.Context,
+    args: Optional[List[str]] = ARGS,
+    role: str = typer.Option("task", "--role",
+                             help="execution (ECS resolves the secrets array), task (the "
+                                  "container runs pychamber exec) or writer"),
+) -> None:
+    services = min_args(args, 1)
+    document = ecs.policy(settings_of(ctx), open_store(ctx), services, role)
+    console_of(ctx).out(_json(document))
