@@ -393,16 +393,16 @@ def test_mfa_without_a_prompt_fails_at_once(mfa_profile, capfd):
     assert capfd.readouterr() == ("", "")  # nothing asked, nothing printed
 
 
-def test_terminal_prompt_refuses_without_terminals(monkeypatch):
+def test_the_cli_console_asks_only_on_a_terminal():
     import io
 
-    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    from pychamber.cli.console import Console
+
+    console = Console(stdin=io.BytesIO(b"123456\n"), stdout=io.BytesIO(), stderr=io.BytesIO())
     with pytest.raises(ChamberError) as err:
-        aws.terminal_prompt("MFA code: ")
+        console.prompt("MFA code: ")
     assert str(err.value) == aws.MFA_NO_TERMINAL_MSG
-    monkeypatch.setattr(sys, "stdin", None)
-    with pytest.raises(ChamberError):
-        aws.terminal_prompt("MFA code: ")
+    assert console.stderr.getvalue() == b""  # nothing asked
 
 
 # --- aws.call ---------------------------------------------------------------------------------

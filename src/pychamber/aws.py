@@ -21,7 +21,8 @@ every botocore error goes through :func:`translate`, which produces a one-line
 :class:`~pychamber.errors.ChamberError` in chamber v3's (aws-sdk-go-v2) style.
 
 An assume-role profile's MFA code is asked for with ``settings.prompt`` (the CLI passes
-:func:`terminal_prompt`); nothing here reads a terminal or writes to a stream.
+the console's ``prompt``, which asks only on a terminal); nothing here reads a terminal or
+writes to a stream.
 """
 
 from __future__ import annotations
@@ -112,21 +113,6 @@ MFA_NO_TERMINAL_MSG = (
     "the AWS profile assumes a role that needs an MFA code, and there is no terminal to ask for "
     "it: run pychamber from a terminal, or wrap it in a credential helper such as `aws-vault exec`"
 )
-
-
-def terminal_prompt(prompt: str) -> str:
-    """Ask for a line without echo (getpass) only when standard input and standard error are
-    terminals; otherwise raise at once (MFA_NO_TERMINAL_MSG). What the CLI passes as
-    ``Settings(prompt=aws.terminal_prompt)``: chamber never asks (the SDK fails), and a
-    container or CI job must fail at once rather than wait on standard input forever."""
-    import sys
-
-    if not (sys.stdin is not None and sys.stdin.isatty() and sys.stderr is not None
-            and sys.stderr.isatty()):
-        raise ChamberError(MFA_NO_TERMINAL_MSG)
-    import getpass
-
-    return getpass.getpass(prompt)
 
 
 #: The prompt of the Settings that last built (or fetched) a client on this thread: botocore
