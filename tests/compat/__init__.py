@@ -1,0 +1,1 @@
+"""Tests of pychamber.compat: Go, cobra and pflag behaviour emulated."""

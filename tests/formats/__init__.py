@@ -1,0 +1,1 @@
+"""Tests of pychamber.formats: export renderers and import parsers."""

@@ -1,0 +1,1 @@
+"""Tests of pychamber.stores: every backend behind the one interface."""
