@@ -27,6 +27,13 @@ complete -c pychamber -n '__fish_seen_subcommand_from exec' -l pristine
 complete -c pychamber -n '__fish_seen_subcommand_from exec' -l strict
 complete -c pychamber -n '__fish_seen_subcommand_from exec' -l strict-value
 complete -c pychamber -n '__fish_seen_subcommand_from exec' -l files
+complete -c pychamber -n '__fish_seen_subcommand_from exec' -l watch
+complete -c pychamber -n '__fish_seen_subcommand_from exec' -l watch-interval
+complete -c pychamber -n '__fish_seen_subcommand_from exec' -l on-change
+complete -c pychamber -n '__fish_seen_subcommand_from exec' -l grace
+complete -c pychamber -n '__fish_seen_subcommand_from exec' -l stop-signal
+complete -c pychamber -n '__fish_seen_subcommand_from exec' -l splay
+complete -c pychamber -n '__fish_seen_subcommand_from exec' -l init
 complete -c pychamber -n '__fish_seen_subcommand_from exec' -l dry-run
 complete -c pychamber -n '__fish_use_subcommand' -a export -d 'Exports parameters in the specified format'
 complete -c pychamber -n '__fish_seen_subcommand_from export' -s f

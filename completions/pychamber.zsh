@@ -5,7 +5,7 @@ _pychamber() {
   for ((i = 1; i < COMP_CWORD; i++)); do
     w="${COMP_WORDS[i]}"
     [ "$w" = "--" ] && return 0
-    case "$w" in -b|--backend|--backend-s3-bucket|--kms-key-alias|-r|--retries|--retry-mode|--min-throttle-delay) i=$((i + 1)) ;; -*) case "$path:$w" in "ecs policy:--role"|"ecs secrets:--container"|"ecs secrets:--image"|"exec:--strict-value"|"exec:--files"|"export:-f"|"export:--format"|"export:-o"|"export:--output-file"|"import:--format"|"materialize:--dir"|"materialize:--mode"|"materialize:--uid"|"materialize:--gid"|"read:-v"|"read:--version"|"write:-t"|"write:--tags") i=$((i + 1)) ;; esac ;; *) if [ -z "$path" ]; then path="$w"; else case "$path" in ecs|tag) path="$path $w" ;; esac; fi ;; esac
+    case "$w" in -b|--backend|--backend-s3-bucket|--kms-key-alias|-r|--retries|--retry-mode|--min-throttle-delay) i=$((i + 1)) ;; -*) case "$path:$w" in "ecs policy:--role"|"ecs secrets:--container"|"ecs secrets:--image"|"exec:--strict-value"|"exec:--files"|"exec:--watch-interval"|"exec:--on-change"|"exec:--grace"|"exec:--stop-signal"|"exec:--splay"|"export:-f"|"export:--format"|"export:-o"|"export:--output-file"|"import:--format"|"materialize:--dir"|"materialize:--mode"|"materialize:--uid"|"materialize:--gid"|"read:-v"|"read:--version"|"write:-t"|"write:--tags") i=$((i + 1)) ;; esac ;; *) if [ -z "$path" ]; then path="$w"; else case "$path" in ecs|tag) path="$path $w" ;; esac; fi ;; esac
   done
   case "$path" in
     "") words="completion delete ecs env exec export find help history import list list-services materialize read tag version write" ;;
@@ -15,7 +15,7 @@ _pychamber() {
     "ecs policy") words="--role" ;;
     "ecs secrets") words="--container --image" ;;
     "env") words="-p --preserve-case -e --escape-strings" ;;
-    "exec") words="--pristine --strict --strict-value --files --dry-run" ;;
+    "exec") words="--pristine --strict --strict-value --files --watch --watch-interval --on-change --grace --stop-signal --splay --init --dry-run" ;;
     "export") words="-f --format -o --output-file" ;;
     "find") words="-v --by-value" ;;
     "help") words="" ;;

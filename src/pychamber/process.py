@@ -129,3 +129,226 @@ def exec_into(path: str, argv: Sequence[str], env: Mapping[str, str]) -> NoRetur
         _put_back(previous)
         raise ChamberError(f"cannot run the command: {e}") from None
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+# --- the supervisor (exec --watch / --init) ----------------------------------------------------------
+#: Signals a supervising pychamber passes on to the program (tini's and dumb-init's set).
+FORWARDED = ("SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH")
+
+
+def signal_number(name: str) -> int:
+    """``TERM``, ``SIGTERM`` or ``15`` -> 15. Raises ChamberError naming the bad value."""
+    import signal
+
+    text = name.strip().upper()
+    if text.isdigit():
+        return int(text)
+    if not text.startswith("SIG"):
+        text = "SIG" + text
+    sig = getattr(signal, text, None)
+    if not isinstance(sig, signal.Signals):
+        raise ChamberError(f"unknown signal {name!r}")
+    return int(sig)
+
+
+def exit_status(wait_status: int) -> int:
+    """A child's wait status as a shell reports it: its exit code, or 128+N for signal N."""
+    code = os.waitstatus_to_exitcode(wait_status)
+    return 128 - code if code < 0 else code
+
+
+class Supervisor:
+    """Runs the program as a child instead of becoming it: in its own process group, the
+    forwarded signals passed on, every orphan reaped (correct as PID 1), the program restarted
+    or signalled when :meth:`request` asks, and the child's exit status returned.
+
+    The main thread waits for signals synchronously (``sigtimedwait`` on blocked signals); work
+    that takes time (watching the store) happens in other threads, which hand their results over
+    with :meth:`request`."""
+
+    def __init__(self, path: str, argv: Sequence[str], env: Mapping[str, str],
+                 stop_signal: int = 15, grace: float = 10.0, log=None):
+        import signal
+        import threading
+
+        self.path = path
+        self.argv = list(argv)
+        self.env = dict(env)
+        self.stop_signal = stop_signal
+        self.grace = grace
+        self.log = log or (lambda line: None)
+        self.child: int | None = None
+        self._requests: list = []
+        self._lock = threading.Lock()
+        self._forwarded = {int(getattr(signal, n)) for n in FORWARDED if hasattr(signal, n)}
+        self._waited = self._forwarded | {int(signal.SIGCHLD)}
+        self._tty_pgrp: int | None = None
+
+    # --- requests from other threads --------------------------------------------------------
+    def request(self, action: str, env: Mapping[str, str] | None = None, sig: int | None = None,
+                before=None) -> None:
+        """``restart`` with ``env``, or ``signal`` the child with ``sig`` (after ``before()``)."""
+        with self._lock:
+            self._requests.append((action, env, sig, before))
+
+    def _take(self):
+        with self._lock:
+            items, self._requests = self._requests, []
+        return items
+
+    # --- the loop ---------------------------------------------------------------------------
+    def block_signals(self) -> None:
+        """Block the signals the loop waits for, in this thread and every thread started after
+        (call it before starting helper threads, or a signal could end up in one of them)."""
+        import signal
+
+        signal.pthread_sigmask(signal.SIG_BLOCK, self._waited)
+
+    def run(self) -> int:
+        import signal
+
+        self.block_signals()
+        try:
+            self._spawn()
+            while True:
+                info = signal.sigtimedwait(self._waited, 0.2)
+                if info is not None:
+                    status = self._handle(info.si_signo)
+                    if status is not None:
+                        return status
+                for action, env, sig, before in self._take():
+                    if action == "restart":
+                        status = self._restart(env)
+                        if status is not None:
+                            return status
+                    elif action == "signal" and self.child is not None:
+                        if before is not None:
+                            before()
+                        self._kill(sig)
+        finally:
+            self._restore_tty()
+
+    def _handle(self, signo: int) -> int | None:
+        import signal
+
+        if signo == signal.SIGCHLD:
+            return self._reap()
+        self._kill(signo)
+        return None
+
+    def _kill(self, signo: int | None) -> None:
+        if self.child is not None and signo:
+            try:
+                os.kill(self.child, signo)
+            except ProcessLookupError:
+                pass
+
+    def _reap(self) -> int | None:
+        """Reap every child that has exited (orphans included); the program's status when it
+        is one of them."""
+        status = None
+        while True:
+            try:
+                pid, wait_status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                break
+            if pid == self.child:
+                self.child = None
+                status = exit_status(wait_status)
+        return status
+
+    def _restart(self, env: Mapping[str, str] | None) -> int | None:
+        """Stop the program (stop signal, then KILL after the grace period) and start it again
+        with ``env``. Returns an exit status when pychamber itself was told to stop meanwhile."""
+        import signal
+        import time
+
+        stopping = False
+        self._kill(self.stop_signal)
+        deadline = time.monotonic() + self.grace
+        killed = False
+        status = None
+        while self.child is not None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 and not killed:
+                self.log("pychamber: the command did not stop within the grace period: killing it")
+                self._kill(signal.SIGKILL)
+                killed = True
+            info = signal.sigtimedwait(self._waited, max(remaining, 0.05) if not killed else 1.0)
+            if info is None:
+                continue
+            if info.si_signo == signal.SIGCHLD:
+                status = self._reap()
+            else:
+                if info.si_signo in (signal.SIGTERM, signal.SIGINT):
+                    stopping = True
+                self._kill(info.si_signo)
+        if stopping:
+            return status if status is not None else 128 + self.stop_signal
+        if env is not None:
+            self.env = dict(env)
+        self._spawn()
+        return None
+
+    def _spawn(self) -> None:
+        import signal
+
+        defaults = set(self._waited) | {int(s) for s in (getattr(signal, "SIGPIPE", None),
+                                                          getattr(signal, "SIGXFSZ", None)) if s}
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError, AttributeError):
+                pass
+        try:
+            self.child = os.posix_spawn(self.path, self.argv, self.env, setpgroup=0,
+                                        setsigmask=(), setsigdef=defaults)
+        except OSError as e:
+            raise ChamberError(errno_text(e)) from None
+        self._give_tty()
+
+    def _give_tty(self) -> None:
+        """On a terminal, the program's group becomes the foreground group (Ctrl-C reaches it,
+        and it may read the terminal), as a shell would do."""
+        import signal
+
+        try:
+            if not os.isatty(0) or os.tcgetpgrp(0) != os.getpgrp():
+                if self._tty_pgrp is None:
+                    return
+            old = signal.signal(signal.SIGTTOU, signal.SIG_IGN)
+            try:
+                if self._tty_pgrp is None:
+                    self._tty_pgrp = os.getpgrp()
+                os.tcsetpgrp(0, self.child)
+            finally:
+                signal.signal(signal.SIGTTOU, old)
+        except OSError:
+            pass
+
+    def _restore_tty(self) -> None:
+        import signal
+
+        if self._tty_pgrp is None:
+            return
+        try:
+            old = signal.signal(signal.SIGTTOU, signal.SIG_IGN)
+            try:
+                os.tcsetpgrp(0, self._tty_pgrp)
+            finally:
+                signal.signal(signal.SIGTTOU, old)
+        except OSError:
+            pass
+
+
+def end_at_once_as_pid_1() -> None:
+    """The kernel gives a PID namespace's init no default action for SIGTERM and SIGINT: while a
+    plain ``exec`` is still fetching as PID 1, make them end pychamber at once."""
+    if os.getpid() != 1:
+        return
+    import signal
+
+    for sig, code in ((signal.SIGTERM, 143), (signal.SIGINT, 130)):
+        signal.signal(sig, lambda *_a, _c=code: os._exit(_c))

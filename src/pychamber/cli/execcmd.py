@@ -25,6 +25,13 @@ def exec_cmd(
     strict: bool = option("strict", EXEC),
     strict_value: str = option("strict_value", EXEC),
     files: Optional[str] = option("files", EXEC),
+    watch: bool = option("watch", EXEC),
+    watch_interval: str = option("watch_interval", EXEC),
+    on_change: str = option("on_change", EXEC),
+    grace: str = option("grace", EXEC),
+    stop_signal: str = option("stop_signal", EXEC),
+    splay: str = option("splay", EXEC),
+    init: bool = option("init", EXEC),
     dry_run: bool = option("dry_run", EXEC),
 ) -> int:
     inv = invocation(ctx)
@@ -33,4 +40,6 @@ def exec_cmd(
         raise UsageError(run.MISSING_DASH)
     services, argv = split
     return run.run_exec(inv, services, argv, pristine=pristine, strict=strict,
-                        strict_value=strict_value, dry_run=dry_run, files=files)
+                        strict_value=strict_value, dry_run=dry_run, files=files, watch=watch,
+                        watch_interval=watch_interval, on_change=on_change, grace=grace,
+                        stop_signal=stop_signal, splay=splay, init=init)

@@ -34,18 +34,49 @@ NO_COMMAND = "must specify command to run. See usage: requires at least 1 arg(s)
 USAGE = "exec <service...> -- <command> [<arg...>]"
 
 
+def _duration(flag: str, text: str) -> float:
+    from pychamber.compat.gotime import parse_duration
+
+    try:
+        value = parse_duration(text)
+    except ValueError as e:
+        raise ChamberError(f'invalid argument "{text}" for "{flag}" flag: {e}') from None
+    if value < 0:
+        raise ChamberError(f'invalid argument "{text}" for "{flag}" flag: a duration may not be negative')
+    return value
+
+
 def run_exec(inv: Invocation, services: Sequence[str], argv: Sequence[str], pristine: bool = False,
              strict: bool = False, strict_value: str = "chamberme", dry_run: bool = False,
-             files: str | None = None) -> int:
-    """The whole command once its arguments are split: returns only for ``--dry-run`` (0) or
-    by raising ChamberError; otherwise the process becomes the program. With ``files`` (a
-    directory) the secrets are written there and the program gets ``NAME_FILE`` variables."""
+             files: str | None = None, watch: bool = False, watch_interval: str = "60s",
+             on_change: str = "restart", grace: str = "10s", stop_signal: str = "TERM",
+             splay: str = "0s", init: bool = False) -> int:
+    """The whole command once its arguments are split: returns only for ``--dry-run`` (0), for
+    a supervised program (its exit status), or by raising ChamberError; otherwise the process
+    becomes the program. With ``files`` (a directory) the secrets are written there and the
+    program gets ``NAME_FILE`` variables. ``watch``/``init`` supervise instead of exec'ing."""
+    process.end_at_once_as_pid_1()
     settings = inv.settings if inv.settings is not None else Settings()
     console = inv.console
     if not services:
         raise UsageError(NO_SERVICES)
     if not argv:
         raise UsageError(NO_COMMAND)
+    supervise = watch or init
+    if supervise:
+        interval = _duration("--watch-interval", watch_interval)
+        grace_s = _duration("--grace", grace)
+        splay_s = _duration("--splay", splay)
+        stop_sig = process.signal_number(stop_signal)
+        change_sig = None
+        if on_change.startswith("signal:"):
+            change_sig = process.signal_number(on_change.split(":", 1)[1])
+            if files is None:
+                raise ChamberError("--on-change signal:SIG needs --files DIR: a running program's "
+                                   "environment cannot change, its files can")
+        elif on_change != "restart":
+            raise ChamberError(f'invalid argument "{on_change}" for "--on-change" flag: use restart '
+                               "or signal:SIG")
     for warning in envbuild.validate_services(services):
         console.warn(warning)
     store = api.store_from(settings)
@@ -75,8 +106,62 @@ def run_exec(inv: Invocation, services: Sequence[str], argv: Sequence[str], pris
         done = write_secret_files(os.path.abspath(files), secret_files)
         debug(settings, "info: secrets written as files (names only)", dir=done.directory,
               written=",".join(done.written), removed=",".join(done.removed))
+    if supervise:
+        return _supervise(inv, settings, store, services, argv, path, state, secret_files, files,
+                          pristine, strict, strict_value, watch, interval, grace_s, splay_s,
+                          stop_sig, change_sig)
     debug(settings, "chamber: exec", path=path)
     process.exec_into(path, argv, state.env)
+
+
+def _supervise(inv: Invocation, settings: Settings, store: "Store", services: Sequence[str],
+               argv: Sequence[str], path: str, state: envbuild.ExecEnv,
+               secret_files: dict[str, str] | None, files: str | None, pristine: bool,
+               strict: bool, strict_value: str, watch: bool, interval: float, grace: float,
+               splay: float, stop_sig: int, change_sig: int | None) -> int:
+    """``exec --init`` / ``--watch``: the program runs as a supervised child."""
+    from pychamber import names
+
+    console = inv.console
+    sup = process.Supervisor(path, argv, state.env, stop_sig, grace, log=console.warn)
+    watcher = None
+    if watch:
+        from pychamber.watch import Watcher
+
+        directory = os.path.abspath(files) if files is not None else None
+
+        def act(summary: str) -> None:
+            new = api.assemble(settings, store, services, process.parent_environ(), pristine,
+                               strict, strict_value, lambda line: None)
+            new_files = None
+            if directory is not None:
+                new_files, new = envbuild.as_files(new, directory)
+            envbuild.check_environment(argv, new)
+            if change_sig is None:
+                if new_files is not None:
+                    from pychamber.files import write_secret_files
+
+                    write_secret_files(directory, new_files)
+                console.warn(f"pychamber: {summary}: restarting the command")
+                sup.request("restart", env=new.env)
+            else:
+                from pychamber.files import write_secret_files
+
+                console.warn(f"pychamber: {summary}: rewriting the files, then signal {change_sig}")
+                sup.request("signal", sig=change_sig,
+                            before=lambda: write_secret_files(directory, new_files or {}))
+
+        watcher = Watcher(store, [names.go_lower(s) for s in services], None, interval, splay,
+                          act, console.warn)
+    debug(settings, "chamber: supervise", path=path, watch=watch)
+    sup.block_signals()
+    if watcher is not None:
+        watcher.start()
+    try:
+        return sup.run()
+    finally:
+        if watcher is not None:
+            watcher.stop()
 
 
 def dry_run_table(store: "Store", state: envbuild.ExecEnv) -> str:

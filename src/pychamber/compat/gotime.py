@@ -142,3 +142,38 @@ def go_is_timestamp(v: str) -> bool:
     if m and _clock_ok(*m.group(1, 2)):
         return True
     return False
+
+
+
+# --- time.ParseDuration ------------------------------------------------------------------------
+_DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "\u00b5s": 1e-6, "\u03bcs": 1e-6, "ms": 1e-3, "s": 1.0,
+                   "m": 60.0, "h": 3600.0}
+_DURATION_PART = re.compile(r"([0-9]*(?:\.[0-9]*)?)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)")
+
+
+def parse_duration(text: str) -> float:
+    """Go's ``time.ParseDuration`` (``500ms``, ``1m30s``, ``2h``), in seconds. Raises
+    ValueError with Go's message (``time: invalid duration "x"``)."""
+    s = text
+    sign = 1.0
+    if s[:1] in ("+", "-"):
+        sign = -1.0 if s[0] == "-" else 1.0
+        s = s[1:]
+    if s == "0":
+        return 0.0
+    if not s:
+        raise ValueError(f"time: invalid duration {json_string(text)}")
+    total = 0.0
+    pos = 0
+    while pos < len(s):
+        m = _DURATION_PART.match(s, pos)
+        if not m or m.group(1) in ("", "."):
+            if m is None and re.match(r"[0-9.]+$", s[pos:]):
+                raise ValueError(f"time: missing unit in duration {json_string(text)}")
+            if m is None and re.match(r"[0-9.]+", s[pos:]):
+                unit = re.match(r"[0-9.]+([^0-9.]*)", s[pos:]).group(1)
+                raise ValueError(f"time: unknown unit {json_string(unit)} in duration {json_string(text)}")
+            raise ValueError(f"time: invalid duration {json_string(text)}")
+        total += float(m.group(1)) * _DURATION_UNITS[m.group(2)]
+        pos = m.end()
+    return sign * total

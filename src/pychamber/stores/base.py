@@ -109,6 +109,15 @@ class Store:
                 progress(len(written), len(items))
         return written
 
+    def versions(self, service: str) -> dict[str, str]:
+        """A fingerprint of each secret of ``service``: stored name -> a token that changes
+        when the value changes (``exec --watch`` compares them every interval). This default is
+        chamber's version counter from :meth:`list` without values (local: one query; S3: the
+        index object; Secrets Manager: the secret's metadata); backends override it with a
+        cheaper listing (SSM: one GetParametersByPath without decryption, never the
+        rate-limited DescribeParameters)."""
+        return {s.meta.key: str(s.meta.version) for s in self.list(service, False)}
+
     def list_services(self, prefix: str, include_secret_name: bool = False) -> list[str]:
         raise self._not_implemented("ListServices is not implemented")
 

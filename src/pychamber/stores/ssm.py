@@ -365,6 +365,18 @@ class SSMStore(Store):
                 secrets[name] = RawSecret(key=name, value=p.get("Value") or "")
         return list(secrets.values())
 
+    def versions(self, service: str) -> dict[str, str]:
+        """Parameter Store's own version of each parameter of ``service``: the same
+        GetParametersByPath listing as exec's, without decryption (no KMS call, no value),
+        never the rate-limited DescribeParameters."""
+        found: dict[str, str] = {}
+        for p in self._pages("GetParametersByPath", "Parameters", Path="/" + service + "/",
+                             Recursive=False, WithDecryption=False, MaxResults=BY_PATH_PAGE_SIZE):
+            name = p.get("Name") or ""
+            if names.is_stored_name(name):
+                found[name] = str(p.get("Version", ""))
+        return found
+
     def list_raw_many(self, services: list[str]) -> list[list[RawSecret]]:
         """``list_raw`` of several services, fetched concurrently; results in argument order.
         The first failing service (in argument order) raises its error."""

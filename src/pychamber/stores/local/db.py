@@ -71,11 +71,22 @@ def resolve_db_path(environ: Mapping[str, str]) -> str:
 
 
 class Database:
-    """One database file and its connection (opened on first use)."""
+    """One database file and its connection (opened on first use), one per thread: SQLite
+    connections may not cross threads, and ``exec --watch`` polls from a thread of its own."""
 
     def __init__(self, path: str):
+        import threading
+
         self.path = path
-        self._conn: sqlite3.Connection | None = None
+        self._local = threading.local()
+
+    @property
+    def _conn(self) -> sqlite3.Connection | None:
+        return getattr(self._local, "conn", None)
+
+    @_conn.setter
+    def _conn(self, conn: sqlite3.Connection | None) -> None:
+        self._local.conn = conn
 
     def close(self) -> None:
         if self._conn is not None:

@@ -1,0 +1,135 @@
+"""Rotation without redeploy: watch the services' secrets and tell the supervisor when the
+program should be restarted (or signalled) with new ones.
+
+Every interval (with ±20 % jitter, so that a fleet does not poll in step) the store's cheapest
+listing of each service (``Store.versions``: on SSM one GetParametersByPath without decryption)
+is compared with what the program was started with. A change is acted on only once it has
+settled (a second listing shows nothing further) and the new environment has been fetched and
+checked as exec checks it; a change that would fail (``--strict``, the kernel's limits) keeps
+the running program and is reported once. ``--splay`` waits a random time before acting, so
+that replicas do not restart together. A failing poll is reported once, retried with backoff,
+and never stops the program. Lines name keys and versions, never a value.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from typing import Callable, Sequence
+
+from pychamber.errors import ChamberError
+from pychamber.model import key_of
+
+Fingerprint = dict[str, dict[str, str]]  # service -> stored name -> version token
+
+
+def fingerprint(store, services: Sequence[str]) -> Fingerprint:
+    return {s: store.versions(s) for s in services}
+
+
+def describe(old: Fingerprint, new: Fingerprint) -> list[str]:
+    """``svc/key 3 -> 4``, ``svc/key added``, ``svc/key removed``: names and versions only."""
+    out = []
+    for service in new:
+        before, after = old.get(service, {}), new[service]
+        for name in sorted(set(before) | set(after)):
+            label = f"{service}/{key_of(name)}"
+            if name not in before:
+                out.append(f"{label} added")
+            elif name not in after:
+                out.append(f"{label} removed")
+            elif before[name] != after[name]:
+                out.append(f"{label} {before[name]} -> {after[name]}")
+    return out
+
+
+class Watcher(threading.Thread):
+    """Polls in its own thread; ``act(summary)`` is called (from this thread) when a settled,
+    valid change should be delivered; ``act`` builds and hands over the new environment and
+    raises ChamberError when it would fail."""
+
+    def __init__(self, store, services: Sequence[str], baseline: Fingerprint | None, interval: float,
+                 splay: float, act: Callable[[str], None], log: Callable[[str], None],
+                 settle: float | None = None, rng: random.Random | None = None):
+        super().__init__(name="pychamber-watch", daemon=True)
+        self.store = store
+        self.services = list(services)
+        self.current = baseline
+        self.interval = max(interval, 0.05)
+        self.splay = max(splay, 0.0)
+        self.settle = self.interval / 4 if settle is None else settle
+        self.act = act
+        self.log = log
+        self.rng = rng or random.Random()
+        self.stopped = threading.Event()
+        self.polls = 0
+        self._failing = False
+        self._refused: Fingerprint | None = None
+
+    def stop(self) -> None:
+        self.stopped.set()
+
+    def _sleep(self, seconds: float) -> bool:
+        """Sleep; False when told to stop meanwhile."""
+        return not self.stopped.wait(seconds)
+
+    def _poll(self) -> Fingerprint:
+        self.polls += 1
+        return fingerprint(self.store, self.services)
+
+    def run(self) -> None:
+        backoff = self.interval
+        if self.current is None:  # taken now, so that watching never delays the first start
+            try:
+                self.current = self._poll()
+            except ChamberError as e:
+                self.log(f"pychamber: watching the secrets failed ({e}); the command keeps "
+                         "running, retrying with backoff")
+                self._failing = True
+                self.current = {}
+        while self._sleep(backoff * self.rng.uniform(0.8, 1.2)):
+            try:
+                seen = self._poll()
+            except ChamberError as e:
+                if not self._failing:
+                    self.log(f"pychamber: watching the secrets failed ({e}); the command keeps "
+                             "running, retrying with backoff")
+                self._failing = True
+                backoff = min(backoff * 2, max(self.interval, 600.0))
+                continue
+            if self._failing:
+                self.log("pychamber: watching the secrets again")
+                self._failing = False
+            backoff = self.interval
+            if seen == self.current or seen == self._refused:
+                continue
+            try:
+                seen = self._settled(seen)
+            except ChamberError:
+                continue  # the next poll tells again
+            if seen is None:
+                return
+            if seen == self.current:
+                continue
+            if self.splay and not self._sleep(self.rng.uniform(0, self.splay)):
+                return
+            summary = ", ".join(describe(self.current, seen)) or "secrets changed"
+            try:
+                self.act(summary)
+            except ChamberError as e:
+                self.log(f"pychamber: not applying the change ({summary}): {e}; the command keeps "
+                         "running")
+                self._refused = seen
+                continue
+            self.current = seen
+            self._refused = None
+
+    def _settled(self, seen: Fingerprint) -> Fingerprint | None:
+        """Listings until one shows no further change (writes arrive in bursts)."""
+        while True:
+            if not self._sleep(self.settle):
+                return None
+            again = self._poll()
+            if again == seen:
+                return seen
+            seen = again
