@@ -1,4 +1,5 @@
-"""Secrets as files (the ECS sidecar pattern, the ``_FILE`` convention of the official database
+"""Writing files that hold secrets: one atomic writer (:func:`atomic_write`) for ``export -o``
+and for secrets as files (the ECS sidecar pattern, the ``_FILE`` convention of the official database
 images): each secret in one file of a directory, named by its key, holding exactly the value's
 bytes. One writer, used by ``materialize``, ``exec --files`` and the rotation loop.
 
@@ -118,31 +119,53 @@ def _make_dir(directory: str) -> None:
         raise ChamberError(f"cannot use {directory}: not a directory")
 
 
-def _write_one(directory: str, name: str, data: bytes, mode: int, uid: int | None,
-               gid: int | None) -> None:
-    path = os.path.join(directory, name)
+class AtomicWriteError(Exception):
+    """:func:`atomic_write` failed: ``stage`` is ``open`` (the temporary file could not be
+    created) or ``write``; ``error`` the OSError. Nothing was left behind."""
+
+    def __init__(self, stage: str, error: OSError):
+        super().__init__(stage)
+        self.stage = stage
+        self.error = error
+
+
+def atomic_write(path: str, data: bytes, mode: int, uid: int | None = None,
+                 gid: int | None = None) -> None:
+    """Write ``data`` to a temporary file beside ``path`` (its mode and owner set before it
+    gets a name a reader could open), flush it to disk, then rename it over ``path``: a reader
+    sees the old file or the whole new one, never a part. The one atomic writer."""
+    directory = os.path.dirname(os.path.abspath(path))
     try:
         fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, dir=directory)
     except OSError as e:
-        raise ChamberError(f"cannot write {path}: {errno_text(e)}") from None
+        raise AtomicWriteError("open", e) from None
     try:
         try:
             with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
                 if uid is not None or gid is not None:
                     os.fchown(f.fileno(), -1 if uid is None else uid, -1 if gid is None else gid)
                 os.fchmod(f.fileno(), mode)
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
             os.replace(tmp, path)
         except OSError as e:
-            raise ChamberError(f"cannot write {path}: {errno_text(e)}") from None
+            raise AtomicWriteError("write", e) from None
     except BaseException:
         try:
             os.unlink(tmp)
         except OSError:
             pass
         raise
+
+
+def _write_one(directory: str, name: str, data: bytes, mode: int, uid: int | None,
+               gid: int | None) -> None:
+    path = os.path.join(directory, name)
+    try:
+        atomic_write(path, data, mode, uid, gid)
+    except AtomicWriteError as e:
+        raise ChamberError(f"cannot write {path}: {errno_text(e.error)}") from None
 
 
 def _write_manifest(directory: str, names: list[str]) -> None:
@@ -159,3 +182,31 @@ def _fsync_dir(directory: str) -> None:
             os.close(fd)
     except OSError:
         pass
+
+
+# --- export -o and import's input (chamber's messages) -------------------------------------------
+def write_output_file(path: str, data: bytes, mode: int = 0o600) -> None:
+    """``export -o FILE``: written atomically, never world-readable; chamber's messages."""
+    try:
+        atomic_write(path, data, mode)
+    except AtomicWriteError as e:
+        what = "Failed to open output file for writing" if e.stage == "open" else "Failed to write output file"
+        raise ChamberError(f"{what}: {_go_open_error(path, e.error)}") from None
+    _fsync_dir(os.path.dirname(os.path.abspath(path)))
+
+
+def read_input(path: str, stdin) -> bytes:
+    """The bytes of ``path``, or of stdin for ``-``; chamber's message when it cannot be opened."""
+    if path == "-":
+        return stdin.read()
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as e:
+        raise ChamberError(f"Failed to open file: {_go_open_error(path, e)}") from None
+
+
+def _go_open_error(path: str, e: OSError) -> str:
+    """Go's ``open PATH: reason`` shape."""
+    reason = (e.strerror or str(e)).lower()
+    return f"open {path}: {reason}"

@@ -89,9 +89,9 @@ def export_cmd(
         raise e.wrap("Unable to export parameters: ") from None
     data = text.encode("utf-8", "surrogateescape")
     if output_file:
-        from pychamber.fileio import write_atomic
+        from pychamber.files import write_output_file
 
-        write_atomic(output_file, data, 0o600)
+        write_output_file(output_file, data, 0o600)
     else:
         console.out_bytes(data)
 
@@ -111,7 +111,7 @@ def import_cmd(
 ) -> None:
     console = console_of(ctx)
     from pychamber import formats
-    from pychamber.fileio import read_input
+    from pychamber.files import read_input
 
     service_raw, path = exact_args(args, 2)
     service = service_arg(ctx, service_raw)
