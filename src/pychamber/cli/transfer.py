@@ -6,7 +6,7 @@ from typing import List, Optional
 
 import typer
 
-from pychamber import names
+from pychamber import api, names
 from pychamber.cli.console import Console
 from pychamber.cli.framework import (CommandSet, console_of, exact_args, min_args, open_store,
                                      service_arg, settings_of, wrapped)
@@ -78,10 +78,15 @@ def export_cmd(
         except ChamberError as e:
             raise e.wrap(f"Failed to validate service {service}: ") from None
         services.append(service)
-    try:
-        fetched = store.list_raw_many(services)
-    except ChamberError as e:
-        raise e.wrap("Failed to list store contents: ") from None
+    # fetched concurrently where the store can; an error names its service (chamber's
+    # cmd/export.go: "Failed to list store contents for service %s: %w"), in argument order
+    fetched = []
+    loader = api.fetch(store, services)
+    for service in services:
+        try:
+            fetched.append(next(loader))
+        except ChamberError as e:
+            raise e.wrap(f"Failed to list store contents for service {service}: ") from None
     params = merge_services(console, services, fetched)
     try:
         text = formats.render(fmt, params.items())
