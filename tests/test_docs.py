@@ -2,16 +2,15 @@
 every documented command real."""
 
 import re
-import subprocess
-import sys
 from pathlib import Path
+
+from conftest import invoke
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def help_commands():
-    out = subprocess.run([sys.executable, "-m", "pychamber", "--help"], capture_output=True, text=True,
-                         env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"}).stdout
+    out = invoke(["--help"], {"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"}, text=True).stdout
     section = out.split("Commands:", 1)[1]
     return {line.split()[0] for line in section.splitlines() if line.startswith("  ") and line.split()}
 

@@ -1,4 +1,6 @@
-"""CLI behaviour that needs no store: arguments, errors, exit codes, global flags, start-up."""
+"""CLI behaviour that needs no store: arguments, errors, exit codes, global flags, start-up.
+Run in-process on a fake console (conftest.invoke); what a fresh interpreter imports and the
+console script as processes."""
 
 import os
 import subprocess
@@ -7,18 +9,24 @@ from pathlib import Path
 
 import pytest
 
+from conftest import invoke, spawn
+
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 
 
-def cli(*args, input=b"", env_extra=None):
+def cli(*args, input=b"", env_extra=None, run=invoke):
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("AWS_", "CHAMBER_", "PYCHAMBER_"))}
     env["PYTHONPATH"] = SRC
     env["AWS_EC2_METADATA_DISABLED"] = "true"  # never reach for instance metadata
     env.update(env_extra or {})
-    p = subprocess.run([sys.executable, "-m", "pychamber", *args], input=input,
-                       capture_output=True, env=env, timeout=60)
-    return p.returncode, p.stdout.decode(), p.stderr.decode()
+    p = run(args, env, input)
+    return p.returncode, p.stdout_bytes.decode(), p.stderr_bytes.decode()
+
+
+def cli_subprocess(*args, **kw):
+    """``cli`` as ``python -m pychamber`` in a child process."""
+    return cli(*args, run=lambda a, env, input: spawn(a, env, input, timeout=60), **kw)
 
 
 def test_version():
@@ -161,7 +169,7 @@ def test_python_m_and_console_script_agree():
     if exe is None:
         pytest.skip("console script not installed")
     p = subprocess.run([exe, "version"], capture_output=True)
-    assert p.stdout == cli("version")[1].encode()
+    assert p.stdout == cli_subprocess("version")[1].encode()
 
 
 def test_integer_flag_error_is_pflags():

@@ -1,17 +1,17 @@
 """Shell completion scripts: generated from the command tree, kept current in completions/."""
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from conftest import invoke
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def generate(shell):
-    p = subprocess.run([sys.executable, "-m", "pychamber", "completion", shell], capture_output=True,
-                       text=True, env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"})
+    p = invoke(["completion", shell], {"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"}, text=True)
     assert p.returncode == 0, p.stderr
     return p.stdout
 
@@ -38,6 +38,5 @@ def test_bash_completion(words, want):
 
 
 def test_unknown_shell():
-    p = subprocess.run([sys.executable, "-m", "pychamber", "completion", "tcsh"], capture_output=True, text=True,
-                       env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"})
+    p = invoke(["completion", "tcsh"], {"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"}, text=True)
     assert (p.returncode, p.stderr) == (1, "Error: unsupported shell 'tcsh': use one of bash, zsh, fish\n")

@@ -1,4 +1,6 @@
-"""``pychamber exec`` end to end: real pychamber processes against the shared moto server.
+"""``pychamber exec`` end to end against the shared moto server: real pychamber processes
+wherever the program really runs (``run``), in-process on a fake console where exec stops
+before execve, with an error or ``--dry-run`` (``run_here``; reaching execve there fails).
 
 The process replaces itself with the program (execve), so from the caller's side (Popen) the
 pychamber process *is* the program: same PID, the program's exit status, and a program killed
@@ -15,6 +17,8 @@ import textwrap
 
 import pytest
 
+from conftest import invoke
+
 PY = sys.executable
 SENTINEL_VALUES = ("v4lue-one", "v4lue-two", "v4lue-three")
 
@@ -29,14 +33,24 @@ def put(ssm, service: str, key: str, value: str, version: int | None = 1) -> Non
                       KeyId="alias/parameter_store_key", Overwrite=True, **kwargs)
 
 
-def run(env: dict, *args: str, extra: dict | None = None, timeout: float = 60):
+def _env(env: dict, extra: dict | None) -> dict:
     e = dict(env)
     for k, v in (extra or {}).items():
         if v is None:
             e.pop(k, None)
         else:
             e[k] = v
-    return subprocess.run(pychamber(*args), env=e, capture_output=True, text=True, timeout=timeout)
+    return e
+
+
+def run(env: dict, *args: str, extra: dict | None = None, timeout: float = 60):
+    return subprocess.run(pychamber(*args), env=_env(env, extra), capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def run_here(env: dict, *args: str, extra: dict | None = None):
+    """``run`` in this process (conftest.invoke): for lines that end before execve."""
+    return invoke(args, _env(env, extra), text=True)
 
 
 @pytest.fixture
@@ -253,13 +267,13 @@ def test_strict_value_flag(seeded):
      "parent env was expecting REGION=chamberme, but was not in store"),
 ])
 def test_strict_messages(seeded, extra, services, message):
-    r = run(seeded, "exec", "--strict", *services, "--", "true", extra=extra)
+    r = run_here(seeded, "exec", "--strict", *services, "--", "true", extra=extra)
     assert r.returncode == 1
     assert r.stderr == f"Error: {message}\n"
 
 
 def test_strict_second_service_with_substituted_key_never_shows_the_secret(seeded):
-    r = run(seeded, "exec", "--strict", "app", "common", "--", "true", extra={"SHARED": "chamberme"})
+    r = run_here(seeded, "exec", "--strict", "app", "common", "--", "true", extra={"SHARED": "chamberme"})
     assert r.returncode == 1
     assert r.stderr.startswith("Error: parent env has SHARED, but was expecting value `chamberme`")
     assert SENTINEL_VALUES[1] not in r.stderr
@@ -277,14 +291,14 @@ USAGE = ("Usage:\n  pychamber exec <service...> -- <command> [<arg...>] [flags]\
     (["app", "--"], "must specify command to run. See usage: requires at least 1 arg(s), only received 0"),
 ])
 def test_argument_errors(aws_env, args, message):
-    r = run(aws_env, "exec", *args)
+    r = run_here(aws_env, "exec", *args)
     assert r.returncode == 1
     assert r.stderr == f"Error: {message}\n{USAGE}"
     assert r.stdout == ""
 
 
 def test_invalid_service(aws_env):
-    r = run(aws_env, "exec", "app", "bad!name", "--", "true")
+    r = run_here(aws_env, "exec", "app", "bad!name", "--", "true")
     assert r.returncode == 1
     assert r.stderr == (
         "Error: Failed to validate service: Failed to validate service name 'bad!name'. Only "
@@ -294,7 +308,7 @@ def test_invalid_service(aws_env):
 
 
 def test_command_not_found(seeded):
-    r = run(seeded, "exec", "app", "--", "no-such-program-xyz")
+    r = run_here(seeded, "exec", "app", "--", "no-such-program-xyz")
     assert (r.returncode, r.stderr) == (1, 'Error: exec: "no-such-program-xyz": executable file not found in $PATH\n')
 
 
@@ -310,17 +324,17 @@ def test_command_resolved_with_pychambers_path_even_when_pristine(seeded, tmp_pa
 
 
 def test_unknown_flag(aws_env):
-    r = run(aws_env, "exec", "--nope", "app", "--", "true")
+    r = run_here(aws_env, "exec", "--nope", "app", "--", "true")
     assert (r.returncode, r.stderr) == (1, "Error: unknown flag: --nope\n")
 
 
 def test_listing_error_wrapped_strict_unwrapped(aws_env):
     extra = {"CHAMBER_AWS_SSM_ENDPOINT": "http://127.0.0.1:9", "CHAMBER_RETRIES": "1"}
-    r = run(aws_env, "exec", "app", "--", "true", extra=extra)
+    r = run_here(aws_env, "exec", "app", "--", "true", extra=extra)
     assert r.returncode == 1
     assert r.stderr.startswith("Error: Failed to list store contents: ")
     assert r.stderr.count("\n") == 1
-    r = run(aws_env, "exec", "--strict", "app", "--", "true", extra=extra)
+    r = run_here(aws_env, "exec", "--strict", "app", "--", "true", extra=extra)
     assert r.returncode == 1
     assert r.stderr.startswith("Error: ") and "Failed to list" not in r.stderr
 
@@ -328,7 +342,7 @@ def test_listing_error_wrapped_strict_unwrapped(aws_env):
 def test_size_guard_names_key_never_value(aws_env, ssm_client):
     big = "Q" * (130 * 1024)
     put(ssm_client, "big", "huge-blob", big)  # moto accepts it; real SSM would refuse > 4 KB
-    r = run(aws_env, "exec", "big", "--", "true")
+    r = run_here(aws_env, "exec", "big", "--", "true")
     assert r.returncode == 1
     assert r.stderr.startswith("Error: environment variable HUGE_BLOB (secret /big/huge-blob of "
                                "service big) is too large")
@@ -338,7 +352,7 @@ def test_size_guard_names_key_never_value(aws_env, ssm_client):
 
 # --- --dry-run and --verbose ---------------------------------------------------------------------
 def test_dry_run_table(seeded):
-    r = run(seeded, "exec", "--dry-run", "app", "common", "--", "true")
+    r = run_here(seeded, "exec", "--dry-run", "app", "common", "--", "true")
     assert r.returncode == 0, r.stderr
     assert r.stdout == (
         "Name\t\tService\t\tKey\t\tVersion\n"
@@ -352,7 +366,7 @@ def test_dry_run_table(seeded):
 
 
 def test_dry_run_still_checks_the_command(seeded):
-    r = run(seeded, "exec", "--dry-run", "app", "--", "no-such-program-xyz")
+    r = run_here(seeded, "exec", "--dry-run", "app", "--", "no-such-program-xyz")
     assert r.returncode == 1 and "executable file not found" in r.stderr
 
 
@@ -386,13 +400,13 @@ def test_local_backend(aws_env, tmp_path):
     extra = {"CHAMBER_SECRET_BACKEND": "local", "PYCHAMBER_LOCAL_PATH": str(tmp_path / "s.db"),
              "PYCHAMBER_LOCAL_KEY": base64.b64encode(os.urandom(32)).decode()}
     for svc, key, value in (("one", "a-key", "1"), ("one", "shared", "one"), ("two", "shared", "two")):
-        w = run(aws_env, "write", svc, key, value, extra=extra)
+        w = run_here(aws_env, "write", svc, key, value, extra=extra)
         assert w.returncode == 0, w.stderr
     r = run(aws_env, "exec", "--pristine", "one", "two", "--", "env", extra=extra)
     assert r.returncode == 0, r.stderr
     assert env_lines(r.stdout) == {"A_KEY": "1", "SHARED": "two"}
     assert r.stderr == "warning: service two overwriting environment variable SHARED\n"
-    r = run(aws_env, "exec", "--dry-run", "one", "--", "true", extra=extra)
+    r = run_here(aws_env, "exec", "--dry-run", "one", "--", "true", extra=extra)
     assert r.stdout.splitlines()[1].split() == ["A_KEY", "one", "a-key", "1"]
     p = subprocess.Popen(pychamber("exec", "one", "--", "sh", "-c", "echo $$"),
                          env={**aws_env, **extra}, stdout=subprocess.PIPE, text=True)
@@ -430,14 +444,14 @@ def test_fast_path_same_behaviour(seeded):
 
 
 def test_fast_path_dry_run_and_errors_without_typer(seeded):
-    full = run(seeded, "exec", "--dry-run", "app", "common", "--", "true")
+    full = run_here(seeded, "exec", "--dry-run", "app", "common", "--", "true")
     fast = run_fast(seeded, "exec", "--dry-run", "app", "common", "--", "true")
     assert fast.returncode == 0
     assert fast.stdout == full.stdout
     assert fast.stderr == full.stderr + "typer not loaded\n"
     for args in (["exec", "app", "--", "no-such-program-xyz"], ["exec", "bad!", "--", "true"],
                  ["exec", "--strict", "app", "--", "true"]):
-        full = run(seeded, *args, extra={"SHARED": "zz"})
+        full = run_here(seeded, *args, extra={"SHARED": "zz"})
         fast = run_fast(seeded, *args, extra={"SHARED": "zz"})
         assert (fast.returncode, fast.stderr) == (full.returncode, full.stderr + "typer not loaded\n")
     assert run_fast(seeded, "exec", "app", "true").returncode == 99  # deferred to the full CLI

@@ -1,4 +1,5 @@
-"""The CLI on the local backend, end to end in a child process (issue 5)."""
+"""The CLI on the local backend, end to end (issue 5): in-process on a fake console, with this
+process's environment made the run's (conftest.invoke)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,11 @@ import base64
 import os
 import re
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from conftest import invoke
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 KEY = base64.b64encode(bytes(range(32))).decode()
@@ -37,14 +38,7 @@ def cli(tmp_path):
         e = dict(base_env)
         e.update(env)
         e = {k: v for k, v in e.items() if v is not None}
-        proc = subprocess.run(
-            [sys.executable, "-m", "pychamber", *args],
-            env=e,
-            input=input,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        proc = invoke(args, e, input, text=True)
         if ok:
             assert proc.returncode == 0, (args, proc.stdout, proc.stderr)
         return proc

@@ -1,5 +1,6 @@
-"""import -> export -> import is the identity (property test through the real CLI on the local
-backend), and import's progress bar on a terminal."""
+"""import -> export -> import is the identity (property test through the CLI on the local
+backend, in-process on a fake console), and import's progress bar on a terminal (a process on a
+pty) and a closed pipe (a process whose reader goes away)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from conftest import invoke
+
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 KEY = base64.b64encode(b"r" * 32).decode()
 
@@ -27,9 +30,9 @@ def env_for(db: Path) -> dict[str, str]:
 
 
 def cli(env, *args, input=None):
-    p = subprocess.run([sys.executable, "-m", "pychamber", *args], input=input, capture_output=True, env=env)
-    assert p.returncode == 0, p.stderr.decode()
-    return p.stdout
+    p = invoke(args, env, input)
+    assert p.returncode == 0, p.stderr_bytes.decode()
+    return p.stdout_bytes
 
 
 keys = st.from_regex(r"[A-Za-z0-9_.\-]{1,20}", fullmatch=True)
@@ -64,9 +67,8 @@ def test_import_progress_bar_on_a_terminal(tmp_path):
 def test_no_progress_bar_when_piped(tmp_path):
     src = tmp_path / "in.json"
     src.write_text(json.dumps({f"k{i}": "v" for i in range(5)}))
-    p = subprocess.run([sys.executable, "-m", "pychamber", "import", "svc", str(src)], capture_output=True,
-                       env=env_for(tmp_path / "s.db"))
-    assert (p.returncode, p.stdout, p.stderr) == (0, b"Successfully imported 5 secrets\n", b"")
+    p = invoke(["import", "svc", str(src)], env_for(tmp_path / "s.db"))
+    assert (p.returncode, p.stdout_bytes, p.stderr_bytes) == (0, b"Successfully imported 5 secrets\n", b"")
 
 
 def test_local_import_is_one_transaction(tmp_path):
@@ -75,10 +77,9 @@ def test_local_import_is_one_transaction(tmp_path):
     cli(env, "import", "_chamber", "-", input=json.dumps(
         {"store-config": json.dumps({"version": "1", "requiredTags": ["team"]})}).encode())
     # "a" exists; "b" is new and lacks the required tag: nothing at all is written
-    p = subprocess.run([sys.executable, "-m", "pychamber", "import", "svc", "-"], capture_output=True, env=env,
-                       input=json.dumps({"a": "new", "b": "v"}).encode())
+    p = invoke(["import", "svc", "-"], env, json.dumps({"a": "new", "b": "v"}).encode())
     assert p.returncode == 1
-    assert p.stderr == (b"Error: Failed to write secret: required tags [team] are missing "
+    assert p.stderr_bytes == (b"Error: Failed to write secret: required tags [team] are missing "
                         b"(nothing was written)\n")
     assert cli(env, "read", "-q", "svc", "a") == b"old\n"
     assert [ln.split()[0] for ln in cli(env, "list", "svc").splitlines()[1:]] == [b"a"]
