@@ -9,7 +9,7 @@ from typing import List, Optional
 import typer
 
 from pychamber import ecs
-from pychamber.cli.framework import (CONTEXT_SETTINGS, CommandSet, console_of, min_args,
+from pychamber.cli.framework import (CommandSet, console_of, min_args,
                                      open_store, settings_of)
 from pychamber.errors import ChamberError
 
@@ -17,16 +17,7 @@ commands = CommandSet()
 
 ARGS = typer.Argument(None, show_default=False, metavar="", hidden=True)
 
-ecs_app = typer.Typer(help="ECS task definitions: secrets arrays and IAM policies",
-                      invoke_without_command=True, context_settings=CONTEXT_SETTINGS)
-commands.group("ecs", ecs_app)
-
-
-@ecs_app.callback()
-def ecs_group(ctx: typer.Context) -> None:
-    if ctx.invoked_subcommand is None:
-        console_of(ctx).out(ctx.get_help() + "\n")
-        raise typer.Exit(0)
+ECS = commands.group("ecs", "ECS task definitions: secrets arrays and IAM policies")
 
 
 def _json(value: object) -> str:
@@ -35,7 +26,7 @@ def _json(value: object) -> str:
 
 @commands.command("secrets", "ecs secrets <service...>",
                   "print a container definition's secrets array (names and ARNs, never values)",
-                  group=ecs_app)
+                  group=ECS)
 def ecs_secrets_cmd(
     ctx: typer.Context,
     args: Optional[List[str]] = ARGS,
@@ -54,7 +45,7 @@ def ecs_secrets_cmd(
 
 
 @commands.command("policy", "ecs policy <service...> --role execution|task|writer",
-                  "print the least-privilege IAM policy for a role", group=ecs_app)
+                  "print the least-privilege IAM policy for a role", group=ECS)
 def ecs_policy_cmd(
     ctx: typer.Context,
     args: Optional[List[str]] = ARGS,

@@ -42,13 +42,22 @@ def settings_of(ctx: typer.Context) -> Settings:
 # --- commands ------------------------------------------------------------------------------------
 class CommandSet:
     """The commands of one module, recorded by :meth:`command` and added to a typer app by
-    :meth:`install` (pre-commit's commands never import ``main``)."""
+    :meth:`install` (pre-commit's commands never import ``main``). A group (``tag``) is declared
+    with :meth:`group` and built afresh at every install, so that building the command tree
+    twice in one process (the tests do) never registers a command twice."""
 
     def __init__(self) -> None:
-        self._commands: list[tuple[str, str, str, typer.Typer | None, dict, Callable]] = []
-        self._groups: list[tuple[str, typer.Typer]] = []
+        self._commands: list[tuple[str, str, str, str | None, dict, Callable]] = []
+        self._groups: list[tuple[str, str]] = []
+        self._built: list[tuple[str, typer.Typer]] = []
 
-    def command(self, name: str, usage: str, short: str, group: typer.Typer | None = None,
+    def group(self, name: str, help: str) -> str:
+        """Declare a group of commands (``pychamber tag ...``); returns the name to pass as
+        ``group=`` to :meth:`command`."""
+        self._groups.append((name, help))
+        return name
+
+    def command(self, name: str, usage: str, short: str, group: str | None = None,
                 **kwargs: Any) -> Callable[[Callable], Callable]:
         """Declare a command; ``usage`` is cobra's usage line (``write <service> <key> ...``),
         remembered for the usage block of an argument error. The function's first parameter
@@ -60,16 +69,27 @@ class CommandSet:
 
         return deco
 
-    def group(self, name: str, app: typer.Typer) -> None:
-        self._groups.append((name, app))
-
     def install(self, app: typer.Typer) -> None:
+        subs = {}
+        for name, help_text in self._groups:
+            sub = typer.Typer(help=help_text, invoke_without_command=True,
+                              context_settings=CONTEXT_SETTINGS)
+            sub.callback()(_group_help)
+            subs[name] = sub
+        self._built = list(subs.items())
         for name, usage, short, group, kwargs, f in self._commands:
-            _add(group or app, name, usage, short, group is not None, kwargs, f)
+            _add(subs[group] if group else app, name, usage, short, group is not None, kwargs, f)
 
     def install_groups(self, app: typer.Typer) -> None:
-        for name, sub in self._groups:
+        for name, sub in self._built:
             app.add_typer(sub, name=name)
+
+
+def _group_help(ctx: typer.Context) -> None:
+    """A group run without a subcommand prints its help (cobra's behaviour)."""
+    if ctx.invoked_subcommand is None:
+        console_of(ctx).out(ctx.get_help() + "\n")
+        raise typer.Exit(0)
 
 
 def _add(target: typer.Typer, name: str, usage: str, short: str, in_group: bool, kwargs: dict,

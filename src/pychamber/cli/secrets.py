@@ -9,7 +9,7 @@ import typer
 from pychamber import __version__, names
 from pychamber.cli.console import Console
 from pychamber.cli.errors import PROG
-from pychamber.cli.framework import (CONTEXT_SETTINGS, CommandSet, console_of, exact_args, key_arg,
+from pychamber.cli.framework import (CommandSet, console_of, exact_args, key_arg,
                                      min_args, open_store, service_arg, wrapped)
 from pychamber.compat import cobra
 from pychamber.compat.tabwriter import table, timestamp
@@ -205,24 +205,14 @@ def delete_cmd(
 
 
 # --- tag -----------------------------------------------------------------------------------
-tag_app = typer.Typer(help="work with tags on secrets", invoke_without_command=True,
-                      context_settings=CONTEXT_SETTINGS)
-commands.group("tag", tag_app)
-
-
-@tag_app.callback()
-def tag_group(ctx: typer.Context) -> None:
-    console = console_of(ctx)
-    if ctx.invoked_subcommand is None:
-        console.out(ctx.get_help() + "\n")
-        raise typer.Exit(0)
+TAG = commands.group("tag", "work with tags on secrets")
 
 
 def _tag_table(tags: dict[str, str]) -> str:
     return table([["Key", "Value"]] + [[k, v] for k, v in tags.items()])
 
 
-@commands.command("read", "tag read <service> <key>", "read tags for a specific secret", group=tag_app)
+@commands.command("read", "tag read <service> <key>", "read tags for a specific secret", group=TAG)
 def tag_read_cmd(ctx: typer.Context, args: Optional[List[str]] = ARGS) -> None:
     console = console_of(ctx)
     service_raw, key_raw = exact_args(args, 2)
@@ -233,7 +223,7 @@ def tag_read_cmd(ctx: typer.Context, args: Optional[List[str]] = ARGS) -> None:
 
 
 @commands.command("write", "tag write <service> <key> <tag>...", "write tags for a specific secret",
-         group=tag_app)
+         group=TAG)
 def tag_write_cmd(
     ctx: typer.Context,
     args: Optional[List[str]] = ARGS,
@@ -259,7 +249,7 @@ def tag_write_cmd(
 
 
 @commands.command("delete", "tag delete <service> <key> <tag key>...", "delete tags for a specific secret",
-         group=tag_app)
+         group=TAG)
 def tag_delete_cmd(ctx: typer.Context, args: Optional[List[str]] = ARGS) -> None:
     args = min_args(args, 3)
     sid = SecretId(service_arg(ctx, args[0]), key_arg(args[1]))
