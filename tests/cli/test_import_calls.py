@@ -1,5 +1,5 @@
-"""How many AWS calls an import spends, pacing, and throttling during an import: pychamber as a
-subprocess talking to moto through a counting (and throttling) WSGI middleware."""
+"""How many AWS calls an import spends, pacing, and throttling during an import: pychamber
+(in-process, run_cli) talking to moto through a counting (and throttling) WSGI middleware."""
 
 from __future__ import annotations
 

@@ -168,3 +168,25 @@ def test_corrupted_database_is_one_error_line(cli, tmp_path):
     assert proc.returncode == 1
     assert proc.stderr.startswith("Error: ") and proc.stderr.count("\n") == 1 and str(db) in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+
+def test_keyring_backend_is_each_runs_own(cli, monkeypatch, tmp_path):
+    # PYTHON_KEYRING_BACKEND is read afresh by every run, as by a new process; keyring itself
+    # reads it once per process, so conftest.invoke forgets its backend around each run
+    import keyring.core
+    from keyrings.alt.file import PlaintextKeyring
+
+    mine = PlaintextKeyring()
+    monkeypatch.setattr(keyring.core, "_keyring_backend", mine)
+    first = cli("write", "svc", "k", "v", PYCHAMBER_LOCAL_KEY=None)  # the fail backend: a key file
+    assert "created a new data key in key file" in first.stderr
+    plain = {"PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring", "PYCHAMBER_LOCAL_KEY": None,
+             "PYCHAMBER_LOCAL_PATH": str(tmp_path / "other" / "secrets.db")}
+    second = cli("write", "svc", "k", "v", **plain)
+    assert "created a new data key in the OS keyring" in second.stderr
+    assert cli("read", "-q", "svc", "k", **plain).stdout == "v\n"
+    denied = cli("read", "svc", "k", ok=False,
+                 **{**plain, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"})
+    assert denied.returncode == 1 and "no data key" in denied.stderr, denied.stderr
+    assert keyring.core._keyring_backend is mine

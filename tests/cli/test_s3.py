@@ -1,4 +1,5 @@
-"""The S3 and S3-KMS backends end to end: pychamber as a subprocess against moto (§4.3, §4.4)."""
+"""The S3 and S3-KMS backends end to end against moto (§4.3, §4.4): run_cli, in-process on a fake
+console (the exec lines as processes)."""
 
 from __future__ import annotations
 

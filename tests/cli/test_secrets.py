@@ -1,4 +1,4 @@
-"""The core commands end to end: pychamber as a subprocess against moto's server (SSM)."""
+"""The core commands end to end against moto's server (SSM): run_cli, in-process on a fake console."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""pychamber -b secretsmanager as a subprocess against the shared moto server (chamber §4.2)."""
+"""pychamber -b secretsmanager against the shared moto server (chamber §4.2): run_cli, in-process on
+a fake console (the exec lines as processes)."""
 
 from __future__ import annotations
 
