@@ -175,3 +175,11 @@ def test_exec_files_gives_file_variables_and_no_values(cli, tmp_path):
     # the fast path and the typer app agree
     dry = cli("exec", "--files", str(d), "--dry-run", "web", "--", "true")
     assert "DB_PASSWORD_FILE" in dry.stdout and "hunter2" not in dry.stdout
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="chown needs root")
+def test_materialize_sets_the_owner_as_root(cli, tmp_path):
+    cli("write", "web", "db_password", "pw")
+    cli("materialize", "web", "--dir", str(tmp_path / "s"), "--uid", "1234", "--gid", "2345")
+    st = (tmp_path / "s" / "db_password").stat()
+    assert (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == (1234, 2345, 0o400)
