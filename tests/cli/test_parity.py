@@ -11,3 +11,25 @@ def test_export_error_names_the_service(run_cli):
     assert r.stderr.startswith("Error: Failed to list store contents for service web: operation error "
                                "SSM: GetParametersByPath, ")
     assert len(r.stderr.splitlines()) == 1
+
+
+def test_the_program_name_is_the_name_it_was_invoked_as(tmp_path):
+    # cobra uses the command's Use/argv[0]: a pychamber installed as "chamber" says "chamber"
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    src = Path(__file__).resolve().parents[2] / "src"
+    launcher = tmp_path / "chamber"
+    launcher.write_text(f"#!{sys.executable}\nfrom pychamber.cli import main\nmain()\n")
+    launcher.chmod(0o755)
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    r = subprocess.run([str(launcher), "nosuch"], capture_output=True, text=True, env=env, timeout=60)
+    assert (r.returncode, r.stderr) == (1, 'Error: unknown command "nosuch" for "chamber"\n'
+                                           "Run 'chamber --help' for usage.\n")
+    r = subprocess.run([str(launcher), "read", "x"], capture_output=True, text=True, env=env, timeout=60)
+    assert "Usage:\n  chamber read <service> <key> [flags]\n\nRun 'chamber read --help' for details.\n" in r.stderr
+    r = subprocess.run([sys.executable, "-m", "pychamber", "nosuch"], capture_output=True, text=True,
+                       env=env, timeout=60)
+    assert 'for "pychamber"' in r.stderr

@@ -13,12 +13,24 @@ from typing import Sequence
 from pychamber.cli.console import Console, Invocation
 
 
-def run_cli(argv: Sequence[str], console: Console | None = None, fast: bool = True) -> int:
+def prog_name(argv0: str | None) -> str:
+    """The name to print in usage lines: the base name pychamber was invoked as, except for
+    ``python -m pychamber`` (whose argv[0] is a path to ``__main__.py``)."""
+    import os
+
+    name = os.path.basename(argv0 or "")
+    if not name or name.startswith(("__main__", "python", "-")) or name.endswith(".py"):
+        return "pychamber"
+    return name
+
+
+def run_cli(argv: Sequence[str], console: Console | None = None, fast: bool = True,
+            prog: str = "pychamber") -> int:
     """Run one command line; returns its exit status (``exec`` replaces the process instead).
     ``fast=False`` sends a plain exec line through the typer app too (the benchmark's yardstick)."""
     from pychamber.cli import errors, fastexec
 
-    inv = Invocation(console or Console(), list(argv))
+    inv = Invocation(console or Console(), list(argv), prog=prog)
 
     def dispatch() -> int:
         parsed = fastexec.parse(inv.argv) if fast else None
@@ -32,4 +44,5 @@ def run_cli(argv: Sequence[str], console: Console | None = None, fast: bool = Tr
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    sys.exit(run_cli(sys.argv[1:] if argv is None else argv))
+    prog = prog_name(sys.argv[0] if sys.argv else None)
+    sys.exit(run_cli(sys.argv[1:] if argv is None else argv, prog=prog))

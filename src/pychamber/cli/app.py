@@ -71,6 +71,6 @@ def build() -> typer.Typer:
 def invoke(inv: Invocation) -> int:
     """Run the typer app on ``inv.argv``; exceptions go to the caller's handler."""
     cmd = typer.main.get_command(build())
-    rv = cmd.main(args=hoist_global_flags(list(inv.argv)), prog_name=PROG, standalone_mode=False,
+    rv = cmd.main(args=hoist_global_flags(list(inv.argv)), prog_name=inv.prog, standalone_mode=False,
                   obj=inv)
     return rv if isinstance(rv, int) else 0

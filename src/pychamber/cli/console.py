@@ -114,6 +114,9 @@ class Invocation:
 
     console: Console
     argv: list[str] = field(default_factory=list)
+    #: The name pychamber was invoked as (``chamber`` when installed under chamber's name), for
+    #: usage lines and cobra's messages.
+    prog: str = "pychamber"
     settings: "Settings | None" = None
     command: str | None = None
     usage: str | None = None

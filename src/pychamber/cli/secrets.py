@@ -8,8 +8,7 @@ import typer
 
 from pychamber import __version__, names
 from pychamber.cli.console import Console
-from pychamber.cli.errors import PROG
-from pychamber.cli.framework import (CommandSet, console_of, exact_args, key_arg,
+from pychamber.cli.framework import (CommandSet, console_of, exact_args, invocation, key_arg,
                                      min_args, open_store, service_arg, wrapped)
 from pychamber.compat import cobra
 from pychamber.compat.tabwriter import table, timestamp
@@ -25,7 +24,7 @@ ARGS = typer.Argument(None, show_default=False, metavar="", hidden=True)
 # --- version -------------------------------------------------------------------------------
 @commands.command("version", "version", "print pychamber version")
 def version_cmd(ctx: typer.Context, args: Optional[List[str]] = ARGS) -> None:
-    console_of(ctx).out(f"{PROG} v{__version__}\n")
+    console_of(ctx).out(f"{invocation(ctx).prog} v{__version__}\n")
 
 
 # --- write ---------------------------------------------------------------------------------
