@@ -183,3 +183,13 @@ def test_materialize_sets_the_owner_as_root(cli, tmp_path):
     cli("materialize", "web", "--dir", str(tmp_path / "s"), "--uid", "1234", "--gid", "2345")
     st = (tmp_path / "s" / "db_password").stat()
     assert (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == (1234, 2345, 0o400)
+
+
+def test_export_output_file_writes_through_a_symlink(cli, tmp_path):
+    cli("write", "web", "k", "v")
+    target = tmp_path / "real.json"
+    target.write_text("old")
+    link = tmp_path / "link.json"
+    link.symlink_to(target)
+    cli("export", "web", "-o", str(link))
+    assert link.is_symlink() and target.read_text() == '{"k":"v"}\n'

@@ -194,6 +194,8 @@ def test_bad_watch_flags_are_one_line(env):
         (["--watch", "--on-change", "signal:USR1"], "Error: --on-change signal:SIG needs --files DIR"),
         (["--watch", "--watch-interval", "soon"], 'Error: invalid argument "soon" for "--watch-interval" flag: time: invalid duration "soon"'),
         (["--watch", "--stop-signal", "NOPE"], "Error: unknown signal 'NOPE'"),
+        (["--watch", "--stop-signal", "99"], "Error: unknown signal '99'"),
+        (["--init", "--stop-signal", "0"], "Error: unknown signal '0'"),
     ]:
         r = pychamber(env, "exec", *args, "app", "--", "true")
         assert r.returncode == 1 and r.stderr.startswith(msg), r.stderr
@@ -214,3 +216,21 @@ def test_as_pid_1_orphans_are_reaped(env):
         pytest.skip(r.stderr.strip())
     assert r.returncode == 5, r.stderr
     assert r.stdout.strip() == "zombies=0"
+
+
+def test_a_restart_stops_the_whole_process_group(env, tmp_path):
+    # a shell wrapper's own children must not outlive a restart (duplicate workers, held ports)
+    pychamber(env, "write", "app", "pw", "one")
+    log = tmp_path / "log"
+    script = f'sleep 300 & echo "start $PW $!" >> {log}; wait'
+    p = start(env, "exec", "--watch", "--watch-interval", "200ms", "app", "--", "sh", "-c", script)
+    try:
+        assert wait_for(lambda: log.exists() and log.read_text().count("start") == 1)
+        first_sleep = int(log.read_text().split()[2])
+        pychamber(env, "write", "app", "pw", "two")
+        assert wait_for(lambda: "start two" in log.read_text())
+        assert wait_for(lambda: not Path(f"/proc/{first_sleep}").exists() or
+                        Path(f"/proc/{first_sleep}/stat").read_text().split()[2] == "Z", 10)
+    finally:
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=30)

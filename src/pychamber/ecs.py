@@ -156,9 +156,12 @@ def policy(settings: "Settings", store: "Store", services: Sequence[str], role: 
         else:
             resources = [ctx.arn("ssm", f"parameter/{s}/*") for s in normalized]
             statements.append(_allow("WriteTheServices", [
-                "ssm:AddTagsToResource", "ssm:DeleteParameter", "ssm:DescribeParameters",
-                "ssm:GetParameterHistory", "ssm:GetParameters", "ssm:GetParametersByPath",
-                "ssm:ListTagsForResource", "ssm:PutParameter"], resources))
+                "ssm:AddTagsToResource", "ssm:DeleteParameter", "ssm:GetParameterHistory",
+                "ssm:GetParameters", "ssm:GetParametersByPath", "ssm:ListTagsForResource",
+                "ssm:PutParameter"], resources))
+            # DescribeParameters (import reads the versions with it) has no resource-level
+            # permissions: IAM only accepts "*" for it, the one unlisted resource
+            statements.append(_allow("ListParameterVersions", ["ssm:DescribeParameters"], ["*"]))
             statements.append(_allow("ReadTheStoreConfig", ["ssm:GetParameters"],
                                      [ctx.arn("ssm", "parameter/_chamber/store-config")]))
     else:

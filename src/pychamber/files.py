@@ -186,7 +186,16 @@ def _fsync_dir(directory: str) -> None:
 
 # --- export -o and import's input (chamber's messages) -------------------------------------------
 def write_output_file(path: str, data: bytes, mode: int = 0o600) -> None:
-    """``export -o FILE``: written atomically, never world-readable; chamber's messages."""
+    """``export -o FILE``: written atomically, never world-readable; chamber's messages. A
+    symlink or a file that is not a regular one (``/dev/stdout``, a FIFO) is written through,
+    as chamber's ``os.Create`` does: never replaced by a file of ours."""
+    if os.path.islink(path) or (os.path.exists(path) and not stat.S_ISREG(os.stat(path).st_mode)):
+        try:
+            with open(path, "wb") as f:
+                f.write(data)
+        except OSError as e:
+            raise ChamberError(f"Failed to write output file: {_go_open_error(path, e)}") from None
+        return
     try:
         atomic_write(path, data, mode)
     except AtomicWriteError as e:

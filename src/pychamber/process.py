@@ -142,7 +142,10 @@ def signal_number(name: str) -> int:
 
     text = name.strip().upper()
     if text.isdigit():
-        return int(text)
+        number = int(text)
+        if number == 0 or number not in {int(s) for s in signal.valid_signals()}:
+            raise ChamberError(f"unknown signal {name!r}")
+        return number
     if not text.startswith("SIG"):
         text = "SIG" + text
     sig = getattr(signal, text, None)
@@ -185,11 +188,11 @@ class Supervisor:
         self._tty_pgrp: int | None = None
 
     # --- requests from other threads --------------------------------------------------------
-    def request(self, action: str, env: Mapping[str, str] | None = None, sig: int | None = None,
-                before=None) -> None:
-        """``restart`` with ``env``, or ``signal`` the child with ``sig`` (after ``before()``)."""
+    def request(self, action: str, env: Mapping[str, str] | None = None,
+                sig: int | None = None) -> None:
+        """``restart`` with ``env``, or ``signal`` the program with ``sig``."""
         with self._lock:
-            self._requests.append((action, env, sig, before))
+            self._requests.append((action, env, sig))
 
     def _take(self):
         with self._lock:
@@ -216,14 +219,12 @@ class Supervisor:
                     status = self._handle(info.si_signo)
                     if status is not None:
                         return status
-                for action, env, sig, before in self._take():
+                for action, env, sig in self._take():
                     if action == "restart":
                         status = self._restart(env)
                         if status is not None:
                             return status
                     elif action == "signal" and self.child is not None:
-                        if before is not None:
-                            before()
                         self._kill(sig)
         finally:
             self._restore_tty()
@@ -237,11 +238,16 @@ class Supervisor:
         return None
 
     def _kill(self, signo: int | None) -> None:
+        """Signal the program's whole process group (dumb-init's way: a shell wrapper's own
+        children get it too, and none is left behind by a restart)."""
         if self.child is not None and signo:
             try:
-                os.kill(self.child, signo)
+                os.killpg(self.child, signo)
             except ProcessLookupError:
-                pass
+                try:
+                    os.kill(self.child, signo)
+                except ProcessLookupError:
+                    pass
 
     def _reap(self) -> int | None:
         """Reap every child that has exited (orphans included); the program's status when it
@@ -323,6 +329,9 @@ class Supervisor:
                 if self._tty_pgrp is None:
                     self._tty_pgrp = os.getpgrp()
                 os.tcsetpgrp(0, self.child)
+                # the program may have touched the terminal before it was its own: a SIGTTIN
+                # or SIGTTOU stopped it then; let it go on
+                os.killpg(self.child, signal.SIGCONT)
             finally:
                 signal.signal(signal.SIGTTOU, old)
         except OSError:

@@ -23,6 +23,12 @@ from pychamber.model import key_of
 Fingerprint = dict[str, dict[str, str]]  # service -> stored name -> version token
 
 
+class Refused(ChamberError):
+    """The new secrets would not make a valid environment (``--strict``, the kernel's limits,
+    a file that is not ours): the change is not applied, and not retried until it changes again.
+    Any other error while applying (the store failing) is retried at the next poll."""
+
+
 def fingerprint(store, services: Sequence[str]) -> Fingerprint:
     return {s: store.versions(s) for s in services}
 
@@ -44,11 +50,12 @@ def describe(old: Fingerprint, new: Fingerprint) -> list[str]:
 
 
 class Watcher(threading.Thread):
-    """Polls in its own thread; ``act(summary)`` is called (from this thread) when a settled,
-    valid change should be delivered; ``act`` builds and hands over the new environment and
-    raises ChamberError when it would fail."""
+    """Polls in its own thread; ``act(summary)`` is called (from this thread) when a settled
+    change should be delivered; ``act`` builds and hands over the new environment, raising
+    :class:`Refused` when it would not be valid. ``baseline`` is the fingerprint the program
+    was started with, a callable giving it (taken beside the first fetch), or None."""
 
-    def __init__(self, store, services: Sequence[str], baseline: Fingerprint | None, interval: float,
+    def __init__(self, store, services: Sequence[str], baseline, interval: float,
                  splay: float, act: Callable[[str], None], log: Callable[[str], None],
                  settle: float | None = None, rng: random.Random | None = None):
         super().__init__(name="pychamber-watch", daemon=True)
@@ -79,50 +86,51 @@ class Watcher(threading.Thread):
 
     def run(self) -> None:
         backoff = self.interval
-        if self.current is None:  # taken now, so that watching never delays the first start
-            try:
-                self.current = self._poll()
-            except ChamberError as e:
-                self.log(f"pychamber: watching the secrets failed ({e}); the command keeps "
-                         "running, retrying with backoff")
-                self._failing = True
-                self.current = {}
+        if callable(self.current):  # a baseline still being taken beside the first fetch
+            self.current = self.current()
         while self._sleep(backoff * self.rng.uniform(0.8, 1.2)):
             try:
-                seen = self._poll()
-            except ChamberError as e:
-                if not self._failing:
-                    self.log(f"pychamber: watching the secrets failed ({e}); the command keeps "
-                             "running, retrying with backoff")
-                self._failing = True
-                backoff = min(backoff * 2, max(self.interval, 600.0))
-                continue
-            if self._failing:
-                self.log("pychamber: watching the secrets again")
-                self._failing = False
-            backoff = self.interval
-            if seen == self.current or seen == self._refused:
-                continue
-            try:
-                seen = self._settled(seen)
-            except ChamberError:
-                continue  # the next poll tells again
-            if seen is None:
-                return
-            if seen == self.current:
-                continue
-            if self.splay and not self._sleep(self.rng.uniform(0, self.splay)):
-                return
-            summary = ", ".join(describe(self.current, seen)) or "secrets changed"
-            try:
-                self.act(summary)
-            except ChamberError as e:
-                self.log(f"pychamber: not applying the change ({summary}): {e}; the command keeps "
-                         "running")
-                self._refused = seen
-                continue
+                backoff = self._once()
+            except Exception as e:  # noqa: BLE001 - the watcher must never die, nor stop the program
+                backoff = self._failed(e)
+
+    def _failed(self, e: Exception) -> float:
+        text = str(e) if isinstance(e, ChamberError) else f"internal error ({type(e).__name__})"
+        if not self._failing:
+            self.log(f"pychamber: watching the secrets failed ({text}); the command keeps "
+                     "running, retrying with backoff")
+        self._failing = True
+        self._backoff = min(getattr(self, "_backoff", self.interval) * 2, max(self.interval, 600.0))
+        return self._backoff
+
+    def _once(self) -> float:
+        """One poll (and, on a settled change, one delivery). Returns the next wait."""
+        seen = self._poll()
+        if self._failing:
+            self.log("pychamber: watching the secrets again")
+            self._failing = False
+        self._backoff = self.interval
+        if self.current is None:  # no baseline could be taken: this listing is it
             self.current = seen
-            self._refused = None
+            return self.interval
+        if seen == self.current or seen == self._refused:
+            return self.interval
+        seen = self._settled(seen)
+        if seen is None or seen == self.current:
+            return self.interval
+        if self.splay and not self._sleep(self.rng.uniform(0, self.splay)):
+            return self.interval
+        summary = ", ".join(describe(self.current, seen)) or "secrets changed"
+        try:
+            self.act(summary)
+        except Refused as e:
+            self.log(f"pychamber: not applying the change ({summary}): {e}; the command keeps "
+                     "running")
+            self._refused = seen
+            return self.interval
+        self.current = seen
+        self._refused = None
+        return self.interval
 
     def _settled(self, seen: Fingerprint) -> Fingerprint | None:
         """Listings until one shows no further change (writes arrive in bursts)."""
@@ -133,3 +141,31 @@ class Watcher(threading.Thread):
             if again == seen:
                 return seen
             seen = again
+
+
+def baseline_beside(store, services: Sequence[str]) -> Callable[[], Fingerprint | None]:
+    """Start listing the services' versions now, in a thread, while the first fetch runs (so
+    that watching never delays the first start and a write after the fetch is not missed);
+    the callable returned waits for the listing (None when it failed)."""
+    box: dict[str, Fingerprint] = {}
+
+    def take() -> None:
+        import signal
+
+        # signals are the supervisor's (main thread's) to take, never this thread's
+        signal.pthread_sigmask(signal.SIG_BLOCK, {s for s in (
+            getattr(signal, n, None) for n in ("SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGUSR1",
+                                               "SIGUSR2", "SIGWINCH", "SIGCHLD")) if s})
+        try:
+            box["fp"] = fingerprint(store, services)
+        except Exception:  # noqa: BLE001 - the first poll takes the baseline instead
+            pass
+
+    thread = threading.Thread(target=take, name="pychamber-baseline", daemon=True)
+    thread.start()
+
+    def result() -> Fingerprint | None:
+        thread.join()
+        return box.get("fp")
+
+    return result

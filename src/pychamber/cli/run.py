@@ -80,6 +80,12 @@ def run_exec(inv: Invocation, services: Sequence[str], argv: Sequence[str], pris
     for warning in envbuild.validate_services(services):
         console.warn(warning)
     store = api.store_from(settings)
+    baseline = None
+    if watch:
+        from pychamber import names
+        from pychamber.watch import baseline_beside
+
+        baseline = baseline_beside(store, [names.go_lower(s) for s in services])
     state = api.assemble(settings, store, services, process.parent_environ(), pristine, strict,
                          strict_value, console.warn)
     secret_files: dict[str, str] | None = None
@@ -109,7 +115,7 @@ def run_exec(inv: Invocation, services: Sequence[str], argv: Sequence[str], pris
     if supervise:
         return _supervise(inv, settings, store, services, argv, path, state, secret_files, files,
                           pristine, strict, strict_value, watch, interval, grace_s, splay_s,
-                          stop_sig, change_sig)
+                          stop_sig, change_sig, baseline)
     debug(settings, "chamber: exec", path=path)
     process.exec_into(path, argv, state.env)
 
@@ -118,7 +124,7 @@ def _supervise(inv: Invocation, settings: Settings, store: "Store", services: Se
                argv: Sequence[str], path: str, state: envbuild.ExecEnv,
                secret_files: dict[str, str] | None, files: str | None, pristine: bool,
                strict: bool, strict_value: str, watch: bool, interval: float, grace: float,
-               splay: float, stop_sig: int, change_sig: int | None) -> int:
+               splay: float, stop_sig: int, change_sig: int | None, baseline=None) -> int:
     """``exec --init`` / ``--watch``: the program runs as a supervised child."""
     from pychamber import names
 
@@ -131,27 +137,39 @@ def _supervise(inv: Invocation, settings: Settings, store: "Store", services: Se
         directory = os.path.abspath(files) if files is not None else None
 
         def act(summary: str) -> None:
-            new = api.assemble(settings, store, services, process.parent_environ(), pristine,
-                               strict, strict_value, lambda line: None)
-            new_files = None
-            if directory is not None:
-                new_files, new = envbuild.as_files(new, directory)
-            envbuild.check_environment(argv, new)
-            if change_sig is None:
-                if new_files is not None:
-                    from pychamber.files import write_secret_files
+            from pychamber.files import check_file_name, write_secret_files
+            from pychamber.watch import Refused
 
+            from pychamber.aws import AwsError
+
+            try:
+                new = api.assemble(settings, store, services, process.parent_environ(), pristine,
+                                   strict, strict_value, lambda line: None)
+            except AwsError:
+                raise  # the store failing: retried at the next poll
+            except ChamberError as e:  # --strict's checks
+                raise Refused(e.message) from None
+            try:
+                new_files = None
+                if directory is not None:
+                    new_files, new = envbuild.as_files(new, directory)
+                    for name in new_files:
+                        check_file_name(name)
+                envbuild.check_environment(argv, new)
+                if new_files is not None:
                     write_secret_files(directory, new_files)
+            except Refused:
+                raise
+            except ChamberError as e:
+                raise Refused(e.message) from None
+            if change_sig is None:
                 console.warn(f"pychamber: {summary}: restarting the command")
                 sup.request("restart", env=new.env)
             else:
-                from pychamber.files import write_secret_files
+                console.warn(f"pychamber: {summary}: files rewritten, sending signal {change_sig}")
+                sup.request("signal", sig=change_sig)
 
-                console.warn(f"pychamber: {summary}: rewriting the files, then signal {change_sig}")
-                sup.request("signal", sig=change_sig,
-                            before=lambda: write_secret_files(directory, new_files or {}))
-
-        watcher = Watcher(store, [names.go_lower(s) for s in services], None, interval, splay,
+        watcher = Watcher(store, [names.go_lower(s) for s in services], baseline, interval, splay,
                           act, console.warn)
     debug(settings, "chamber: supervise", path=path, watch=watch)
     sup.block_signals()
