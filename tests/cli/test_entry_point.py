@@ -36,8 +36,6 @@ def both(run_cli, run_cli_subprocess):
 
 @pytest.mark.parametrize("args,code", [
     (["version"], 0),
-    (["--help"], 0),
-    (["nope"], 1),
     (["write", "a", "b"], 1),
     (["completion", "bash"], 0),
 ])
@@ -45,17 +43,13 @@ def test_commands_without_a_store(both, args, code):
     assert both(*args).returncode == code
 
 
-def test_secret_commands_on_ssm(both, run_cli_subprocess):
-    run_cli_subprocess("write", "svc", "key", "v1", check=True)
+def test_secret_commands_on_ssm(both, run_cli, run_cli_subprocess):
+    run_cli("write", "svc", "key", "v1", check=True)
     r = run_cli_subprocess("write", "svc", "key", "-", input="v2\n", check=True)
     assert (r.stdout, r.stderr) == ("", "")
-    run_cli_subprocess("tag", "write", "svc", "key", "team=core", check=True)
     assert both("read", "-q", "svc", "key").stdout == "v2\n\n"  # stdin kept whole
-    for args in (["list", "-e", "svc"], ["history", "svc", "key"], ["tag", "read", "svc", "key"],
-                 ["read", "svc", "missing"]):
-        both(*args)
-    run_cli_subprocess("delete", "svc", "key", check=True)
-    assert both("read", "svc", "key").returncode == 1
+    assert both("history", "svc", "key").stdout.count("\n") == 3
+    assert both("read", "svc", "missing").returncode == 1
 
 
 def test_transfer_commands_on_ssm(both, run_cli_subprocess):
@@ -63,11 +57,10 @@ def test_transfer_commands_on_ssm(both, run_cli_subprocess):
                            check=True)
     assert r.stdout == "Successfully imported 2 secrets\n"
     assert both("export", "app").stdout == '{"db-url":"x\\u003cy\\u003e","port":"1"}\n'
-    for args in (["env", "app"], ["exec", "--dry-run", "app", "--", "true"]):
-        both(*args)
+    both("exec", "--dry-run", "app", "--", "true")
 
 
-@pytest.mark.parametrize("backend", ["local", "secretsmanager", "s3", "s3-kms"])
+@pytest.mark.parametrize("backend", ["local", "secretsmanager", "s3"])
 def test_other_backends(both, run_cli_subprocess, aws_client, tmp_path, backend):
     flags = ["-b", backend]
     extra = {}
