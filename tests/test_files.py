@@ -193,3 +193,12 @@ def test_export_output_file_writes_through_a_symlink(cli, tmp_path):
     link.symlink_to(target)
     cli("export", "web", "-o", str(link))
     assert link.is_symlink() and target.read_text() == '{"k":"v"}\n'
+
+
+def test_the_local_data_key_never_reaches_the_program(cli, tmp_path):
+    cli("write", "web", "k", "v")
+    for extra in ([], ["--init"]):
+        out = cli("exec", *extra, "web", "--", "cat", "/proc/self/environ")
+        env = dict(e.split("=", 1) for e in out.stdout.split("\0") if e)
+        assert env["K"] == "v" and "PYCHAMBER_LOCAL_KEY" not in env
+        assert cli.env["PYCHAMBER_LOCAL_KEY"] not in out.stdout  # type: ignore[attr-defined]

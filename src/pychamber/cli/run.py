@@ -34,6 +34,18 @@ NO_COMMAND = "must specify command to run. See usage: requires at least 1 arg(s)
 USAGE = "exec <service...> -- <command> [<arg...>]"
 
 
+#: pychamber's own secrets, which the program must never inherit: the local backend's data key
+#: opens every service of the database (chamber has no such variable; nothing depends on it).
+OWN_SECRETS = ("PYCHAMBER_LOCAL_KEY",)
+
+
+def _parent_env() -> dict[str, str]:
+    env = process.parent_environ()
+    for name in OWN_SECRETS:
+        env.pop(name, None)
+    return env
+
+
 def _duration(flag: str, text: str) -> float:
     from pychamber.compat.gotime import parse_duration
 
@@ -86,7 +98,7 @@ def run_exec(inv: Invocation, services: Sequence[str], argv: Sequence[str], pris
         from pychamber.watch import baseline_beside
 
         baseline = baseline_beside(store, [names.go_lower(s) for s in services])
-    state = api.assemble(settings, store, services, process.parent_environ(), pristine, strict,
+    state = api.assemble(settings, store, services, _parent_env(), pristine, strict,
                          strict_value, console.warn)
     secret_files: dict[str, str] | None = None
     if files is not None:
@@ -143,7 +155,7 @@ def _supervise(inv: Invocation, settings: Settings, store: "Store", services: Se
             from pychamber.aws import AwsError
 
             try:
-                new = api.assemble(settings, store, services, process.parent_environ(), pristine,
+                new = api.assemble(settings, store, services, _parent_env(), pristine,
                                    strict, strict_value, lambda line: None)
             except AwsError:
                 raise  # the store failing: retried at the next poll
