@@ -104,6 +104,11 @@ SSM_MAX_VALUE_BYTES = 4096
 _IMPORT_KEY_RE = re.compile(r"[A-Za-z0-9_.\-]+(/[A-Za-z0-9_.\-]+)*", re.ASCII)
 
 
+#: Why a value holding a NUL byte is refused (at write and import): no program's environment can
+#: hold it, and a file or export would carry it raw.
+NUL_VALUE = "the value contains a NUL byte, which no program's environment can hold"
+
+
 def import_problem(key: str, value: str, max_value_bytes: int | None = None,
                    allow_empty: bool = False) -> str | None:
     """Why an imported entry cannot be stored, or None. Never mentions the value itself.
@@ -117,6 +122,8 @@ def import_problem(key: str, value: str, max_value_bytes: int | None = None,
                 "forward slashes can be stored")
     if value == "" and not allow_empty:
         return f"key {key!r}: the value is empty (Parameter Store refuses empty values)"
+    if "\0" in value:
+        return f"key {key!r}: {NUL_VALUE}"
     if max_value_bytes is not None:
         size = len(value.encode("utf-8", "surrogateescape"))
         if size > max_value_bytes:

@@ -33,3 +33,12 @@ def test_the_program_name_is_the_name_it_was_invoked_as(tmp_path):
     r = subprocess.run([sys.executable, "-m", "pychamber", "nosuch"], capture_output=True, text=True,
                        env=env, timeout=60)
     assert 'for "pychamber"' in r.stderr
+
+
+def test_a_value_with_a_nul_byte_is_refused_at_write_and_import(run_cli):
+    r = run_cli("write", "web", "k", "-", input=b"a\0b")
+    assert (r.returncode, r.stderr) == (1, "Error: Failed to write secret k: the value contains a NUL "
+                                           "byte, which no program's environment can hold\n")
+    r = run_cli("import", "web", "-", input=b'{"k": "a\\u0000b"}')
+    assert r.returncode == 1 and "NUL byte" in r.stderr and "nothing was written" in r.stderr
+    assert run_cli("list", "web").stdout.count("\n") == 1  # header only: nothing stored

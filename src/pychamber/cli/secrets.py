@@ -57,6 +57,8 @@ def write_cmd(
     key = key_arg(key_raw)
     if value == "-":
         value = read_stdin_value(console_of(ctx), singleline)
+    if "\0" in value:
+        raise ChamberError(f"Failed to write secret {key}: {names.NUL_VALUE}")
     store = open_store(ctx)
     sid = SecretId(service, key)
     if skip_unchanged:
