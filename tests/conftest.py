@@ -392,3 +392,16 @@ def aws_process_env(aws_env, monkeypatch):
     aws.reset_cache()
     yield os.environ
     aws.reset_cache()
+
+
+def wait_for(predicate, timeout: float = 40.0, step: float = 0.05) -> bool:
+    """Poll ``predicate`` until it holds or ``timeout`` seconds pass (generous: CI machines are
+    busy 2-core ones); True when it held."""
+    import time
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(step)
+    return False

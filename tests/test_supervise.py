@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import wait_for
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 
@@ -35,15 +36,6 @@ def pychamber(env, *args, **kw):
 def start(env, *args):
     return subprocess.Popen([sys.executable, "-m", "pychamber", *args], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def wait_for(predicate, timeout=40.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 # An app that logs its starts (with the value it sees) and the signals it gets.

@@ -5,7 +5,6 @@ decryption), a change restarts the program with the new value, an outage never s
 from __future__ import annotations
 
 import collections
-import os
 import signal
 import subprocess
 import sys
@@ -14,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import wait_for
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 
@@ -64,15 +64,6 @@ def server(aws_env):
 def cli(env, *args):
     return subprocess.run([sys.executable, "-m", "pychamber", *args], env=env, capture_output=True,
                           text=True, timeout=120)
-
-
-def wait_for(predicate, timeout=40.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_watch_on_ssm_costs_one_listing_per_interval_and_survives_an_outage(server, tmp_path):

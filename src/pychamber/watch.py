@@ -71,6 +71,7 @@ class Watcher(threading.Thread):
         self.stopped = threading.Event()
         self.polls = 0
         self._failing = False
+        self._backoff = self.interval
         self._refused: Fingerprint | None = None
 
     def stop(self) -> None:
@@ -100,7 +101,7 @@ class Watcher(threading.Thread):
             self.log(f"pychamber: watching the secrets failed ({text}); the command keeps "
                      "running, retrying with backoff")
         self._failing = True
-        self._backoff = min(getattr(self, "_backoff", self.interval) * 2, max(self.interval, 600.0))
+        self._backoff = min(self._backoff * 2, max(self.interval, 600.0))
         return self._backoff
 
     def _once(self) -> float:

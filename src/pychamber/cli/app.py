@@ -3,7 +3,6 @@ never import this module; it imports them (pre-commit's ``main.py``)."""
 
 from __future__ import annotations
 
-import os
 from typing import Optional
 
 import typer
@@ -13,7 +12,6 @@ from pychamber.cli.console import Invocation
 from pychamber.cli.errors import PROG
 from pychamber.cli.fastexec import hoist_global_flags
 from pychamber.cli.framework import CONTEXT_SETTINGS, invocation, option
-from pychamber.settings import Settings
 
 #: The command modules, in the order ``--help`` lists their commands (groups come after).
 MODULES = (completion, secrets, help, transfer, execcmd, materialize, ecs)
@@ -32,17 +30,9 @@ def _root(
     inv = invocation(ctx)
     if min_throttle_delay is not None:
         inv.console.warn("Flag --min-throttle-delay has been deprecated, use --retry-mode instead")
-    inv.settings = Settings(
-        backend_flag=backend,
-        s3_bucket_flag=backend_s3_bucket,
-        kms_key_alias_flag=kms_key_alias,
-        retries_flag=retries,
-        retry_mode=retry_mode,
-        verbose=verbose,
-        environ=os.environ,
-        report=inv.console.err,
-        prompt=inv.console.prompt,
-    )
+    inv.use_settings(backend_flag=backend, s3_bucket_flag=backend_s3_bucket,
+                     kms_key_alias_flag=kms_key_alias, retries_flag=retries,
+                     retry_mode=retry_mode, verbose=verbose)
     if ctx.invoked_subcommand is None:
         inv.console.out(ctx.get_help() + "\n")
         raise typer.Exit(0)

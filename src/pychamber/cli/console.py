@@ -120,3 +120,14 @@ class Invocation:
     settings: "Settings | None" = None
     command: str | None = None
     usage: str | None = None
+
+    def use_settings(self, **flags: object) -> "Settings":
+        """The run's Settings from the global flags: this process's environment, debug lines
+        and notices to this console's stderr, MFA codes asked on its terminal."""
+        import os
+
+        from pychamber.settings import Settings
+
+        self.settings = Settings(environ=os.environ, report=self.console.err,
+                                 prompt=self.console.prompt, **flags)  # type: ignore[arg-type]
+        return self.settings

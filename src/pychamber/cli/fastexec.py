@@ -145,13 +145,9 @@ def parse(argv: Sequence[str]):
 
 def run(inv: Invocation, parsed) -> int:
     """Run a parsed plain ``exec`` line (see :func:`parse`)."""
-    import os
-
     from pychamber.cli import run as runner
-    from pychamber.settings import Settings
 
     settings_kw, exec_flags, services, command = parsed
     inv.command, inv.usage = EXEC, runner.USAGE
-    inv.settings = Settings(environ=os.environ, report=inv.console.err, prompt=inv.console.prompt,
-                            **settings_kw)
+    inv.use_settings(**settings_kw)
     return runner.run_exec(inv, services, command, **exec_flags)

@@ -12,7 +12,7 @@ import typer
 from pychamber import api, envbuild
 from pychamber.cli.framework import CommandSet, console_of, min_args, settings_of
 from pychamber.errors import ChamberError
-from pychamber.files import DEFAULT_MODE, check_file_name, write_secret_files
+from pychamber.files import DEFAULT_MODE, write_secret_files
 from pychamber.settings import debug
 
 commands = CommandSet()
@@ -51,8 +51,6 @@ def materialize_cmd(
     store = api.store_from(settings)
     state = api.assemble(settings, store, services, {}, False, False, "chamberme", console.warn)
     files, _ = envbuild.as_files(state, directory)
-    for name in files:
-        check_file_name(name)
     done = write_secret_files(os.path.abspath(directory), files, file_mode, uid, gid)
     debug(settings, "info: secrets written as files (names only)", dir=done.directory,
           written=",".join(done.written), removed=",".join(done.removed))
