@@ -69,6 +69,88 @@ class Console:
 
         return getpass.getpass(text)
 
+    def ask_new_secret(self, what: str) -> str:
+        """Ask for a new secret value on the terminal without echo, twice; the two entries must
+        match. Only for a terminal on stdin (the caller checks): the value then never passes
+        through the shell's history or ``ps``. One line of at most 4095 bytes (the terminal's
+        line limit): longer or multi-line values come from a pipe or file (``-``)."""
+        import getpass
+
+        from pychamber.errors import ChamberError
+
+        try:
+            first = getpass.getpass(f"Value for {what} (input hidden): ")
+            again = getpass.getpass(f"Value for {what} again: ")
+        except EOFError:  # ^D: the terminal's line is left open; the error gets its own
+            self.err("\n")
+            raise ChamberError("no value entered (end of input); nothing was written") from None
+        if first != again:
+            raise ChamberError("the two values entered differ; nothing was written")
+        return first
+
+    # --- terminal manners: colour and progress (only ever on a terminal's stderr) -----------
+    def colour(self) -> bool:
+        """Whether stderr may be coloured: a terminal, ``NO_COLOR`` unset or empty
+        (no-color.org), and not ``TERM=dumb``. Piped stderr is never coloured: its bytes stay
+        chamber's."""
+        import os
+
+        return (self.stderr_isatty() and not os.environ.get("NO_COLOR")
+                and os.environ.get("TERM") != "dumb")
+
+    def paint_error(self, text: str) -> str:
+        """``text`` (an error block) with its leading ``Error:`` in bold red when :meth:`colour`."""
+        if text.startswith("Error:") and self.colour():
+            return "\x1b[1;31mError:\x1b[0m" + text[len("Error:"):]
+        return text
+
+    def progress(self, label: str, total: int) -> "Progress":
+        """A progress bar on stderr for ``total`` steps, drawn only on a terminal and for more
+        than one step (otherwise it draws nothing); use it as a context manager, call it with
+        the number of steps done. It shows counts, never a name or value."""
+        return Progress(self if total > 1 and self.stderr_isatty() else None, label, total)
+
+
+class Progress:
+    """A one-line bar (``label [#####.....] 3/10``) redrawn in place with ``\r``, at most ten
+    times a second, and erased when done, so nothing of it stays on the terminal. Callable as
+    ``progress(done, total)``, the stores' ``write_many`` hook."""
+
+    WIDTH = 30
+
+    def __init__(self, console: Console | None, label: str, total: int):
+        self._console = console
+        self._label = label
+        self._total = total
+        self._last = 0.0
+        self._drawn = 0
+
+    def __call__(self, done: int, total: int | None = None) -> None:
+        if self._console is None:
+            return
+        import time
+
+        total = total or self._total
+        now = time.monotonic()
+        if done < total and now - self._last < 0.1 and self._drawn:
+            return
+        self._last = now
+        filled = self.WIDTH * min(done, total) // max(total, 1)
+        line = f"\r{self._label} [{'#' * filled}{'.' * (self.WIDTH - filled)}] {done}/{total}"
+        self._drawn = max(self._drawn, len(line) - 1)
+        self._console.err(line)
+
+    def close(self) -> None:
+        if self._console is not None and self._drawn:
+            self._console.err("\r" + " " * self._drawn + "\r")
+            self._drawn = 0
+
+    def __enter__(self) -> "Progress":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 def _isatty(stream) -> bool:
     try:

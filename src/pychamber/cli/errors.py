@@ -17,7 +17,7 @@ PROG = "pychamber"
 
 
 def report(inv: Invocation, message: str, code: int = ExitStatus.ERROR) -> int:
-    inv.console.err(cobra.error_block(message, inv.usage, inv.command, inv.prog))
+    inv.console.err(inv.console.paint_error(cobra.error_block(message, inv.usage, inv.command, inv.prog)))
     return int(code)
 
 
@@ -65,7 +65,7 @@ def _click(inv: Invocation, exc: Exception) -> int | None:
     text = exc.format_message()
     if text.startswith("No such command"):
         name = text.split("'")[1] if "'" in text else text
-        inv.console.err(cobra.unknown_command(name, inv.prog))
+        inv.console.err(inv.console.paint_error(cobra.unknown_command(name, inv.prog)))
         return ExitStatus.ERROR
     return report(inv, _usage_message(exc))
 

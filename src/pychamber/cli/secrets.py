@@ -51,12 +51,16 @@ def write_cmd(
     tags: Optional[List[str]] = typer.Option(None, "-t", "--tags",
                                              help="Add tags to the secret; new secrets only"),
 ) -> None:
+    console = console_of(ctx)
+    if args is not None and len(args) == 2 and console.stdin_isatty():
+        args = [*args, "-"]  # no value on a terminal: asked for, hidden (chamber: an arg error)
     service_raw, key_raw, value = exact_args(args, 3)
     tag_map = cobra.string_to_string(tags or [], "-t, --tags")
     service = service_arg(ctx, service_raw)
     key = key_arg(key_raw)
     if value == "-":
-        value = read_stdin_value(console_of(ctx), singleline)
+        value = (console.ask_new_secret(f"{service}/{key}") if console.stdin_isatty()
+                 else read_stdin_value(console, singleline))
     if "\0" in value:
         raise ChamberError(f"Failed to write secret {key}: {names.NUL_VALUE}")
     store = open_store(ctx)
@@ -164,14 +168,17 @@ def find_cmd(
         return
     services = sorted({names.service_of(n) for n in all_names})
     rows = []
-    for service in services:
-        try:
-            secrets = store.list(service, True)
-        except ChamberError:
-            continue  # chamber skips services it cannot list
-        for s in secrets:
-            if s.value == term:
-                rows.append([service, key_of(s.meta.key)])
+    with console.progress("searching", len(services)) as progress:
+        for done, service in enumerate(services, 1):
+            try:
+                secrets = store.list(service, True)
+            except ChamberError:
+                continue  # chamber skips services it cannot list
+            finally:
+                progress(done)
+            for s in secrets:
+                if s.value == term:
+                    rows.append([service, key_of(s.meta.key)])
     console.out(table([["Service", "Key"]] + rows))
 
 

@@ -82,11 +82,13 @@ def export_cmd(
     # cmd/export.go: "Failed to list store contents for service %s: %w"), in argument order
     fetched = []
     loader = api.fetch(store, services)
-    for service in services:
-        try:
-            fetched.append(next(loader))
-        except ChamberError as e:
-            raise e.wrap(f"Failed to list store contents for service {service}: ") from None
+    with console.progress("exporting", len(services)) as progress:
+        for service in services:
+            try:
+                fetched.append(next(loader))
+            except ChamberError as e:
+                raise e.wrap(f"Failed to list store contents for service {service}: ") from None
+            progress(len(fetched))
     params = merge_services(console, services, fetched)
     try:
         text = formats.render(fmt, params.items())
@@ -139,15 +141,11 @@ def import_cmd(
         extra = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise ChamberError(f"Failed to import: {problems[0]}{extra}; nothing was written")
     store = open_store(ctx)
-    progress = _progress_bar(console) if console.stderr_isatty() and len(merged) > 1 else None
     try:
-        store.write_many(service, list(merged.items()), progress)
+        with console.progress("importing", len(merged)) as progress:
+            store.write_many(service, list(merged.items()), progress)
     except ChamberError as e:
-        if progress:
-            console.err("\n")
         raise e.wrap("Failed to write secret: ") from None
-    if progress:
-        console.err("\n")
     console.out(f"Successfully imported {len(merged)} secrets\n")
 
 
@@ -159,12 +157,3 @@ def _capabilities(backend: str) -> type:
     if backend not in stores.BACKENDS:
         return stores.Store
     return stores.backend_class(backend)
-
-
-def _progress_bar(console: Console):
-    def show(done: int, total: int) -> None:
-        width = 30
-        filled = width * done // total
-        console.err(f"\rimporting [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-
-    return show
