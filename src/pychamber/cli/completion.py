@@ -1,115 +1,571 @@
-"""``completion bash|zsh|fish``: shell completion scripts generated from the command tree (the
-same scripts are kept in ``completions/``; a test checks they are current)."""
+"""What the CLI says about itself, generated from its command tree and the one table of flags:
+``completion bash|zsh|fish`` (the same scripts are committed in ``completions/``), the hidden
+``__complete services|keys`` the scripts call for names from the store (under a deadline, and
+silent on any failure, so that a slow network never hangs a shell), and the README's command
+reference. ``python scripts/generate.py`` rewrites the committed copies; tests fail when they
+drift."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
 from typing import List, Optional
 
 import typer
 
 from pychamber.cli.fastexec import global_value_flags
-from pychamber.cli.framework import CommandSet, console_of, exact_args
+from pychamber.cli.framework import CommandSet, console_of, exact_args, open_store
 from pychamber.errors import ChamberError
 
 commands = CommandSet()
 
 SHELLS = ("bash", "zsh", "fish")
+#: Where each shell's script is committed, under completions/ (zsh: its fpath convention).
+FILES = {"bash": "pychamber.bash", "zsh": "_pychamber", "fish": "pychamber.fish"}
+#: Seconds ``__complete`` may spend on the store (``PYCHAMBER_COMPLETE_TIMEOUT`` overrides); the
+#: scripts also stop the process a second later where ``timeout`` exists.
+DEADLINE = 2.0
+HIDDEN_COMMAND = "__complete"
 
 
-def _value_opts(cmd) -> list[str]:
-    """The options of ``cmd`` whose next word is their value (hidden ones included)."""
-    return [o for p in cmd.params
-            if getattr(p, "param_type_name", "") == "option" and not getattr(p, "is_flag", False)
-            for o in p.opts]
+# --- the model: the command tree read once ----------------------------------------------------
+@dataclass
+class Command:
+    path: str  # "write", "tag read"
+    help: str
+    usage: str  # what follows the path in cobra's usage line: "<service> <key> [--] <value|->"
+    flags: list[str] = field(default_factory=list)  # spellings offered (hidden ones left out)
+    value_flags: list[str] = field(default_factory=list)  # spellings whose next word is a value
+    choices: dict[str, list[str]] = field(default_factory=dict)  # flag spelling -> its values
+    kinds: list[str] = field(default_factory=list)  # positional: service, key, service+, =w1 w2
+    subcommands: list[str] = field(default_factory=list)
+    options: list[list[str]] = field(default_factory=list)  # each offered option's spellings
 
 
-def _tree(group) -> tuple[list[str], dict[str, tuple[str, list[str], list[str]]]]:
-    """(global options, {command path: (help, options, value options)}) from the click tree."""
+@dataclass
+class Tree:
+    global_flags: list[str]
+    global_value_flags: list[str]
+    global_choices: dict[str, list[str]]
+    commands: dict[str, Command]
 
-    def opts(cmd) -> list[str]:
-        out = []
-        for p in cmd.params:
-            if getattr(p, "hidden", False) or not hasattr(p, "opts") or p.param_type_name != "option":
-                continue
-            out += list(p.opts) + list(getattr(p, "secondary_opts", []))
-        return out
+    @property
+    def top(self) -> list[str]:
+        return sorted(p for p in self.commands if " " not in p)
 
-    globals_ = opts(group)
-    commands: dict[str, tuple[str, list[str], list[str]]] = {}
+    @property
+    def groups(self) -> list[str]:
+        return sorted(p for p, c in self.commands.items() if c.subcommands)
+
+
+def _choices_of(path: str, param, usage: str) -> list[str]:
+    """The values a flag takes, where they are a closed set: click's Choice, the formats, the
+    backends, or a ``--flag a|b|c`` in the usage line."""
+    from pychamber import formats
+    from pychamber.settings import BACKENDS
+
+    choices = getattr(param.type, "choices", None)
+    if choices:
+        return [str(c) for c in choices]
+    known = {("", "backend"): [b.lower() for b in BACKENDS],
+             ("", "retry_mode"): ["standard", "adaptive"],
+             ("export", "fmt"): list(formats.FORMATS),
+             ("import", "fmt"): list(formats.IMPORT_FORMATS)}
+    if (path, param.name) in known:
+        return known[(path, param.name)]
+    for spelling in param.opts:
+        m = re.search(re.escape(spelling) + r" ([\w-]+(?:\|[\w-]+)+)", usage)
+        if m:
+            return m.group(1).split("|")
+    return []
+
+
+def _kinds(usage: str, top: list[str]) -> list[str]:
+    """What each positional argument is, from the usage line: ``<service>`` a service name,
+    ``<service...>`` any number of them, ``<key>`` a key of the service before it, ``a|b|c`` and
+    ``[command]`` fixed words; anything else (a value, a file) the shell's own completion."""
+    kinds = []
+    for tok in re.findall(r"<[^>]*>(?:\.\.\.)?|\[[^\]]*\](?:\.\.\.)?|\S+", usage):
+        if tok.startswith("-") or tok == "[flags]":
+            break  # flags and exec's "--": no more positional arguments to complete
+        word = tok.strip("<>[].")
+        many = "..." in tok
+        if word == "service":
+            kinds.append("service+" if many else "service")
+        elif word == "key":
+            kinds.append("key")
+        elif word == "command":
+            kinds.append("=" + " ".join(top))
+        elif "|" in tok and not tok.startswith(("<", "[")):
+            kinds.append("=" + " ".join(tok.split("|")))
+        else:
+            kinds.append("+" if many else "-")
+    while kinds and kinds[-1] == "-":
+        kinds.pop()
+    return kinds
+
+
+def _options(cmd, path: str, usage: str) -> tuple[list[list[str]], list[str], dict[str, list[str]]]:
+    """(each offered option's spellings, the spellings that take a value, closed value sets)."""
+    offered, values, choices = [], [], {}
+    for p in cmd.params:
+        if getattr(p, "param_type_name", "") != "option":
+            continue
+        spellings = list(p.opts) + list(getattr(p, "secondary_opts", []))
+        if not getattr(p, "hidden", False):
+            offered.append(spellings)
+        if not getattr(p, "is_flag", False):
+            values += list(p.opts)
+            words = _choices_of(path, p, usage)
+            if words:
+                choices.update({s: words for s in p.opts})
+    return offered, values, choices
+
+
+def tree(group) -> Tree:
+    """The click command tree ``group`` as the scripts and the reference need it."""
+    cmds: dict[str, Command] = {}
 
     def walk(grp, prefix: str) -> None:
         for name, cmd in grp.commands.items():
+            if getattr(cmd, "hidden", False):
+                continue
             path = f"{prefix}{name}"
-            commands[path] = ((cmd.short_help or cmd.help or "").split("\n")[0], opts(cmd),
-                              _value_opts(cmd))
+            pieces = [] if hasattr(cmd, "commands") else cmd.collect_usage_pieces(None)
+            usage = " ".join(p for p in pieces if p != "[flags]")
+            options, values, choices = _options(cmd, path, usage)
+            cmds[path] = Command(path, (cmd.short_help or cmd.help or "").split("\n")[0], usage,
+                                 [s for o in options for s in o], values, choices, options=options)
             if hasattr(cmd, "commands"):
+                cmds[path].subcommands = sorted(n for n, c in cmd.commands.items()
+                                                if not getattr(c, "hidden", False))
                 walk(cmd, path + " ")
 
     walk(group, "")
-    return globals_, commands
+    top = sorted(p for p in cmds if " " not in p)
+    for c in cmds.values():
+        c.kinds = _kinds(c.usage, top)
+    offered, _, choices = _options(group, "", "")
+    return Tree([s for o in offered for s in o], global_value_flags(), choices, cmds)
 
 
 def script(group, shell: str) -> str:
     """The completion script of ``shell`` for the click command tree ``group``."""
-    globals_, commands = _tree(group)
-    # the words after which the next word is a value: the global flags (from the table of
-    # flags) anywhere, a command's own value options after that command
-    global_values = global_value_flags()
-    command_values = [f'"{path}:{o}"' for path in sorted(commands) for o in commands[path][2]]
-    groups = sorted({c.split(" ")[0] for c in commands if " " in c})
-    top = sorted(c for c in commands if " " not in c)
-    if shell in ("bash", "zsh"):
-        cases = []
-        for path in sorted(commands):
-            words = commands[path][1] + sorted(c.split(" ", 1)[1] for c in commands
-                                               if c.startswith(path + " "))
-            cases.append(f'    "{path}") words="{" ".join(words)}" ;;')
-        body = "\n".join(cases)
-        head = "autoload -U +X bashcompinit && bashcompinit\n" if shell == "zsh" else ""
-        return f"""# {shell} completion for pychamber (generated by `pychamber completion {shell}`)
-{head}_pychamber() {{
-  local cur="${{COMP_WORDS[COMP_CWORD]}}" path="" i w words
-  for ((i = 1; i < COMP_CWORD; i++)); do
-    w="${{COMP_WORDS[i]}}"
-    [ "$w" = "--" ] && return 0
-    case "$w" in {"|".join(global_values)}) i=$((i + 1)) ;; -*) case "$path:$w" in {"|".join(command_values) or '""'}) i=$((i + 1)) ;; esac ;; *) if [ -z "$path" ]; then path="$w"; else case "$path" in {"|".join(groups)}) path="$path $w" ;; esac; fi ;; esac
-  done
-  case "$path" in
-    "") words="{" ".join(top)}" ;;
-{body}
-    *) words="" ;;
+    if shell not in SHELLS:
+        raise ChamberError(f"unsupported shell {shell!r}: use one of {', '.join(SHELLS)}")
+    return {"bash": _bash, "zsh": _zsh, "fish": _fish}[shell](tree(group))
+
+
+# --- the scripts --------------------------------------------------------------------------------
+def _alt(words: list[str]) -> str:
+    """A shell ``case`` pattern matching any of ``words``."""
+    return "|".join(f'"{w}"' if " " in w or ":" in w else w for w in words) or '""'
+
+
+def _cases(items: list[tuple[str, str]], indent: str, default: str) -> str:
+    """A ``case`` body: (pattern, action) lines, then ``*) default``."""
+    lines = [f"{indent}{pat}) {action} ;;" for pat, action in items]
+    lines.append(f"{indent}*) {default} ;;")
+    return "\n".join(lines)
+
+
+def _quote_words(words: list[str]) -> str:
+    return " ".join(f'"{w}"' for w in words)
+
+
+def _value_cases(t: Tree) -> list[tuple[str, str]]:
+    """(``path:flag`` pattern, its values) for every flag with a closed set of values."""
+    out = [(f"*:{s}", " ".join(w)) for s, w in t.global_choices.items()]
+    for path in sorted(t.commands):
+        for s, w in t.commands[path].choices.items():
+            out.append((f'"{path}:{s}"', " ".join(w)))
+    return out
+
+
+def _scan(t: Tree, first: str, cur_expr: str, word_expr: str, dashdash: str) -> str:
+    """The loop, common to bash and zsh, that reads the words before the cursor: the command
+    path (``cmd``), the positional arguments (``args``), the global flags to hand on to
+    ``__complete`` (``globals``); ``i`` ends past the cursor when the cursor is a flag's value."""
+    command_values = [f'"{p}:{o}"' for p in sorted(t.commands) for o in t.commands[p].value_flags]
+    global_eq = [f"{o}=*" for o in t.global_value_flags if o.startswith("--")]
+    dashdash = "\n".join("      " + line for line in dashdash.strip("\n").split("\n"))
+    return f"""  for ((i = {first}; i < {cur_expr}; i++)); do
+    w="{word_expr}"
+    if [ "$w" = "--" ]; then  # exec's command: completed as a command line of its own
+{dashdash}
+    fi
+    case "$w" in
+      {"|".join(t.global_value_flags)}) globals+=("$w" "{word_expr.replace("[i]", "[i + 1]")}"); i=$((i + 1)); continue ;;
+      {"|".join(global_eq)}) globals+=("$w"); continue ;;
+      -*) case "$cmd:$w" in {"|".join(command_values) or '""'}) i=$((i + 1)) ;; esac ;;
+      *) if [ -z "$cmd" ]; then cmd="$w"
+         elif [ ${{#args[@]}} -eq 0 ] && case "$cmd" in {_alt(t.groups)}) true ;; *) false ;; esac; then cmd="$cmd $w"
+         else args+=("$w"); fi ;;
+    esac
+  done"""
+
+
+def _tables(t: Tree, flags_var: str, kinds_var: str) -> tuple[str, str, str]:
+    flag_cases = [(f'"{p}"', f'{flags_var}="{" ".join(c.flags)}"') for p, c in sorted(t.commands.items())
+                  if c.flags]
+    kind_cases = [(f'"{p}"', f"{kinds_var}=({_quote_words(c.kinds)})") for p, c in sorted(t.commands.items())
+                  if c.kinds]
+    sub_cases = [(f'"{p}"', f'{flags_var}="{" ".join(c.subcommands)}"') for p, c in sorted(t.commands.items())
+                 if c.subcommands]
+    return (_cases(flag_cases, "      ", f'{flags_var}=""'), _cases(kind_cases, "    ", ":"),
+            _cases(sub_cases, "      ", f'{flags_var}=""'))
+
+
+HEADER = "# {shell} completion for pychamber, generated from its commands by `pychamber completion {shell}`: do not edit\n"
+
+
+BASH_DASHDASH = """
+if [ $((i + 1)) -eq "$COMP_CWORD" ]; then
+  COMPREPLY=($(compgen -c -- "$cur"))
+elif declare -F _command_offset >/dev/null; then
+  _command_offset $((i + 1))
+fi
+return 0"""
+ZSH_DASHDASH = """
+words=("${(@)words[i + 1,-1]}")
+CURRENT=$((CURRENT - i))
+_normal
+return"""
+
+
+def _bash(t: Tree) -> str:
+    flag_cases, kind_cases, sub_cases = _tables(t, "words", "kinds")
+    return HEADER.format(shell="bash") + f"""# Service names and keys come from the store: at most {DEADLINE:g} s, nothing on any failure.
+_pychamber_store() {{
+  if command -v timeout >/dev/null 2>&1; then
+    timeout {DEADLINE + 1:g} "$@" </dev/null 2>/dev/null
+  else
+    "$@" </dev/null 2>/dev/null
+  fi
+}}
+
+_pychamber() {{
+  local cur="${{COMP_WORDS[COMP_CWORD]}}" prev="${{COMP_WORDS[COMP_CWORD-1]}}" cmd="" i w words kind
+  local -a globals=() args=() kinds=()
+{_scan(t, "1", "COMP_CWORD", "${COMP_WORDS[i]}", BASH_DASHDASH)}
+  if [ "$i" -gt "$COMP_CWORD" ]; then  # the value of the flag before the cursor
+    case "$cmd:$prev" in
+{_cases([(p, f'words="{w}"') for p, w in _value_cases(t)], "      ", "return 0")}
+    esac
+    COMPREPLY=($(compgen -W "$words" -- "$cur"))
+    return 0
+  fi
+  if [[ "$cur" == -* ]]; then
+    case "$cmd" in
+{flag_cases}
+    esac
+    COMPREPLY=($(compgen -W "$words {" ".join(t.global_flags)}" -- "$cur"))
+    return 0
+  fi
+  if [ -z "$cmd" ]; then
+    COMPREPLY=($(compgen -W "{" ".join(t.top)}" -- "$cur"))
+    return 0
+  fi
+  if [ ${{#args[@]}} -eq 0 ]; then
+    case "$cmd" in
+{sub_cases}
+    esac
+    if [ -n "$words" ]; then
+      COMPREPLY=($(compgen -W "$words" -- "$cur"))
+      return 0
+    fi
+  fi
+  case "$cmd" in
+{kind_cases}
   esac
-  COMPREPLY=($(compgen -W "$words {" ".join(globals_)}" -- "$cur"))
+  kind="${{kinds[${{#args[@]}}]:-}}"
+  if [ -z "$kind" ] && [ ${{#kinds[@]}} -gt 0 ]; then
+    kind="${{kinds[${{#kinds[@]}} - 1]}}"
+    [[ "$kind" == *+ ]] || kind=""
+  fi
+  case "$kind" in
+    service*) words="$(_pychamber_store "${{COMP_WORDS[0]}}" "${{globals[@]}}" {HIDDEN_COMMAND} services "$cur")" ;;
+    key) words="$(_pychamber_store "${{COMP_WORDS[0]}}" "${{globals[@]}}" {HIDDEN_COMMAND} keys "${{args[${{#args[@]}} - 1]}}")" ;;
+    =*) words="${{kind#=}}" ;;
+    *) return 0 ;;  # a value or a file: the shell's own completion
+  esac
+  compopt +o default 2>/dev/null  # no file names where a name from the store belongs
+  COMPREPLY=($(compgen -W "$words" -- "$cur"))
 }}
 complete -o default -F _pychamber pychamber
 """
-    if shell == "fish":
-        lines = ["# fish completion for pychamber (generated by `pychamber completion fish`)",
-                 "complete -c pychamber -f"]
-        for o in globals_:
-            lines.append(f"complete -c pychamber {_fish_opt(o)}")
-        for path in sorted(commands):
-            help_, options, _ = commands[path]
-            parts = path.split(" ")
-            if len(parts) == 1:
-                cond = "__fish_use_subcommand"
-            else:
-                cond = f"__fish_seen_subcommand_from {parts[0]}; and not __fish_seen_subcommand_from " + \
-                    " ".join(c.split(" ", 1)[1] for c in commands if c.startswith(parts[0] + " "))
-            desc = help_.replace("'", "\\'")
-            lines.append(f"complete -c pychamber -n '{cond}' -a {parts[-1]} -d '{desc}'")
-            for o in options:
-                lines.append(f"complete -c pychamber -n '__fish_seen_subcommand_from {parts[-1]}' {_fish_opt(o)}")
-        return "\n".join(lines) + "\n"
-    raise ChamberError(f"unsupported shell {shell!r}: use one of {', '.join(SHELLS)}")
 
 
-def _fish_opt(opt: str) -> str:
-    return f"-l {opt[2:]}" if opt.startswith("--") else f"-s {opt[1:]}"
+def _zsh(t: Tree) -> str:
+    flag_cases, kind_cases, sub_cases = _tables(t, "cands", "kinds")
+    return "#compdef pychamber\n" + HEADER.format(shell="zsh") + f"""# Put this file in a directory of $fpath (it is named for that), or source it after compinit.
+# Service names and keys come from the store: at most {DEADLINE:g} s, nothing on any failure.
+_pychamber_store() {{
+  if (( $+commands[timeout] )); then
+    timeout {DEADLINE + 1:g} "$@" </dev/null 2>/dev/null
+  else
+    "$@" </dev/null 2>/dev/null
+  fi
+}}
+
+_pychamber() {{
+  local cur="${{words[CURRENT]}}" prev="${{words[CURRENT-1]}}" cmd="" i w cands kind
+  local -a globals args kinds found
+  globals=() args=() kinds=()
+{_scan(t, "2", "CURRENT", "${words[i]}", ZSH_DASHDASH)}
+  if (( i > CURRENT )); then  # the value of the flag before the cursor
+    case "$cmd:$prev" in
+{_cases([(p, f'cands="{w}"') for p, w in _value_cases(t)], "      ", "_files; return")}
+    esac
+    compadd -- ${{=cands}}
+    return
+  fi
+  if [[ "$cur" == -* ]]; then
+    case "$cmd" in
+{flag_cases}
+    esac
+    compadd -- ${{=cands}} {" ".join(t.global_flags)}
+    return
+  fi
+  if [[ -z "$cmd" ]]; then
+    compadd -- {" ".join(t.top)}
+    return
+  fi
+  if (( ${{#args}} == 0 )); then
+    case "$cmd" in
+{sub_cases}
+    esac
+    if [[ -n "$cands" ]]; then
+      compadd -- ${{=cands}}
+      return
+    fi
+  fi
+  case "$cmd" in
+{kind_cases}
+  esac
+  kind="${{kinds[${{#args}} + 1]}}"
+  if [[ -z "$kind" && ${{#kinds}} -gt 0 && "${{kinds[-1]}}" == *+ ]]; then
+    kind="${{kinds[-1]}}"
+  fi
+  case "$kind" in
+    service*) found=(${{(f)"$(_pychamber_store "${{words[1]}}" "${{globals[@]}}" {HIDDEN_COMMAND} services "$cur")"}}) ;;
+    key) found=(${{(f)"$(_pychamber_store "${{words[1]}}" "${{globals[@]}}" {HIDDEN_COMMAND} keys "${{args[-1]}}")"}}) ;;
+    =*) found=(${{=kind#=}}) ;;
+    *) _files; return ;;
+  esac
+  compadd -- "${{found[@]}}"
+}}
+
+if [[ "${{funcstack[1]}}" == _pychamber ]]; then
+  _pychamber "$@"
+else
+  compdef _pychamber pychamber
+fi
+"""
 
 
+def _fish(t: Tree) -> str:
+    """fish: one function reads the command line (as the bash and zsh scripts do) and prints
+    the candidates, with the commands' help as descriptions."""
+    def fish_cases(items: list[tuple[str, str]], indent: str) -> str:
+        return "\n".join(f"{indent}case {pat}\n{indent}    {action}" for pat, action in items)
+
+    def q(s: str) -> str:
+        return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+    command_values = " ".join(q(f"{p}:{o}") for p in sorted(t.commands) for o in t.commands[p].value_flags)
+    global_eq = " ".join(q(f"{o}=*") for o in t.global_value_flags if o.startswith("--"))
+    values = []
+    for s, w in t.global_choices.items():
+        values.append((q(f"*:{s}"), f"printf '%s\\n' {' '.join(w)}"))
+    for path in sorted(t.commands):
+        for s, w in t.commands[path].choices.items():
+            values.append((q(f"{path}:{s}"), f"printf '%s\\n' {' '.join(w)}"))
+    flag_cases = [(q(p), f"set cands {' '.join(c.flags)}") for p, c in sorted(t.commands.items()) if c.flags]
+    kind_cases = [(q(p), f"set kinds {' '.join(q(k) for k in c.kinds)}") for p, c in sorted(t.commands.items())
+                  if c.kinds]
+    sub_cases = [(q(p), "printf '%s\\t%s\\n' " + " ".join(
+        f"{q(s)} {q(t.commands[p + ' ' + s].help)}" for s in c.subcommands) + "; return")
+                 for p, c in sorted(t.commands.items()) if c.subcommands]
+    top = " ".join(f"{q(p)} {q(t.commands[p].help)}" for p in t.top)
+    return HEADER.format(shell="fish") + f"""# Service names and keys come from the store: at most {DEADLINE:g} s, nothing on any failure.
+function __pychamber_store
+    if command -q timeout
+        timeout {DEADLINE + 1:g} $argv </dev/null 2>/dev/null
+    else
+        $argv </dev/null 2>/dev/null
+    end
+end
+
+function __pychamber_complete
+    set -l words (commandline -opc)
+    set -l cur (commandline -ct)
+    set -l cmd ''
+    set -l globals
+    set -l args
+    set -l kinds
+    set -l cands
+    set -l n (count $words)
+    set -l i 2
+    set -l value 0
+    while test $i -le $n
+        set -l w $words[$i]
+        if test "$w" = --  # exec's command: completed as a command line of its own
+            set -l rest $words[(math $i + 1)..-1]
+            if test (count $rest) -eq 0
+                __fish_complete_command $cur
+            else
+                complete -C (string join ' ' -- (string escape -- $rest) $cur)
+            end
+            return
+        end
+        switch $w
+            case {" ".join(t.global_value_flags)}
+                set -a globals $w $words[(math $i + 1)]
+                set i (math $i + 1)
+                test $i -gt $n; and set value 1
+            case {global_eq or "''"}
+                set -a globals $w
+            case '-*'
+                if contains -- "$cmd:$w" {command_values}
+                    set i (math $i + 1)
+                    test $i -gt $n; and set value 1
+                end
+            case '*'
+                if test -z "$cmd"
+                    set cmd $w
+                else if test (count $args) -eq 0; and contains -- $cmd {" ".join(q(g) for g in t.groups)}
+                    set cmd "$cmd $w"
+                else
+                    set -a args $w
+                end
+        end
+        set i (math $i + 1)
+    end
+    if test $value -eq 1
+        switch "$cmd:$words[-1]"
+{fish_cases(values, "            ")}
+            case '*'
+                __fish_complete_path $cur
+        end
+        return
+    end
+    if string match -q -- '-*' $cur
+        switch $cmd
+{fish_cases(flag_cases, "            ")}
+        end
+        printf '%s\\n' $cands {" ".join(t.global_flags)}
+        return
+    end
+    if test -z "$cmd"
+        printf '%s\\t%s\\n' {top}
+        return
+    end
+    if test (count $args) -eq 0
+        switch $cmd
+{fish_cases(sub_cases, "            ")}
+        end
+    end
+    switch $cmd
+{fish_cases(kind_cases, "        ")}
+    end
+    set -l kind $kinds[(math (count $args) + 1)]
+    if test -z "$kind"; and test (count $kinds) -gt 0; and string match -q -- '*+' $kinds[-1]
+        set kind $kinds[-1]
+    end
+    switch "$kind"
+        case 'service*'
+            __pychamber_store $words[1] $globals {HIDDEN_COMMAND} services $cur
+        case key
+            __pychamber_store $words[1] $globals {HIDDEN_COMMAND} keys $args[-1]
+        case '=*'
+            string split ' ' -- (string sub -s 2 -- $kind)
+        case '*'
+            __fish_complete_path $cur
+    end
+end
+
+complete -c pychamber -f -a '(__pychamber_complete)'
+"""
+
+
+# --- the README's command reference -------------------------------------------------------------
+def reference(group) -> str:
+    """The README's table of commands: usage, what it does, its flags."""
+    t = tree(group)
+
+    def cell(s: str) -> str:
+        return s.replace("|", "\\|")
+
+    rows = ["| command | what it does | flags |", "|---|---|---|"]
+    for path in sorted(t.commands):
+        c = t.commands[path]
+        if c.subcommands:
+            continue
+        usage = f"{path} {c.usage}".strip()
+        flags_ = ", ".join("`" + "/".join(o) + "`" for o in c.options)
+        rows.append(f"| `{cell(usage)}` | {cell(c.help)} | {flags_} |")
+    return "\n".join(rows) + "\n"
+
+
+README_START = "<!-- commands: generated by scripts/generate.py from the CLI; do not edit -->\n"
+README_END = "<!-- end of commands -->\n"
+
+
+def readme_with_reference(readme: str, group) -> str:
+    """``readme`` with the text between the markers replaced by :func:`reference`."""
+    head, sep, rest = readme.partition(README_START)
+    if not sep:
+        raise ValueError("README.md has no commands marker")
+    _, sep, tail = rest.partition(README_END)
+    return head + README_START + reference(group) + README_END + tail
+
+
+# --- the commands -------------------------------------------------------------------------------
 @commands.command("completion", "completion bash|zsh|fish", "Generate the autocompletion script for the specified shell")
 def completion_cmd(ctx: typer.Context,
                    args: Optional[List[str]] = typer.Argument(None, show_default=False, metavar="")) -> None:
     (shell,) = exact_args(args, 1)
     console_of(ctx).out(script(ctx.find_root().command, shell))
+
+
+@commands.command(HIDDEN_COMMAND, f"{HIDDEN_COMMAND} services [prefix] | keys <service>",
+                  "names from the store for the completion scripts", hidden=True)
+def complete_cmd(ctx: typer.Context,
+                 args: Optional[List[str]] = typer.Argument(None, show_default=False, metavar="")) -> None:
+    """One name a line; nothing at all on an error or past the deadline (the shell is waiting)."""
+    import os
+    import threading
+
+    args = list(args or [])
+    found: list[str] = []
+
+    def work() -> None:
+        from pychamber import names
+        from pychamber.model import key_of
+
+        try:
+            if args[:1] == ["services"] and len(args) <= 2:
+                prefix = names.go_lower(args[1]) if len(args) == 2 else ""
+                found.extend(open_store(ctx).list_services(prefix, False))
+            elif args[:1] == ["keys"] and len(args) == 2:
+                service = names.go_lower(args[1])
+                names.validate_service(service)
+                found.extend(key_of(s.meta.key) for s in open_store(ctx).list(service, False))
+        except Exception:  # noqa: BLE001 - a completion never reports
+            found.clear()
+
+    try:
+        deadline = float(os.environ.get("PYCHAMBER_COMPLETE_TIMEOUT", "") or DEADLINE)
+    except ValueError:
+        deadline = DEADLINE
+    worker = threading.Thread(target=work, name="complete", daemon=True)
+    worker.start()
+    worker.join(deadline)
+    if worker.is_alive():
+        return  # the daemon thread is left behind; the process ends now
+    from pychamber.compat.unicode import byte_order
+
+    out = sorted(set(found), key=byte_order)
+    if out:
+        console_of(ctx).out("\n".join(out) + "\n")

@@ -1,0 +1,29 @@
+"""Rewrite what is generated from the CLI: the shell completion scripts in completions/ and the
+README's command table. tests/cli/test_completion.py fails until this is run after a change to
+the commands or their flags:
+
+    python scripts/generate.py
+"""
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+import typer  # noqa: E402
+
+from pychamber.cli.app import build  # noqa: E402
+from pychamber.cli.completion import FILES, readme_with_reference, script  # noqa: E402
+
+
+def main() -> None:
+    group = typer.main.get_command(build())
+    for shell, name in FILES.items():
+        (ROOT / "completions" / name).write_text(script(group, shell))
+    readme = ROOT / "README.md"
+    readme.write_text(readme_with_reference(readme.read_text(), group))
+
+
+if __name__ == "__main__":
+    main()
