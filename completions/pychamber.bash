@@ -22,15 +22,17 @@ _pychamber() {
       return 0
     fi
     case "$w" in
-      -b|--backend|--backend-s3-bucket|--kms-key-alias|-r|--retries|--retry-mode|--min-throttle-delay) globals+=("$w" "${COMP_WORDS[i + 1]}"); i=$((i + 1)); continue ;;
+      -b|--backend|--backend-s3-bucket|--kms-key-alias|-r|--retries|--retry-mode|--min-throttle-delay) [ "${COMP_WORDS[i + 1]}" = "=" ] && i=$((i + 1))  # bash splits --flag=value
+        globals+=("$w" "${COMP_WORDS[i + 1]}"); i=$((i + 1)); continue ;;
       --backend=*|--backend-s3-bucket=*|--kms-key-alias=*|--retries=*|--retry-mode=*|--min-throttle-delay=*) globals+=("$w"); continue ;;
-      -*) case "$cmd:$w" in "ecs policy:--role"|"ecs secrets:--container"|"ecs secrets:--image"|"exec:--strict-value"|"exec:--files"|"exec:--watch-interval"|"exec:--on-change"|"exec:--grace"|"exec:--stop-signal"|"exec:--splay"|"export:-f"|"export:--format"|"export:-o"|"export:--output-file"|"import:--format"|"materialize:--dir"|"materialize:--mode"|"materialize:--uid"|"materialize:--gid"|"read:-v"|"read:--version"|"write:-t"|"write:--tags") i=$((i + 1)) ;; esac ;;
+      -*) case "$cmd:$w" in "ecs policy:--role"|"ecs secrets:--container"|"ecs secrets:--image"|"exec:--strict-value"|"exec:--files"|"exec:--watch-interval"|"exec:--on-change"|"exec:--grace"|"exec:--stop-signal"|"exec:--splay"|"export:-f"|"export:--format"|"export:-o"|"export:--output-file"|"import:--format"|"materialize:--dir"|"materialize:--mode"|"materialize:--uid"|"materialize:--gid"|"read:-v"|"read:--version"|"write:-t"|"write:--tags") [ "${COMP_WORDS[i + 1]}" = "=" ] && i=$((i + 1)); i=$((i + 1)) ;; esac ;;
       *) if [ -z "$cmd" ]; then cmd="$w"
          elif [ ${#args[@]} -eq 0 ] && case "$cmd" in ecs|tag) true ;; *) false ;; esac; then cmd="$cmd $w"
          else args+=("$w"); fi ;;
     esac
   done
   if [ "$i" -gt "$COMP_CWORD" ]; then  # the value of the flag before the cursor
+    [ "$prev" = "=" ] && prev="${COMP_WORDS[COMP_CWORD-2]}"
     case "$cmd:$prev" in
       *:-b) words="null ssm secretsmanager s3 s3-kms local" ;;
       *:--backend) words="null ssm secretsmanager s3 s3-kms local" ;;

@@ -206,6 +206,8 @@ FORMATS = ["json", "yaml", "java-properties", "properties", "csv", "tsv", "doten
     (["pychamber", "completion", ""], ["bash", "zsh", "fish"]),
     (["pychamber", "help", "ex"], ["exec", "export"]),
     (["pychamber", "export", "-o", "x"], []),  # a file: the shell's own completion
+    (["pychamber", "export", "--format", "=", "ya"], ["yaml"]),  # bash splits --format=ya
+    (["pychamber", "--backend", "=", "local", "rea"], ["read"]),
 ])
 def test_bash_completes_commands_flags_and_values(store_env, words, want):
     assert bash_complete(store_env, words) == want
@@ -222,6 +224,9 @@ def test_bash_completes_commands_flags_and_values(store_env, words, want):
     (["pychamber", "exec", "--pristine", "web", "wor"], ["worker"]),
     (["pychamber", "-b", "null", "read", ""], []),  # the global flags are handed on
     (["pychamber", "--backend=null", "read", ""], []),
+    (["pychamber", "--backend", "=", "null", "read", ""], []),
+    (["pychamber", "--backend", "=", "local", "read", "w"], ["web", "worker"]),
+    (["pychamber", "read", "-v", "=", "1", "web", "a"], ["api_key"]),
 ])
 def test_bash_completes_names_from_the_store(store_env, words, want):
     assert bash_complete(store_env, words) == want

@@ -189,15 +189,17 @@ def _scan(t: Tree, first: str, cur_expr: str, word_expr: str, dashdash: str) -> 
     command_values = [f'"{p}:{o}"' for p in sorted(t.commands) for o in t.commands[p].value_flags]
     global_eq = [f"{o}=*" for o in t.global_value_flags if o.startswith("--")]
     dashdash = "\n".join("      " + line for line in dashdash.strip("\n").split("\n"))
+    nxt = word_expr.replace("[i]", "[i + 1]")
     return f"""  for ((i = {first}; i < {cur_expr}; i++)); do
     w="{word_expr}"
     if [ "$w" = "--" ]; then  # exec's command: completed as a command line of its own
 {dashdash}
     fi
     case "$w" in
-      {"|".join(t.global_value_flags)}) globals+=("$w" "{word_expr.replace("[i]", "[i + 1]")}"); i=$((i + 1)); continue ;;
+      {"|".join(t.global_value_flags)}) [ "{nxt}" = "=" ] && i=$((i + 1))  # bash splits --flag=value
+        globals+=("$w" "{nxt}"); i=$((i + 1)); continue ;;
       {"|".join(global_eq)}) globals+=("$w"); continue ;;
-      -*) case "$cmd:$w" in {"|".join(command_values) or '""'}) i=$((i + 1)) ;; esac ;;
+      -*) case "$cmd:$w" in {"|".join(command_values) or '""'}) [ "{nxt}" = "=" ] && i=$((i + 1)); i=$((i + 1)) ;; esac ;;
       *) if [ -z "$cmd" ]; then cmd="$w"
          elif [ ${{#args[@]}} -eq 0 ] && case "$cmd" in {_alt(t.groups)}) true ;; *) false ;; esac; then cmd="$cmd $w"
          else args+=("$w"); fi ;;
@@ -249,6 +251,7 @@ _pychamber() {{
   local -a globals=() args=() kinds=()
 {_scan(t, "1", "COMP_CWORD", "${COMP_WORDS[i]}", BASH_DASHDASH)}
   if [ "$i" -gt "$COMP_CWORD" ]; then  # the value of the flag before the cursor
+    [ "$prev" = "=" ] && prev="${{COMP_WORDS[COMP_CWORD-2]}}"
     case "$cmd:$prev" in
 {_cases([(p, f'words="{w}"') for p, w in _value_cases(t)], "      ", "return 0")}
     esac
