@@ -197,3 +197,14 @@ def test_piped_output_has_no_bar(env):
                                                "svc1", "s1k0", "svc1", "s1k1", "svc2", "s2k0", "svc2", "s2k1"]
     p = invoke(["export", "svc0", "svc1", "svc2"], env)
     assert p.returncode == 0 and p.stderr_bytes == b""
+
+
+def test_write_interrupted_at_the_prompt_writes_nothing(env):
+    child = on_pty(env, "write", "svc", "key")
+    child.expect_exact("(input hidden): ")
+    child.send(SECRET[:5])
+    child.sendintr()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130 and b"Traceback" not in child.shown.getvalue()
+    assert stored(env, "svc", "key") is None
