@@ -6,7 +6,6 @@ reference; and every command and flag has help text."""
 from __future__ import annotations
 
 import base64
-import io
 import os
 import shutil
 import socket
@@ -264,7 +263,6 @@ def test_bash_tab_on_a_real_terminal(store_env):
     pexpect = pytest.importorskip("pexpect")
     child = pexpect.spawn("bash", ["--norc", "--noprofile", "-i"], env={**store_env, "PS1": "P> ", "TERM": "dumb"},
                           timeout=60, encoding="utf-8")
-    child.logfile_read = shown = io.StringIO()
     try:
         child.expect_exact("P> ")
         child.sendline(f'source "{ROOT / "completions" / "pychamber.bash"}"; complete -p pychamber')
