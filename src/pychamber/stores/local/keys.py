@@ -162,6 +162,24 @@ class KeySource:
             )
         return self._create(backend)
 
+    def holder(self, key: bytes) -> tuple[str, str]:
+        """Where ``key`` (as :meth:`find` returned it) is kept: ``("env", KEY_ENV)``,
+        ``("keyring", "<module>.<class>")`` naming the keyring backend that holds it, or
+        ``("file", <key file path>)``."""
+        if self.environ.get(KEY_ENV, ""):
+            return "env", KEY_ENV
+        backend = self._keyring()
+        if backend is not None:
+            text = _keyring_call(backend.get_password, KEYRING_SERVICE, self.db_path)
+            if text and _decode_key(text) == key:
+                return "keyring", backend_name(backend)
+        return "file", self.key_path
+
+    def keyring_name(self) -> str | None:
+        """The usable keyring backend (``keyrings.alt.file.PlaintextKeyring``), or None."""
+        backend = self._keyring()
+        return None if backend is None else backend_name(backend)
+
     def _keyring(self) -> Any:
         """A usable keyring backend, or None (no keyring, or any error loading it)."""
         try:
@@ -222,6 +240,12 @@ class KeySource:
             "(no OS keyring available; keep this file safe)"
         )
         return key
+
+
+def backend_name(backend: Any) -> str:
+    """A keyring backend's dotted class name."""
+    cls = type(backend)
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 def _keyring_call(fn: Callable[..., Any], *args: Any, ok: bool = False) -> Any:

@@ -1,0 +1,32 @@
+"""``doctor [service...]``: the checks of :mod:`pychamber.doctor` as one table on stdout (one
+line per check: passed, FAILED or not checked, and what to do); exit 1 when any failed."""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+import typer
+
+from pychamber.cli.framework import CommandSet, console_of, service_arg, settings_of
+
+commands = CommandSet()
+
+RESULTS = {True: "ok", False: "FAILED", None: "not checked"}
+
+
+@commands.command("doctor", "doctor [service...]",
+                  "check the region, credentials, KMS key and permissions exec and write need")
+def doctor_cmd(ctx: typer.Context,
+               args: Optional[List[str]] = typer.Argument(None, show_default=False, metavar="",
+                                                          hidden=True)) -> None:
+    from tabulate import tabulate
+
+    from pychamber import doctor
+
+    services = [service_arg(ctx, raw) for raw in args or []]
+    checks = doctor.run(settings_of(ctx), services)
+    rows = [(c.name, RESULTS[c.ok], c.detail, c.advice) for c in checks]
+    console_of(ctx).out(tabulate(rows, headers=["CHECK", "RESULT", "DETAIL", "WHAT TO DO"],
+                                 tablefmt="simple", disable_numparse=True) + "\n")
+    if doctor.failed(checks):
+        raise typer.Exit(1)
