@@ -43,6 +43,7 @@ RETRIES = 3
 PROBE_KEY = "pychamber-doctor-probe"
 DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation",
                           "403"})
+NOT_FOUND_CODES = frozenset({"ResourceNotFoundException", "NoSuchKey"})
 AWS_BACKENDS = ("SSM", "SECRETSMANAGER", "S3", "S3-KMS")
 NO_REGION_ADVICE = ("set AWS_REGION (or CHAMBER_AWS_REGION, AWS_DEFAULT_REGION), or a region in "
                     "your AWS profile")
@@ -359,6 +360,8 @@ class _Probe:
         except SecretNotFound:
             return Check(name, True, "allowed; nothing stored yet")
         except ChamberError as e:
+            if getattr(e, "code", None) in NOT_FOUND_CODES:
+                return Check(name, True, f"allowed; nothing stored for {service} yet")
             return Check(name, False, reason(e),
                          advice.format(service=service) if denied(e) else "check the endpoint")
         return Check(name, True, f"{len(found)} secret(s)")
