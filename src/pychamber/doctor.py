@@ -211,7 +211,7 @@ class _Probe:
         if profile and creds.method != "env":
             how += f" (profile {profile})"
         if not with_sts:
-            return Check("credentials", None, f"found in {how}; not checked: no region for STS")
+            return Check("credentials", None, f"found in {how}; whose is unknown: no region for STS")
         try:
             self.identity = self.call("sts", "GetCallerIdentity") or {}
         except ChamberError as e:
@@ -335,13 +335,13 @@ class _Probe:
         principal = principal_arn(self.identity.get("Arn", ""))
         resource = self.arn("ssm", f"parameter/{service}/{PROBE_KEY}")
         if principal is None:
-            return Check(name, None, f"not checked: IAM cannot simulate {self.identity.get('Arn')}")
+            return Check(name, None, f"IAM cannot simulate {self.identity.get('Arn')}")
         try:
             resp = self.call("iam", "SimulatePrincipalPolicy", attempts=1,
                              PolicySourceArn=principal, ActionNames=["ssm:PutParameter"],
                              ResourceArns=[resource])
         except ChamberError as e:
-            return Check(name, None, f"not checked: iam:SimulatePrincipalPolicy: {reason(e)[:120]}",
+            return Check(name, None, f"iam:SimulatePrincipalPolicy: {reason(e)[:120]}",
                          "allow iam:SimulatePrincipalPolicy to check, or try a write")
         results = (resp or {}).get("EvaluationResults") or []
         decision = results[0].get("EvalDecision", "") if results else ""

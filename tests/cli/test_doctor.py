@@ -1,0 +1,247 @@
+"""``pychamber doctor``: the table, the exit status, the broken environments (no credentials,
+no region, a missing alias) as a process, and the permission checks against a moto server of
+its own that enforces IAM (``/moto-api/reset-auth``: every request after it is authorised
+against the caller's IAM policies, action by action; moto checks SSM and KMS calls against
+resource "*", so the policies here grant or omit actions)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from conftest import REGION, spawn, wait_for
+
+HEADERS = ["CHECK", "RESULT", "DETAIL", "WHAT TO DO"]
+
+
+def table(stdout: str) -> dict[str, tuple[str, str]]:
+    """{check: (result, the rest of the line)} from doctor's table (columns from its rule)."""
+    lines = stdout.splitlines()
+    spans = [(m.start(), m.end()) for m in re.finditer(r"-+", lines[1])]
+    cells = lambda line: [line[a:b if i < 3 else None].strip() for i, (a, b) in enumerate(spans)]  # noqa: E731
+    assert cells(lines[0]) == HEADERS, stdout
+    rows = {}
+    for line in lines[2:]:
+        name, result, detail, advice = cells(line)
+        rows[name] = (result, f"{detail}  {advice}")
+    return rows
+
+
+@pytest.fixture
+def alias(aws_client):
+    kms = aws_client("kms")
+    kms.create_alias(AliasName="alias/parameter_store_key",
+                     TargetKeyId=kms.create_key()["KeyMetadata"]["KeyId"])
+
+
+def test_a_healthy_setup_prints_one_line_per_check_and_exits_0(run_cli, alias, ssm_client):
+    ssm_client.put_parameter(Name="/web/db", Value="pw", Type="SecureString", Description="1")
+    result = run_cli("doctor", "WEB", check=0)
+    rows = table(result.stdout)
+    assert list(rows) == ["backend", "region", "credentials", "kms key alias/parameter_store_key",
+                          "store config", "exec web", "read web", "history web", "write web"]
+    assert rows["region"][0] == "ok" and "us-east-1 (from $AWS_DEFAULT_REGION)" in rows["region"][1]
+    assert rows["write web"][0] == "not checked"
+    assert all(r == "ok" for n, (r, _) in rows.items() if n != "write web")
+    assert result.stderr == ""
+
+
+def test_a_missing_alias_is_a_failed_row_and_exit_1(run_cli):
+    result = run_cli("doctor", check=1)
+    rows = table(result.stdout)
+    assert rows["kms key alias/parameter_store_key"][0] == "FAILED"
+    assert "does not exist in us-east-1" in rows["kms key alias/parameter_store_key"][1]
+    assert result.stderr == ""
+
+
+def test_a_bad_service_name_is_an_error_line(run_cli):
+    result = run_cli("doctor", "bad name!", check=1)
+    assert result.stdout == ""
+    assert result.stderr.startswith("Error: Failed to validate service: ")
+
+
+def test_doctor_is_in_the_help(run_cli):
+    assert "doctor" in run_cli("--help", check=0).stdout
+
+
+@pytest.mark.parametrize("drop, failed_row", [
+    (("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"), "credentials"),
+    (("AWS_DEFAULT_REGION",), "region"),
+    ((), "kms key alias/parameter_store_key"),
+])
+def test_broken_environments_as_a_process(aws_env, drop, failed_row):
+    """No credentials, no region, a missing alias: a failed row each, exit 1, no traceback, in
+    bounded time (AWS_EC2_METADATA_DISABLED: no instance-metadata wait)."""
+    env = {k: v for k, v in aws_env.items() if k not in drop}
+    start = time.monotonic()
+    result = spawn(["doctor", "svc"], env, input=b"", timeout=60)
+    elapsed = time.monotonic() - start
+    assert result.returncode == 1, result
+    assert table(result.stdout)[failed_row][0] == "FAILED"
+    assert "Traceback" not in result.stderr and result.stderr == ""
+    assert elapsed < 45
+
+
+def test_local_backend_as_a_process(tmp_path):
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path),
+           "PYTHONPATH": os.environ.get("PYTHONPATH", ""), "XDG_DATA_HOME": str(tmp_path / "x"),
+           "PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring"}
+    spawn(["-b", "local", "write", "svc", "k", "v"], env, input=b"")
+    result = spawn(["-b", "local", "doctor"], env, input=b"")
+    assert result.returncode == 0, result
+    rows = table(result.stdout)
+    assert rows["data key"][0] == "ok"
+    assert "keyrings.alt.file.PlaintextKeyring (a plaintext file" in rows["data key"][1]
+
+
+# --- a moto server that enforces IAM ------------------------------------------------------------
+ALL_READS = ["ssm:GetParametersByPath", "ssm:GetParameter", "ssm:GetParameters",
+             "ssm:DescribeParameters", "ssm:GetParameterHistory", "kms:DescribeKey",
+             "kms:Encrypt", "kms:Decrypt"]
+USERS = {
+    # the trap: every read but GetParametersByPath (as when only parameter/svc/* is granted)
+    "no-by-path": [a for a in ALL_READS if a != "ssm:GetParametersByPath"],
+    # history denied: chamber would say "secret not found"
+    "no-history": [a for a in ALL_READS if a != "ssm:GetParameterHistory"],
+    # the v3 store-config read (GetParameters) denied
+    "no-get": [a for a in ALL_READS if a not in ("ssm:GetParameters", "ssm:GetParameter")],
+    "no-encrypt": [a for a in ALL_READS if a != "kms:Encrypt"],
+    "everything": ALL_READS,
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _post(url: str, data: bytes) -> None:
+    req = urllib.request.Request(url, data=data, method="POST",
+                                 headers={"Content-Type": "text/plain"})
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        resp.read()
+
+
+@pytest.fixture(scope="module")
+def iam_server():
+    """(url, {user: (access key, secret key)}): a moto server process with IAM enforced after
+    its users, policies, KMS alias and one parameter were made."""
+    import boto3
+
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def up() -> bool:
+        try:
+            with urllib.request.urlopen(url + "/moto-api/", timeout=2):
+                return True
+        except OSError:
+            return proc.poll() is not None
+
+    try:
+        assert wait_for(up, timeout=60) and proc.poll() is None, "moto server did not start"
+        session = boto3.session.Session(aws_access_key_id="admin", aws_secret_access_key="admin",
+                                        region_name=REGION)
+        iam = session.client("iam", endpoint_url=url)
+        kms = session.client("kms", endpoint_url=url)
+        kms.create_alias(AliasName="alias/parameter_store_key",
+                         TargetKeyId=kms.create_key()["KeyMetadata"]["KeyId"])
+        session.client("ssm", endpoint_url=url).put_parameter(
+            Name="/svc/db", Value="pw", Type="SecureString", Description="1")
+        keys = {}
+        for user, actions in USERS.items():
+            iam.create_user(UserName=user)
+            iam.put_user_policy(UserName=user, PolicyName="p", PolicyDocument=json.dumps({
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]}))
+            k = iam.create_access_key(UserName=user)["AccessKey"]
+            keys[user] = (k["AccessKeyId"], k["SecretAccessKey"])
+        _post(url + "/moto-api/reset-auth", b"0")  # from now on, every call is authorised
+        yield url, keys
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture
+def doctor_as(iam_server, run_cli):
+    url, keys = iam_server
+
+    def run(user: str, *services: str):
+        key, secret = keys[user]
+        result = run_cli("doctor", *services, env_extra={
+            "AWS_ENDPOINT_URL": url, "AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret})
+        assert "Traceback" not in result.stderr
+        return result, table(result.stdout)
+
+    return run
+
+
+def test_iam_allows_everything_exec_and_read_need(doctor_as):
+    result, rows = doctor_as("everything", "svc")
+    assert result.returncode == 0, result.stdout
+    assert "arn:aws:iam::123456789012:user/everything" in rows["credentials"][1]
+    assert rows["exec svc"][0] == "ok" and "1 secret(s)" in rows["exec svc"][1]
+    # the user may not run IAM's simulator: the write permission is not checked, not failed
+    assert rows["write svc"][0] == "not checked"
+    assert "iam:SimulatePrincipalPolicy" in rows["write svc"][1]
+
+
+def test_getparametersbypath_denied_names_the_path_itself(doctor_as):
+    result, rows = doctor_as("no-by-path", "svc")
+    assert result.returncode == 1
+    assert rows["exec svc"][0] == "FAILED"
+    line = rows["exec svc"][1]
+    assert "not authorized to perform: ssm:GetParametersByPath" in line
+    assert "allow ssm:GetParametersByPath on arn:aws:ssm:us-east-1:123456789012:parameter/svc " in line
+    assert "parameter/svc/* does not cover" in line
+    assert rows["read svc"][0] == "ok"  # GetParameters itself is allowed
+
+
+def test_history_denied_is_told_apart_from_not_found(doctor_as):
+    result, rows = doctor_as("no-history", "svc", "nothing")
+    assert result.returncode == 1
+    assert rows["history svc"][0] == "FAILED"
+    assert "denied, not missing" in rows["history svc"][1]
+    assert "chamber #104" in rows["history svc"][1]
+    assert rows["read nothing"][0] == "ok" and "does not exist" in rows["read nothing"][1]
+
+
+def test_the_store_config_read_denied_is_the_chamber_663_trap(doctor_as):
+    result, rows = doctor_as("no-get", "svc")
+    assert result.returncode == 1
+    assert rows["store config"][0] == "FAILED"
+    assert "chamber v3 reads it on every write (chamber #663)" in rows["store config"][1]
+    assert "parameter/_chamber/store-config" in rows["store config"][1]
+    assert rows["read svc"][0] == "FAILED" and "denied" in rows["read svc"][1]
+
+
+def test_kms_encrypt_denied(doctor_as):
+    result, rows = doctor_as("no-encrypt")
+    assert result.returncode == 1
+    kms = rows["kms key alias/parameter_store_key"]
+    assert kms[0] == "FAILED" and "kms:Encrypt denied" in kms[1]
+
+
+def test_credentials_refused_by_sts(iam_server, run_cli):
+    url, _ = iam_server
+    result = run_cli("doctor", env_extra={"AWS_ENDPOINT_URL": url, "AWS_ACCESS_KEY_ID": "nobody",
+                                          "AWS_SECRET_ACCESS_KEY": "x"}, check=1)
+    rows = table(result.stdout)
+    assert rows["credentials"][0] == "FAILED" and "refused by STS" in rows["credentials"][1]
+    assert list(rows)[-1] == "credentials"
