@@ -68,7 +68,7 @@ _pychamber() {
     return 0
   fi
   if [ -z "$cmd" ]; then
-    COMPREPLY=($(compgen -W "completion delete ecs env exec export find help history import list list-services materialize read tag version write" -- "$cur"))
+    COMPREPLY=($(compgen -W "completion delete doctor ecs env exec export find help history import list list-services materialize read tag version write" -- "$cur"))
     return 0
   fi
   if [ ${#args[@]} -eq 0 ]; then
@@ -85,12 +85,13 @@ _pychamber() {
   case "$cmd" in
     "completion") kinds=("=bash zsh fish") ;;
     "delete") kinds=("service" "key") ;;
+    "doctor") kinds=("service+") ;;
     "ecs policy") kinds=("service+") ;;
     "ecs secrets") kinds=("service+") ;;
     "env") kinds=("service") ;;
     "exec") kinds=("service+") ;;
     "export") kinds=("service+") ;;
-    "help") kinds=("=completion delete ecs env exec export find help history import list list-services materialize read tag version write") ;;
+    "help") kinds=("=completion delete doctor ecs env exec export find help history import list list-services materialize read tag version write") ;;
     "history") kinds=("service" "key") ;;
     "import") kinds=("service") ;;
     "list") kinds=("service") ;;

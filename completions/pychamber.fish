@@ -109,7 +109,7 @@ function __pychamber_complete
         return
     end
     if test -z "$cmd"
-        printf '%s\t%s\n' 'completion' 'Generate the autocompletion script for the specified shell' 'delete' 'Delete a secret, including all versions' 'ecs' 'ECS task definitions: secrets arrays and IAM policies' 'env' 'Print the secrets from the parameter store in a format to export as environment variables' 'exec' 'Executes a command with secrets loaded into the environment' 'export' 'Exports parameters in the specified format' 'find' 'Find the given secret across all services' 'help' 'Help about any command' 'history' 'View the history of a secret' 'import' 'import secrets from json, yaml or dotenv' 'list' 'List the secrets set for a service' 'list-services' 'List services' 'materialize' 'Write the services\' secrets as files, one per key' 'read' 'Read a specific secret from the parameter store' 'tag' 'work with tags on secrets' 'version' 'print pychamber version' 'write' 'write a secret'
+        printf '%s\t%s\n' 'completion' 'Generate the autocompletion script for the specified shell' 'delete' 'Delete a secret, including all versions' 'doctor' 'check region, credentials, KMS key and permissions' 'ecs' 'ECS task definitions: secrets arrays and IAM policies' 'env' 'Print the secrets from the parameter store in a format to export as environment variables' 'exec' 'Executes a command with secrets loaded into the environment' 'export' 'Exports parameters in the specified format' 'find' 'Find the given secret across all services' 'help' 'Help about any command' 'history' 'View the history of a secret' 'import' 'import secrets from json, yaml or dotenv' 'list' 'List the secrets set for a service' 'list-services' 'List services' 'materialize' 'Write the services\' secrets as files, one per key' 'read' 'Read a specific secret from the parameter store' 'tag' 'work with tags on secrets' 'version' 'print pychamber version' 'write' 'write a secret'
         return
     end
     if test (count $args) -eq 0
@@ -125,6 +125,8 @@ function __pychamber_complete
             set kinds '=bash zsh fish'
         case 'delete'
             set kinds 'service' 'key'
+        case 'doctor'
+            set kinds 'service+'
         case 'ecs policy'
             set kinds 'service+'
         case 'ecs secrets'
@@ -136,7 +138,7 @@ function __pychamber_complete
         case 'export'
             set kinds 'service+'
         case 'help'
-            set kinds '=completion delete ecs env exec export find help history import list list-services materialize read tag version write'
+            set kinds '=completion delete doctor ecs env exec export find help history import list list-services materialize read tag version write'
         case 'history'
             set kinds 'service' 'key'
         case 'import'

@@ -15,7 +15,7 @@ RESULTS = {True: "ok", False: "FAILED", None: "not checked"}
 
 
 @commands.command("doctor", "doctor [service...]",
-                  "check the region, credentials, KMS key and permissions exec and write need")
+                  "check region, credentials, KMS key and permissions")
 def doctor_cmd(ctx: typer.Context,
                args: Optional[List[str]] = typer.Argument(None, show_default=False, metavar="",
                                                           hidden=True)) -> None:
