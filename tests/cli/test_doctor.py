@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -17,7 +16,7 @@ import urllib.request
 
 import pytest
 
-from conftest import REGION, spawn, wait_for
+from conftest import REGION, spawn
 
 HEADERS = ["CHECK", "RESULT", "DETAIL", "WHAT TO DO"]
 
@@ -103,6 +102,77 @@ def test_local_backend_as_a_process(tmp_path):
 
 
 # --- a moto server that enforces IAM ------------------------------------------------------------
+#: moto has no iam:SimulatePrincipalPolicy (it answers 500): this server, a process of its own,
+#: is moto's WSGI app with that one call answered by moto's own policy engine
+#: (moto.iam.access_control.IAMPolicy) over the user's inline policies in moto's IAM state;
+#: the caller needs iam:SimulatePrincipalPolicy, as on AWS. It prints its port.
+SERVER = r"""
+import io, sys, urllib.parse
+from moto.iam.access_control import IAMPolicy, PermissionResult
+from moto.iam.models import iam_backends
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from werkzeug.serving import make_server
+
+ACCOUNT = "123456789012"
+moto = DomainDispatcherApplication(create_backend_app)
+
+
+def policies(user):
+    backend = iam_backends[ACCOUNT]["aws"]
+    return [IAMPolicy(backend.get_user_policy(user, n)) for n in backend.list_user_policies(user)]
+
+
+def decide(user, action, resource):
+    results = [p.is_action_permitted(action, resource) for p in policies(user)]
+    if PermissionResult.DENIED in results:
+        return "explicitDeny"
+    return "allowed" if PermissionResult.PERMITTED in results else "implicitDeny"
+
+
+def caller(environ):
+    key = environ.get("HTTP_AUTHORIZATION", "").split("Credential=")[-1].split("/")[0]
+    for user in iam_backends[ACCOUNT]["aws"].users.values():
+        if any(k.access_key_id == key for k in user.access_keys):
+            return user.name
+    return None
+
+
+def answer(start, status, body):
+    start(status, [("Content-Type", "text/xml")])
+    return [body.encode()]
+
+
+def app(environ, start):
+    body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+    environ["wsgi.input"] = io.BytesIO(body)
+    form = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
+    if form.get("Action") != ["SimulatePrincipalPolicy"]:
+        return moto(environ, start)
+    who = caller(environ)
+    if who is None or decide(who, "iam:SimulatePrincipalPolicy", "*") != "allowed":
+        return answer(start, "403 Forbidden", "<ErrorResponse><Error><Code>AccessDenied</Code>"
+                      f"<Message>User: {who} is not authorized to perform: "
+                      "iam:SimulatePrincipalPolicy</Message></Error></ErrorResponse>")
+    user = form["PolicySourceArn"][0].rsplit("/", 1)[-1]
+    members = ""
+    for a in sorted(k for k in form if k.startswith("ActionNames.member.")):
+        for r in sorted(k for k in form if k.startswith("ResourceArns.member.")) or [None]:
+            resource = form[r][0] if r else "*"
+            members += (f"<member><EvalActionName>{form[a][0]}</EvalActionName><EvalResourceName>"
+                        f"{resource}</EvalResourceName><EvalDecision>"
+                        f"{decide(user, form[a][0], resource)}</EvalDecision></member>")
+    return answer(start, "200 OK",
+                  '<SimulatePrincipalPolicyResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">'
+                  f"<SimulatePrincipalPolicyResult><IsTruncated>false</IsTruncated><EvaluationResults>"
+                  f"{members}</EvaluationResults></SimulatePrincipalPolicyResult>"
+                  "<ResponseMetadata><RequestId>1</RequestId></ResponseMetadata>"
+                  "</SimulatePrincipalPolicyResponse>")
+
+
+server = make_server("127.0.0.1", 0, app, threaded=True)
+print(server.server_port, flush=True)
+server.serve_forever()
+"""
 ALL_READS = ["ssm:GetParametersByPath", "ssm:GetParameter", "ssm:GetParameters",
              "ssm:DescribeParameters", "ssm:GetParameterHistory", "kms:DescribeKey",
              "kms:Encrypt", "kms:Decrypt"]
@@ -114,14 +184,10 @@ USERS = {
     # the v3 store-config read (GetParameters) denied
     "no-get": [a for a in ALL_READS if a not in ("ssm:GetParameters", "ssm:GetParameter")],
     "no-encrypt": [a for a in ALL_READS if a != "kms:Encrypt"],
-    "everything": ALL_READS,
+    "reads": ALL_READS,
+    "simulates-reads": ALL_READS + ["iam:SimulatePrincipalPolicy"],
+    "writer": ALL_READS + ["iam:SimulatePrincipalPolicy", "ssm:PutParameter"],
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _post(url: str, data: bytes) -> None:
@@ -133,24 +199,16 @@ def _post(url: str, data: bytes) -> None:
 
 @pytest.fixture(scope="module")
 def iam_server():
-    """(url, {user: (access key, secret key)}): a moto server process with IAM enforced after
-    its users, policies, KMS alias and one parameter were made."""
+    """(url, {user: (access key, secret key)}): the server above, with IAM enforced once its
+    users, policies, KMS alias and one parameter were made."""
     import boto3
 
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-    def up() -> bool:
-        try:
-            with urllib.request.urlopen(url + "/moto-api/", timeout=2):
-                return True
-        except OSError:
-            return proc.poll() is not None
-
+    proc = subprocess.Popen([sys.executable, "-c", SERVER], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
     try:
-        assert wait_for(up, timeout=60) and proc.poll() is None, "moto server did not start"
+        port = proc.stdout.readline().strip()
+        assert port.isdigit(), "the moto server did not start"
+        url = f"http://127.0.0.1:{port}"
         session = boto3.session.Session(aws_access_key_id="admin", aws_secret_access_key="admin",
                                         region_name=REGION)
         iam = session.client("iam", endpoint_url=url)
@@ -193,13 +251,26 @@ def doctor_as(iam_server, run_cli):
 
 
 def test_iam_allows_everything_exec_and_read_need(doctor_as):
-    result, rows = doctor_as("everything", "svc")
+    result, rows = doctor_as("reads", "svc")
     assert result.returncode == 0, result.stdout
-    assert "arn:aws:iam::123456789012:user/everything" in rows["credentials"][1]
+    assert "arn:aws:iam::123456789012:user/reads" in rows["credentials"][1]
     assert rows["exec svc"][0] == "ok" and "1 secret(s)" in rows["exec svc"][1]
     # the user may not run IAM's simulator: the write permission is not checked, not failed
     assert rows["write svc"][0] == "not checked"
     assert "iam:SimulatePrincipalPolicy" in rows["write svc"][1]
+
+
+def test_putparameter_through_the_policy_simulator(doctor_as):
+    result, rows = doctor_as("writer", "svc")
+    assert result.returncode == 0, result.stdout
+    assert rows["write svc"][0] == "ok"
+    assert "ssm:PutParameter allowed on parameter/svc/*" in rows["write svc"][1]
+    result, rows = doctor_as("simulates-reads", "svc")
+    assert result.returncode == 1
+    assert rows["write svc"][0] == "FAILED"
+    assert "ssm:PutParameter implicitDeny" in rows["write svc"][1]
+    assert "allow ssm:PutParameter on arn:aws:ssm:us-east-1:123456789012:parameter/svc/*" \
+        in rows["write svc"][1]
 
 
 def test_getparametersbypath_denied_names_the_path_itself(doctor_as):
