@@ -165,7 +165,7 @@ class _Probe:
         mode = settings.retry_mode if service == "ssm" else "standard"
         n = attempts or self.retries
         return aws.call(lambda o: aws.client(service, settings, n, mode, operation=o), service, op,
-                        **params)
+                        settings=settings, **params)
 
     def arn(self, service: str, resource: str) -> str:
         account = self.identity.get("Account", "ACCOUNT")
@@ -335,7 +335,8 @@ class _Probe:
         principal = principal_arn(self.identity.get("Arn", ""))
         resource = self.arn("ssm", f"parameter/{service}/{PROBE_KEY}")
         if principal is None:
-            return Check(name, None, f"IAM cannot simulate {self.identity.get('Arn')}")
+            return Check(name, None, f"IAM cannot simulate {self.identity.get('Arn')}",
+                         "try a write to a test key")
         try:
             resp = self.call("iam", "SimulatePrincipalPolicy", attempts=1,
                              PolicySourceArn=principal, ActionNames=["ssm:PutParameter"],
