@@ -609,7 +609,7 @@ def test_parse_dotenv():
     assert parse_import(DOTENV, fmt="dotenv") == [
         ("A", "plain value"),
         ("B", "single $literal \\n kept"),
-        ("C", 'double\nline\t"q" \\ \\$x'),
+        ("C", 'double\nline\t"q" \\ $x'),  # \$ is "$", as chamber's export means it
         ("D", ""),
         ("E", "spaced"),
         ("F", "a#not-comment"),
@@ -625,6 +625,9 @@ def test_parse_dotenv_matches_python_dotenv():
     import io
 
     expected = dotenv.dotenv_values(stream=io.StringIO(DOTENV), interpolate=False)
+    # the one difference: an escaped "$" (or backtick) in double quotes, which chamber's export
+    # writes and a shell reads as "$"; python-dotenv keeps the backslash
+    expected["C"] = expected["C"].replace("\\$", "$")
     assert dict(parse_import(DOTENV, fmt="dotenv")) == expected
 
 

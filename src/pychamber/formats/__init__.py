@@ -12,8 +12,10 @@ Public API::
     render_env(pairs, preserve_case=False, escape_strings=False) -> str
     shell_name(key, upper=True) -> str        # ChamberError("cmd: ...") when invalid
     go_quote(s) -> str                        # Go's strconv.Quote / %q
-    parse_import(text, fmt=None, filename=None) -> list[tuple[str, str]]
+    parse_import(text, fmt=None, filename=None, flatten=None, environ=None) -> list[tuple[str, str]]
+    import_kind(fmt, filename) -> str         # "json" (chamber's JSON/YAML), "yaml" or "dotenv"
     IMPORT_FORMATS                            # "json", "yaml", "dotenv"
+    FLATTEN_SEPARATOR                         # "_": what import --flatten joins with
 
 ``render`` returns ``str``; write it as UTF-8. (For java-properties that yields chamber's exact
 bytes: U+0080..U+00FF come out as their UTF-8 encoding, as magiconair/properties writes them.)
@@ -26,7 +28,8 @@ from collections.abc import Callable
 from pychamber.errors import ChamberError
 from pychamber.formats.common import Pairs
 from pychamber.compat.strconv import go_quote
-from pychamber.formats.importing import IMPORT_FORMATS, parse_dotenv, parse_import
+from pychamber.formats.importing import (FLATTEN_SEPARATOR, IMPORT_FORMATS, import_kind,
+                                         is_dotenv_filename, parse_dotenv, parse_import)
 from pychamber.formats.shell import (
     dotenv_escape,
     render_docker,
@@ -45,10 +48,13 @@ from pychamber.formats.yamlfmt import render_yaml
 from pychamber.names import go_lower
 
 __all__ = [
+    "FLATTEN_SEPARATOR",
     "FORMATS",
     "IMPORT_FORMATS",
     "dotenv_escape",
     "go_quote",
+    "import_kind",
+    "is_dotenv_filename",
     "is_supported",
     "parse_dotenv",
     "parse_import",
