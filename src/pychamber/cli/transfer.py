@@ -61,9 +61,11 @@ def export_cmd(
     args: Optional[List[str]] = ARGS,
     fmt: str = typer.Option("json", "-f", "--format",
                             help="Output format (json, yaml, java-properties, csv, tsv, dotenv, "
-                                 "tfvars; pychamber also: shell, docker)"),
+                                 "tfvars; pychamber also: shell, docker, github, k8s-secret)"),
     output_file: str = typer.Option("", "-o", "--output-file",
                                     help="Output file (default is standard output); created with mode 0600"),
+    secret_name: Optional[str] = option("name", "export"),
+    mask: bool = option("mask", "export"),
 ) -> None:
     console = console_of(ctx)
     from pychamber import formats
@@ -71,6 +73,7 @@ def export_cmd(
     args = min_args(args, 1)
     if not formats.is_supported(fmt):  # refuse before anything is fetched or written
         raise ChamberError(f"Unable to export parameters: Unsupported export format: {fmt}")
+    _check_target_flags(names.go_lower(fmt), secret_name, mask, output_file)
     store = open_store(ctx, prefix="")
     services = []
     for raw in args:
@@ -93,9 +96,11 @@ def export_cmd(
             progress(len(fetched))
     params = merge_services(console, services, fetched)
     try:
-        text = formats.render(fmt, params.items())
+        text = formats.render(fmt, params.items(), name=secret_name)
     except ChamberError as e:
         raise e.wrap("Unable to export parameters: ") from None
+    if mask:  # the runner reads workflow commands on stdout; the variables go to the file
+        console.out(formats.github_masks(params.items()))
     data = text.encode("utf-8", "surrogateescape")
     if output_file:
         from pychamber.files import write_output_file
@@ -103,6 +108,22 @@ def export_cmd(
         write_output_file(output_file, data, 0o600)
     else:
         console.out_bytes(data)
+
+
+def _check_target_flags(fmt: str, secret_name: str | None, mask: bool, output_file: str) -> None:
+    """export's format-specific flags, checked before anything is fetched."""
+    if fmt == "k8s-secret":
+        from pychamber.formats import render_k8s_secret
+
+        render_k8s_secret([], secret_name)  # the name's own errors
+    elif secret_name is not None:
+        raise ChamberError("--name applies to -f k8s-secret (the Secret's metadata.name)")
+    if mask and fmt != "github":
+        raise ChamberError("--mask applies to -f github")
+    if mask and not output_file:
+        raise ChamberError('--mask needs -o FILE, usually -o "$GITHUB_ENV": the masks go to '
+                           "standard output, where the runner reads them, and the variables to "
+                           "the file")
 
 
 # --- import --------------------------------------------------------------------------------
