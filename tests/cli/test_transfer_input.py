@@ -4,25 +4,18 @@ format the user asked for, and --flatten / --expand."""
 
 from __future__ import annotations
 
-import base64
 import json
-import os
-from pathlib import Path
 
 import pytest
 
+from cli.test_transfer_roundtrip import env_for
 from conftest import invoke, spawn
 
-SRC = str(Path(__file__).resolve().parents[2] / "src")
-KEY = base64.b64encode(b"f" * 32).decode()
 
 
 @pytest.fixture
 def env(tmp_path):
-    e = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CHAMBER_", "PYCHAMBER_"))}
-    e.update({"PYTHONPATH": SRC, "CHAMBER_SECRET_BACKEND": "local",
-              "PYCHAMBER_LOCAL_PATH": str(tmp_path / "db" / "s.db"), "PYCHAMBER_LOCAL_KEY": KEY,
-              "PYCHAMBER_WRITE_RATE": "0", "AWS_EC2_METADATA_DISABLED": "true"})
+    e = env_for(tmp_path / "db" / "s.db")
     return e
 
 

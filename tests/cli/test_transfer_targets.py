@@ -6,28 +6,22 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import stat
-from pathlib import Path
 
 import pytest
 import yaml
 
+from cli.test_transfer_roundtrip import env_for
 from conftest import invoke
 from formats.test_targets import parse_github_env
 
-SRC = str(Path(__file__).resolve().parents[2] / "src")
-KEY = base64.b64encode(b"g" * 32).decode()
 SECRETS = {"db-url": "postgres://u:p@h/db", "cert": "-----BEGIN-----\nAAA\n-----END-----\n",
            "token": "t0k%n"}
 
 
 @pytest.fixture
 def env(tmp_path):
-    e = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CHAMBER_", "PYCHAMBER_"))}
-    e.update({"PYTHONPATH": SRC, "CHAMBER_SECRET_BACKEND": "local",
-              "PYCHAMBER_LOCAL_PATH": str(tmp_path / "db" / "s.db"), "PYCHAMBER_LOCAL_KEY": KEY,
-              "PYCHAMBER_WRITE_RATE": "0", "AWS_EC2_METADATA_DISABLED": "true"})
+    e = env_for(tmp_path / "db" / "s.db")
     p = invoke(["import", "app", "-"], e, json.dumps(SECRETS), text=True)
     assert p.returncode == 0, p.stderr
     return e
