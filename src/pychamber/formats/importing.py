@@ -323,6 +323,6 @@ def parse_import(text: str, fmt: str | None = None, filename: str | None = None,
         return parse_yaml_pairs(text, flatten)
     except DecodeError as e:
         reason = e.reason
-        if fmt is None and _looks_like_dotenv(text):
+        if _looks_like_dotenv(text):
             reason += "; the input looks like dotenv: use --format dotenv"
         raise DecodeError(reason, kind) from None
