@@ -89,3 +89,15 @@ def test_alias_bomb_with_flatten_is_capped():
 
 def test_recursive_alias_with_flatten():
     assert "contains itself" in failure("a: &a {b: *a}\n", flatten="_")
+
+
+def test_own_keys_never_count_against_the_cap(monkeypatch):
+    from pychamber.formats import yamlfmt
+
+    monkeypatch.setattr(yamlfmt, "MAX_EXPANDED", 10)
+    flat = "".join(f"k{i}: v\n" for i in range(50))
+    assert len(parse_import(flat)) == 50
+    nested = "a:\n" + "".join(f"  k{i}: v\n" for i in range(50))
+    assert len(parse_import(nested, flatten="_")) == 50
+    assert "more than 10 entries" in failure("a: &a {" + ", ".join(f"k{i}: v" for i in range(11)) + "}\nb: *a\n",
+                                             flatten="_")

@@ -210,9 +210,9 @@ _RESOLVED_TAGS = frozenset(
 #: is for configuration files, never 100 levels deep). Deeper input is refused before PyYAML's
 #: recursive composer can exhaust the stack.
 MAX_DEPTH = 100
-#: How many (key, value) entries expanding merge keys and ``--flatten`` may visit: merges are
-#: expanded once per map (memoised) but a document of aliases can still multiply its size
-#: (a "billion laughs"); a real secrets file is far below this.
+#: How many (key, value) entries merge keys and aliases flattened by ``--flatten`` may bring in
+#: (a document's own keys do not count): merges are expanded once per map (memoised), but a
+#: document of aliases can still multiply its size (a "billion laughs").
 MAX_EXPANDED = 100_000
 
 
@@ -374,7 +374,6 @@ class _Expander:
         seen: set[str] = set()
         for k, v in m.value:
             if not _is_merge(k):
-                self.spend()
                 key = _scalar_string(k)  # type: ignore[arg-type]
                 seen.add(key)
                 out.append((key, k, v))
@@ -399,13 +398,17 @@ def _string_pairs(root: MappingNode, flatten: str | None) -> list[tuple[str, str
     ex = _Expander()
     out: list[tuple[str, str]] = []
     where: dict[str, str] = {}
+    flattened: set[int] = set()
 
     def emit(key: str, k: object, v: object, path: tuple[int, ...]) -> None:
         if flatten is not None and isinstance(v, MappingNode):
             if id(v) in path:
                 raise decode_error(f"{_where(v)} the map of key {go_quote(key)} contains itself (a recursive alias)")
-            for sub, sk, sv in ex.entries(v):
-                ex.spend()
+            sub_entries = ex.entries(v)
+            if id(v) in flattened:  # an alias of a map already written out: what bombs repeat
+                ex.spend(len(sub_entries))
+            flattened.add(id(v))
+            for sub, sk, sv in sub_entries:
                 emit(key + flatten + sub, sk, sv, path + (id(v),))
             return
         if not isinstance(v, ScalarNode):
