@@ -25,7 +25,7 @@ _pychamber() {
       -b|--backend|--backend-s3-bucket|--kms-key-alias|-r|--retries|--retry-mode|--min-throttle-delay) [ "${COMP_WORDS[i + 1]}" = "=" ] && i=$((i + 1))  # bash splits --flag=value
         globals+=("$w" "${COMP_WORDS[i + 1]}"); i=$((i + 1)); continue ;;
       --backend=*|--backend-s3-bucket=*|--kms-key-alias=*|--retries=*|--retry-mode=*|--min-throttle-delay=*) globals+=("$w"); continue ;;
-      -*) case "$cmd:$w" in "ecs policy:--role"|"ecs secrets:--container"|"ecs secrets:--image"|"exec:--strict-value"|"exec:--files"|"exec:--watch-interval"|"exec:--on-change"|"exec:--grace"|"exec:--stop-signal"|"exec:--splay"|"export:-f"|"export:--format"|"export:-o"|"export:--output-file"|"import:--format"|"materialize:--dir"|"materialize:--mode"|"materialize:--uid"|"materialize:--gid"|"read:-v"|"read:--version"|"write:-t"|"write:--tags") [ "${COMP_WORDS[i + 1]}" = "=" ] && i=$((i + 1)); i=$((i + 1)) ;; esac ;;
+      -*) case "$cmd:$w" in "ecs policy:--role"|"ecs secrets:--container"|"ecs secrets:--image"|"exec:--strict-value"|"exec:--files"|"exec:--watch-interval"|"exec:--on-change"|"exec:--grace"|"exec:--stop-signal"|"exec:--splay"|"export:-f"|"export:--format"|"export:-o"|"export:--output-file"|"export:--name"|"import:--format"|"import:--flatten"|"materialize:--dir"|"materialize:--mode"|"materialize:--uid"|"materialize:--gid"|"read:-v"|"read:--version"|"write:-t"|"write:--tags") [ "${COMP_WORDS[i + 1]}" = "=" ] && i=$((i + 1)); i=$((i + 1)) ;; esac ;;
       *) if [ -z "$cmd" ]; then cmd="$w"
          elif [ ${#args[@]} -eq 0 ] && case "$cmd" in ecs|tag) true ;; *) false ;; esac; then cmd="$cmd $w"
          else args+=("$w"); fi ;;
@@ -38,8 +38,8 @@ _pychamber() {
       *:--backend) words="null ssm secretsmanager s3 s3-kms local" ;;
       *:--retry-mode) words="standard adaptive" ;;
       "ecs policy:--role") words="execution task writer" ;;
-      "export:-f") words="json yaml java-properties properties csv tsv dotenv tfvars shell docker" ;;
-      "export:--format") words="json yaml java-properties properties csv tsv dotenv tfvars shell docker" ;;
+      "export:-f") words="json yaml java-properties properties csv tsv dotenv tfvars shell docker github k8s-secret" ;;
+      "export:--format") words="json yaml java-properties properties csv tsv dotenv tfvars shell docker github k8s-secret" ;;
       "import:--format") words="json yaml dotenv" ;;
       *) return 0 ;;
     esac
@@ -53,9 +53,9 @@ _pychamber() {
       "ecs secrets") words="--container --image" ;;
       "env") words="-p --preserve-case -e --escape-strings" ;;
       "exec") words="--pristine --strict --strict-value --files --watch --watch-interval --on-change --grace --stop-signal --splay --init --dry-run" ;;
-      "export") words="-f --format -o --output-file" ;;
+      "export") words="-f --format -o --output-file --name --mask" ;;
       "find") words="-v --by-value" ;;
-      "import") words="--normalize-keys --format" ;;
+      "import") words="--normalize-keys --format --flatten --expand" ;;
       "list") words="-e --expand -t --time -u --user -v --version" ;;
       "list-services") words="-s --secrets" ;;
       "materialize") words="--dir --mode --uid --gid" ;;

@@ -38,7 +38,7 @@ function __pychamber_complete
             case '--backend=*' '--backend-s3-bucket=*' '--kms-key-alias=*' '--retries=*' '--retry-mode=*' '--min-throttle-delay=*'
                 set -a globals $w
             case '-*'
-                if contains -- "$cmd:$w" 'ecs policy:--role' 'ecs secrets:--container' 'ecs secrets:--image' 'exec:--strict-value' 'exec:--files' 'exec:--watch-interval' 'exec:--on-change' 'exec:--grace' 'exec:--stop-signal' 'exec:--splay' 'export:-f' 'export:--format' 'export:-o' 'export:--output-file' 'import:--format' 'materialize:--dir' 'materialize:--mode' 'materialize:--uid' 'materialize:--gid' 'read:-v' 'read:--version' 'write:-t' 'write:--tags'
+                if contains -- "$cmd:$w" 'ecs policy:--role' 'ecs secrets:--container' 'ecs secrets:--image' 'exec:--strict-value' 'exec:--files' 'exec:--watch-interval' 'exec:--on-change' 'exec:--grace' 'exec:--stop-signal' 'exec:--splay' 'export:-f' 'export:--format' 'export:-o' 'export:--output-file' 'export:--name' 'import:--format' 'import:--flatten' 'materialize:--dir' 'materialize:--mode' 'materialize:--uid' 'materialize:--gid' 'read:-v' 'read:--version' 'write:-t' 'write:--tags'
                     set i (math $i + 1)
                     test $i -gt $n; and set value 1
                 end
@@ -64,9 +64,9 @@ function __pychamber_complete
             case 'ecs policy:--role'
                 printf '%s\n' execution task writer
             case 'export:-f'
-                printf '%s\n' json yaml java-properties properties csv tsv dotenv tfvars shell docker
+                printf '%s\n' json yaml java-properties properties csv tsv dotenv tfvars shell docker github k8s-secret
             case 'export:--format'
-                printf '%s\n' json yaml java-properties properties csv tsv dotenv tfvars shell docker
+                printf '%s\n' json yaml java-properties properties csv tsv dotenv tfvars shell docker github k8s-secret
             case 'import:--format'
                 printf '%s\n' json yaml dotenv
             case '*'
@@ -87,11 +87,11 @@ function __pychamber_complete
             case 'exec'
                 set cands --pristine --strict --strict-value --files --watch --watch-interval --on-change --grace --stop-signal --splay --init --dry-run
             case 'export'
-                set cands -f --format -o --output-file
+                set cands -f --format -o --output-file --name --mask
             case 'find'
                 set cands -v --by-value
             case 'import'
-                set cands --normalize-keys --format
+                set cands --normalize-keys --format --flatten --expand
             case 'list'
                 set cands -e --expand -t --time -u --user -v --version
             case 'list-services'

@@ -89,6 +89,19 @@ FLAGS: tuple[Flag, ...] = (
     Flag("dry_run", ("--dry-run",), False,
          "print the variables that would be set (name, service, key, version; never a value) "
          "instead of running the command", scope="exec", type=bool, default=False),
+    # import
+    Flag("flatten", ("--flatten",), True,
+         "JSON/YAML: store nested maps as keys joined by SEP (db: {host: h} -> db_host); "
+         "--flatten alone joins with _", scope="import"),
+    Flag("expand", ("--expand",), False,
+         "dotenv: expand ${VAR} and ${VAR:-default} from the keys above, then the environment "
+         "(without it they are stored as written)", scope="import", type=bool, default=False),
+    # export
+    Flag("name", ("--name",), True, "k8s-secret: the Secret's metadata.name", scope="export"),
+    Flag("mask", ("--mask",), False,
+         "github: also print ::add-mask::VALUE lines on standard output for the runner (the "
+         "variables then go to -o, e.g. -o \"$GITHUB_ENV\")", scope="export", type=bool,
+         default=False),
 )
 
 

@@ -51,6 +51,21 @@ def test_import_export_import_is_identity(tmp_path_factory, data, fmt):
     assert cli(env, "export", "-f", fmt, "two") == exported
 
 
+dotenv_keys = st.from_regex(r"[A-Z_][A-Z0-9_]{0,12}", fullmatch=True)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.dictionaries(dotenv_keys, values | st.sampled_from(["$HOME", "${HOME}", "`id`", "a\\", "\\$"]),
+                            min_size=1, max_size=6))
+def test_dotenv_export_import_is_identity(tmp_path_factory, data):
+    env = env_for(tmp_path_factory.mktemp("rt") / "s.db")
+    cli(env, "import", "one", "-", input=json.dumps(data).encode())
+    exported = cli(env, "export", "-f", "dotenv", "one")
+    cli(env, "import", "--format", "dotenv", "two", "-", input=exported)
+    assert json.loads(cli(env, "export", "two")) == data
+    assert cli(env, "export", "-f", "dotenv", "two") == exported
+
+
 def test_import_progress_bar_on_a_terminal(tmp_path):
     pexpect = pytest.importorskip("pexpect")
     src = tmp_path / "in.json"

@@ -449,7 +449,7 @@ def test_docker_validates_names():
 
 def test_formats_list_and_is_supported():
     assert FORMATS == ["json", "yaml", "java-properties", "properties", "csv", "tsv", "dotenv",
-                       "tfvars", "shell", "docker"]
+                       "tfvars", "shell", "docker", "github", "k8s-secret"]
     for f in FORMATS:
         assert is_supported(f)
         assert is_supported(f.upper())
@@ -467,8 +467,8 @@ def test_render_case_insensitive_and_unknown():
 
 def test_every_format_handles_empty():
     for f in FORMATS:
-        out = render(f, [])
-        assert out in ("", "{}\n")
+        out = render(f, [], name="app")
+        assert out in ("", "{}\n") or f == "k8s-secret"
 
 
 # --- import (§6.9) ---------------------------------------------------------------------------------
@@ -609,7 +609,7 @@ def test_parse_dotenv():
     assert parse_import(DOTENV, fmt="dotenv") == [
         ("A", "plain value"),
         ("B", "single $literal \\n kept"),
-        ("C", 'double\nline\t"q" \\ \\$x'),
+        ("C", 'double\nline\t"q" \\ $x'),  # \$ is "$", as chamber's export means it
         ("D", ""),
         ("E", "spaced"),
         ("F", "a#not-comment"),
@@ -625,6 +625,9 @@ def test_parse_dotenv_matches_python_dotenv():
     import io
 
     expected = dotenv.dotenv_values(stream=io.StringIO(DOTENV), interpolate=False)
+    # the one difference: an escaped "$" (or backtick) in double quotes, which chamber's export
+    # writes and a shell reads as "$"; python-dotenv keeps the backslash
+    expected["C"] = expected["C"].replace("\\$", "$")
     assert dict(parse_import(DOTENV, fmt="dotenv")) == expected
 
 

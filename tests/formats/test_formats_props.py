@@ -150,3 +150,35 @@ def test_csv_reads_back(fmt, delimiter, secrets):
     out = render(fmt, secrets.items())
     rows = list(csv.reader(io.StringIO(out, newline=""), delimiter=delimiter))
     assert [tuple(r) for r in rows] == sorted_pairs(secrets)
+
+
+# --- every format that import reads back: export -> import is the identity ------------------------
+
+# What a value can hold through every importable format (no NUL: import refuses it, as no
+# environment can hold it), heavy in what the dotenv, YAML and JSON spellings escape.
+ROUND_TRIP = "'\"\\$`{}#= \t\n\r\x0b\x0c\x01\x7f\x85\u2028\u2029\ufeffé☃😀"
+round_trip_text = st.text(
+    alphabet=st.sampled_from(ROUND_TRIP)
+    | st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40)
+dotenv_keys = st.from_regex(r"[A-Z_][A-Z0-9_]{0,10}", fullmatch=True)
+round_trip_values = round_trip_text | yaml_words | st.sampled_from(
+    ["${HOME}", "\\${X}", "$", "\\", "a\\", '\\"', "`id`", "$(id)", "p@ss$w0rd`!", "x\\ny", "#c", " a ", "'q'"])
+
+
+@pytest.mark.parametrize("fmt", ["json", "yaml", "dotenv"])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(secrets=st.dictionaries(dotenv_keys, round_trip_values, max_size=6))
+def test_every_importable_format_round_trips(fmt, secrets):
+    out = render(fmt, secrets.items())
+    assert dict(parse_import(out, fmt=fmt)) == secrets
+    # and the format is recognised by the file's usual name
+    name = {"json": "x.json", "yaml": "x.yaml", "dotenv": ".env.production"}[fmt]
+    assert dict(parse_import(out, filename=name)) == secrets
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(secrets=st.dictionaries(dotenv_keys, round_trip_values, max_size=6))
+def test_dotenv_export_expands_nothing(secrets):
+    """chamber's escapes hold under --expand too: an exported "$" is never a reference."""
+    out = render("dotenv", secrets.items())
+    assert dict(parse_import(out, fmt="dotenv", environ={"HOME": "/root", "X": "x"})) == secrets

@@ -101,9 +101,10 @@ def _add(target: typer.Typer, name: str, usage: str, short: str, in_group: bool,
     words = 2 if in_group else 1
     parts = usage.split(" ", words)
     rest = parts[words] if len(parts) > words else ""
-    cls = type("ChamberCommand", (typer.core.TyperCommand,), {
+    # a command may bring its own class (transfer's import: pflag's optional flag value)
+    base = kwargs.pop("cls", typer.core.TyperCommand)
+    kwargs["cls"] = type("ChamberCommand", (base,), {
         "collect_usage_pieces": lambda self, ctx: ([rest] if rest else []) + ["[flags]"]})
-    kwargs.setdefault("cls", cls)
 
     @functools.wraps(f)
     def wrapped(ctx: typer.Context, *args: Any, **kw: Any) -> Any:

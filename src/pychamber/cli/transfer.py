@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import List, Optional
 
 import typer
@@ -9,9 +10,10 @@ import typer
 from pychamber import api, names
 from pychamber.cli.console import Console
 from pychamber.cli.framework import (CommandSet, console_of, exact_args, min_args, open_store,
-                                     service_arg, settings_of, wrapped)
+                                     option, service_arg, settings_of, wrapped)
 from pychamber.errors import ChamberError
 from pychamber.model import key_of
+from pychamber.settings import flag as settings_flag
 
 commands = CommandSet()
 
@@ -59,9 +61,11 @@ def export_cmd(
     args: Optional[List[str]] = ARGS,
     fmt: str = typer.Option("json", "-f", "--format",
                             help="Output format (json, yaml, java-properties, csv, tsv, dotenv, "
-                                 "tfvars; pychamber also: shell, docker)"),
+                                 "tfvars; pychamber also: shell, docker, github, k8s-secret)"),
     output_file: str = typer.Option("", "-o", "--output-file",
                                     help="Output file (default is standard output); created with mode 0600"),
+    secret_name: Optional[str] = option("name", "export"),
+    mask: bool = option("mask", "export"),
 ) -> None:
     console = console_of(ctx)
     from pychamber import formats
@@ -69,6 +73,7 @@ def export_cmd(
     args = min_args(args, 1)
     if not formats.is_supported(fmt):  # refuse before anything is fetched or written
         raise ChamberError(f"Unable to export parameters: Unsupported export format: {fmt}")
+    _check_target_flags(names.go_lower(fmt), secret_name, mask, output_file)
     store = open_store(ctx, prefix="")
     services = []
     for raw in args:
@@ -91,9 +96,11 @@ def export_cmd(
             progress(len(fetched))
     params = merge_services(console, services, fetched)
     try:
-        text = formats.render(fmt, params.items())
+        text = formats.render(fmt, params.items(), name=secret_name)
     except ChamberError as e:
         raise e.wrap("Unable to export parameters: ") from None
+    if mask:  # the runner reads workflow commands on stdout; the variables go to the file
+        console.out(formats.github_masks(params.items()))
     data = text.encode("utf-8", "surrogateescape")
     if output_file:
         from pychamber.files import write_output_file
@@ -103,8 +110,46 @@ def export_cmd(
         console.out_bytes(data)
 
 
+def _check_target_flags(fmt: str, secret_name: str | None, mask: bool, output_file: str) -> None:
+    """export's format-specific flags, checked before anything is fetched."""
+    if fmt == "k8s-secret":
+        from pychamber.formats import render_k8s_secret
+
+        render_k8s_secret([], secret_name)  # the name's own errors
+    elif secret_name is not None:
+        raise ChamberError("--name applies to -f k8s-secret (the Secret's metadata.name)")
+    if mask and fmt != "github":
+        raise ChamberError("--mask applies to -f github")
+    if mask and not output_file:
+        raise ChamberError('--mask needs -o FILE, usually -o "$GITHUB_ENV": the masks go to '
+                           "standard output, where the runner reads them, and the variables to "
+                           "the file")
+
+
 # --- import --------------------------------------------------------------------------------
-@commands.command("import", "import <service> <file|->", "import secrets from json, yaml or dotenv")
+class _ImportCommand(typer.core.TyperCommand):
+    """``--flatten`` alone means ``--flatten=_`` and never takes the next word as its value
+    (pflag's NoOptDefVal: a value is given only as ``--flatten=SEP``)."""
+
+    def parse_args(self, ctx, args):  # type: ignore[no-untyped-def]
+        from pychamber.formats import FLATTEN_SEPARATOR
+
+        out = list(args)
+        for i, a in enumerate(out):
+            if a == "--":
+                break
+            if a == "--flatten":
+                out[i] = "--flatten=" + FLATTEN_SEPARATOR
+        return super().parse_args(ctx, out)
+
+
+def _flatten_option():
+    fl = settings_flag("flatten", "import")
+    return typer.Option(fl.default, *fl.names, help=fl.help, metavar="[=SEP]", show_default=False)
+
+
+@commands.command("import", "import <service> <file|->", "import secrets from json, yaml or dotenv",
+                  cls=_ImportCommand)
 def import_cmd(
     ctx: typer.Context,
     args: Optional[List[str]] = ARGS,
@@ -113,8 +158,11 @@ def import_cmd(
         help="Normalize keys to match how `write` would handle them. If not specified, keys will "
              "be written exactly how they are defined in the import source."),
     fmt: Optional[str] = typer.Option(
-        None, "--format", help="Input format: json, yaml or dotenv (default: dotenv for .env and "
-                               "*.env files, else json/yaml)"),
+        None, "--format", help="Input format: json, yaml or dotenv (default: dotenv for .env, "
+                               "*.env, .env.* and *.env.* files, else json/yaml). In dotenv "
+                               "input ${VAR} is stored as written (see --expand)"),
+    flatten: Optional[str] = _flatten_option(),
+    expand: bool = option("expand", "import"),
 ) -> None:
     console = console_of(ctx)
     from pychamber import formats
@@ -122,12 +170,18 @@ def import_cmd(
 
     service_raw, path = exact_args(args, 2)
     service = service_arg(ctx, service_raw)
+    kind = formats.import_kind(fmt, path)
+    if flatten is not None and kind == "dotenv":
+        raise ChamberError("--flatten applies to JSON and YAML input; dotenv input is flat")
+    if expand and kind != "dotenv":
+        raise ChamberError("--expand applies to dotenv input (a .env file, or --format dotenv)")
     data = read_input(path, console.stdin)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise ChamberError("Failed to decode input as json: the input is not valid UTF-8") from None
-    pairs = formats.parse_import(text, fmt=fmt, filename=path)
+        raise ChamberError(f"Failed to decode input as {kind}: the input is not valid UTF-8") from None
+    pairs = formats.parse_import(text, fmt=fmt, filename=path, flatten=flatten,
+                                 environ=os.environ if expand else None)
     if normalize_keys:
         pairs = [(names.go_lower(k), v) for k, v in pairs]
     # Later duplicates win (a YAML/JSON map has none; dotenv may).

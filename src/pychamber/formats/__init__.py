@@ -8,12 +8,15 @@ Public API::
 
     FORMATS                                   # accepted export format names (lower-case)
     is_supported(fmt) -> bool                 # case-insensitive
-    render(fmt, pairs) -> str                 # ChamberError("Unsupported export format: X")
+    render(fmt, pairs, name=None) -> str      # ChamberError("Unsupported export format: X")
+    github_masks(pairs) -> str                # ::add-mask:: lines for export -f github --mask
     render_env(pairs, preserve_case=False, escape_strings=False) -> str
     shell_name(key, upper=True) -> str        # ChamberError("cmd: ...") when invalid
     go_quote(s) -> str                        # Go's strconv.Quote / %q
-    parse_import(text, fmt=None, filename=None) -> list[tuple[str, str]]
+    parse_import(text, fmt=None, filename=None, flatten=None, environ=None) -> list[tuple[str, str]]
+    import_kind(fmt, filename) -> str         # "json" (chamber's JSON/YAML), "yaml" or "dotenv"
     IMPORT_FORMATS                            # "json", "yaml", "dotenv"
+    FLATTEN_SEPARATOR                         # "_": what import --flatten joins with
 
 ``render`` returns ``str``; write it as UTF-8. (For java-properties that yields chamber's exact
 bytes: U+0080..U+00FF come out as their UTF-8 encoding, as magiconair/properties writes them.)
@@ -26,7 +29,8 @@ from collections.abc import Callable
 from pychamber.errors import ChamberError
 from pychamber.formats.common import Pairs
 from pychamber.compat.strconv import go_quote
-from pychamber.formats.importing import IMPORT_FORMATS, parse_dotenv, parse_import
+from pychamber.formats.importing import (FLATTEN_SEPARATOR, IMPORT_FORMATS, import_kind,
+                                         is_dotenv_filename, parse_dotenv, parse_import)
 from pychamber.formats.shell import (
     dotenv_escape,
     render_docker,
@@ -41,14 +45,19 @@ from pychamber.formats.shell import (
     validate_shell_name,
 )
 from pychamber.formats.simple import render_csv, render_json, render_properties, render_tsv
+from pychamber.formats.targets import github_masks, render_github, render_k8s_secret
 from pychamber.formats.yamlfmt import render_yaml
 from pychamber.names import go_lower
 
 __all__ = [
+    "FLATTEN_SEPARATOR",
     "FORMATS",
     "IMPORT_FORMATS",
     "dotenv_escape",
+    "github_masks",
     "go_quote",
+    "import_kind",
+    "is_dotenv_filename",
     "is_supported",
     "parse_dotenv",
     "parse_import",
@@ -57,6 +66,8 @@ __all__ = [
     "render_docker",
     "render_dotenv",
     "render_env",
+    "render_github",
+    "render_k8s_secret",
     "render_json",
     "render_properties",
     "render_shell",
@@ -70,7 +81,7 @@ __all__ = [
     "validate_shell_name",
 ]
 
-_RENDERERS: dict[str, Callable[[Pairs], str]] = {
+_RENDERERS: dict[str, Callable[..., str]] = {
     # chamber's formats, in its help order
     "json": render_json,
     "yaml": render_yaml,
@@ -83,6 +94,8 @@ _RENDERERS: dict[str, Callable[[Pairs], str]] = {
     # pychamber's additions
     "shell": render_shell,
     "docker": render_docker,
+    "github": render_github,
+    "k8s-secret": render_k8s_secret,  # takes the Secret's name
 }
 
 FORMATS: list[str] = list(_RENDERERS)
@@ -94,8 +107,9 @@ def is_supported(fmt: str) -> bool:
     return go_lower(fmt) in _RENDERERS
 
 
-def render(fmt: str, pairs: Pairs) -> str:
-    """Render ``pairs`` in export format ``fmt`` (case-insensitive).
+def render(fmt: str, pairs: Pairs, name: str | None = None) -> str:
+    """Render ``pairs`` in export format ``fmt`` (case-insensitive); ``name`` is k8s-secret's
+    ``metadata.name``.
 
     Raises ChamberError ``Unsupported export format: <fmt as given>`` for an unknown format (the
     CLI wraps it as ``Unable to export parameters: ...``), or the format's own error (invalid
@@ -103,4 +117,6 @@ def render(fmt: str, pairs: Pairs) -> str:
     renderer = _RENDERERS.get(go_lower(fmt))
     if renderer is None:
         raise ChamberError(f"Unsupported export format: {fmt}")
-    return renderer(pairs)
+    if renderer is render_k8s_secret:
+        return render_k8s_secret(pairs, name)
+    return renderer(pairs)  # type: ignore[call-arg]

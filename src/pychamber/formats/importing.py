@@ -4,7 +4,11 @@
   the ``json`` module (PyYAML's scanner rejects some valid JSON, e.g. tab indentation); its
   numbers, booleans and nulls are converted exactly like the equivalent YAML plain scalars.
   Everything else goes through the goccy-compatible YAML loader.
-* dotenv (pychamber extension): a port of python-dotenv 1.x's parser, without interpolation.
+* dotenv (pychamber extension): a port of python-dotenv 1.2's parser, reading chamber's own
+  ``export -f dotenv`` exactly (``\\$`` and ``\\``` in double quotes are ``$`` and a backtick, as
+  in a shell; python-dotenv would keep the backslash). ``${VAR}`` is stored literally unless
+  ``environ`` is given (``import --expand``).
+* ``flatten``: nested maps of JSON/YAML become keys joined by the separator.
 """
 
 from __future__ import annotations
@@ -16,10 +20,18 @@ import re
 
 from pychamber.errors import ChamberError
 from pychamber.compat.strconv import go_quote
-from pychamber.formats.yamlfmt import decode_error, goccy_resolve, parse_yaml_pairs
+from collections.abc import Mapping
+
+from pychamber.formats.yamlfmt import (MAX_DEPTH, DecodeError, decode_error, goccy_resolve,
+                                       parse_yaml_pairs)
 from pychamber.names import go_lower
 
 IMPORT_FORMATS = ["json", "yaml", "dotenv"]
+#: ``import --flatten`` without a value joins nested keys with this: ``db: {host: h}`` becomes
+#: ``db_host``, which ``exec`` turns into ``DB_HOST`` (a ``.`` would give ``DB.HOST``, which no
+#: shell can read). Two paths that meet (``db_host`` next to ``db: {host}``) are an error.
+FLATTEN_SEPARATOR = "_"
+_SEPARATOR_RE = re.compile(r"[A-Za-z0-9_.\-]+", re.ASCII)
 
 # --- JSON ----------------------------------------------------------------------------------------
 
@@ -54,7 +66,7 @@ def _json_scalar(key: str, value: object) -> str:
     raise decode_error(f"cannot unmarshal {kind} into a string (key {go_quote(key)})")
 
 
-def _parse_json_pairs(text: str) -> list[tuple[str, str]] | None:
+def _parse_json_pairs(text: str, flatten: str | None = None) -> list[tuple[str, str]] | None:
     """The pairs when ``text`` is a JSON document; None when it is not JSON at all."""
     try:
         doc = json.loads(
@@ -72,13 +84,27 @@ def _parse_json_pairs(text: str) -> list[tuple[str, str]] | None:
         kind = "a sequence" if isinstance(doc, list) else "a scalar"
         raise decode_error(f"cannot unmarshal {kind} into map[string]string")
     out: list[tuple[str, str]] = []
-    seen: set[str] = set()
-    for raw_key, value in doc:
-        key = _json_string(raw_key)
-        if key in seen:
-            raise decode_error(f"mapping key {go_quote(key)} already defined")
-        seen.add(key)
-        out.append((key, _json_scalar(key, value)))
+    made: set[str] = set()
+
+    def emit(prefix: str, obj: _Object, depth: int) -> None:
+        if depth > MAX_DEPTH:
+            raise decode_error(f"nesting deeper than {MAX_DEPTH} levels")
+        seen: set[str] = set()
+        for raw_key, value in obj:
+            key = _json_string(raw_key)
+            if key in seen:
+                raise decode_error(f"mapping key {go_quote(key)} already defined")
+            seen.add(key)
+            full = prefix + key
+            if flatten is not None and isinstance(value, _Object):
+                emit(full + flatten, value, depth + 1)
+                continue
+            if full in made:  # only when flattening: "a_b" next to "a": {"b"}
+                raise decode_error(f"--flatten makes the key {go_quote(full)} twice")
+            made.add(full)
+            out.append((full, _json_scalar(full, value)))
+
+    emit("", doc, 1)
     return out
 
 
@@ -90,14 +116,26 @@ _export = re.compile(r"(?:export[^\S\r\n]+)?")
 _single_quoted_key = re.compile(r"'([^']+)'")
 _unquoted_key = re.compile(r"([^=\#\s]+)")
 _equal_sign = re.compile(r"(=[^\S\r\n]*)")
-_single_quoted_value = re.compile(r"'((?:\\'|[^'])*)'")
-_double_quoted_value = re.compile(r'"((?:\\"|[^"])*)"')
+# A backslash always escapes the character after it (python-dotenv 1.2), so that "a\\" ends at
+# its closing quote.
+_single_quoted_value = re.compile(r"'((?:\\.|[^'\\])*)'", re.DOTALL)
+_double_quoted_value = re.compile(r'"((?:\\.|[^"\\])*)"', re.DOTALL)
 _unquoted_value = re.compile(r"([^\r\n]*)")
 _comment = re.compile(r"(?:[^\S\r\n]*#[^\r\n]*)?")
 _end_of_line = re.compile(r"[^\S\r\n]*(?:\r\n|\n|\r|$)")
-_double_quote_escapes = re.compile(r"\\[\\'\"abfnrtv]")
-_single_quote_escapes = re.compile(r"\\[\\']")
 _newline = re.compile(r"\r\n|\n|\r")
+# python-dotenv's double-quote escapes, plus \$ and \` (chamber's export writes them; a shell
+# reads them so); an unknown escape stays as written.
+_DOUBLE_QUOTE_ESCAPES = {"\\\\": "\\", "\\'": "'", '\\"': '"', "\\a": "\a", "\\b": "\b",
+                         "\\f": "\f", "\\n": "\n", "\\r": "\r", "\\t": "\t", "\\v": "\v",
+                         "\\$": "$", "\\`": "`"}
+_SINGLE_QUOTE_ESCAPES = {"\\\\": "\\", "\\'": "'"}
+_escape = re.compile(r"\\.", re.DOTALL)
+# python-dotenv's POSIX-style references: ${NAME} and ${NAME:-default} (not $NAME).
+_variable = re.compile(r"\$\{(?P<name>[^}:]*)(?::-(?P<default>[^}]*))?\}")
+
+# A value as parsed: (text, expandable) pieces. Single-quoted text and escapes are literal.
+Pieces = list[tuple[str, bool]]
 
 
 class _DotenvSyntax(Exception):
@@ -126,31 +164,54 @@ class _Reader:
         return len(_newline.findall(self.text, 0, self.pos)) + 1
 
 
-def _decode_escapes(regex: re.Pattern, s: str) -> str:
-    return regex.sub(lambda m: codecs.decode(m.group(0), "unicode-escape"), s)
+def _pieces(s: str, escapes: dict[str, str], expandable: bool) -> Pieces:
+    out: Pieces = []
+    pos = 0
+    for m in _escape.finditer(s):
+        decoded = escapes.get(m.group(0))
+        if decoded is None:
+            continue  # not an escape here: kept as written
+        if m.start() > pos:
+            out.append((s[pos:m.start()], expandable))
+        out.append((decoded, False))
+        pos = m.end()
+    if pos < len(s):
+        out.append((s[pos:], expandable))
+    return out
 
 
-def _dotenv_value(r: _Reader) -> str:
+def _dotenv_value(r: _Reader) -> Pieces:
     ch = r.peek()
     if ch == "'":
         (v,) = r.read(_single_quoted_value)
-        return _decode_escapes(_single_quote_escapes, v)
+        return _pieces(v, _SINGLE_QUOTE_ESCAPES, False)
     if ch == '"':
         (v,) = r.read(_double_quoted_value)
-        return _decode_escapes(_double_quote_escapes, v)
+        return _pieces(v, _DOUBLE_QUOTE_ESCAPES, True)
     if ch in ("", "\n", "\r"):
-        return ""
+        return []
     (part,) = r.read(_unquoted_value)
-    return re.sub(r"\s+#.*", "", part).rstrip()
+    return [(re.sub(r"\s+#.*", "", part).rstrip(), True)]
 
 
-def parse_dotenv(text: str) -> list[tuple[str, str]]:
-    """``KEY=value`` lines as python-dotenv reads them (no variable interpolation): optional
-    ``export``, single quotes (only ``\\'`` and ``\\\\`` are escapes), double quotes (escapes
-    ``\\\\ \\' \\" \\a \\b \\f \\n \\r \\t \\v``; both quote styles may span lines), unquoted
-    values (an inline `` #comment`` and trailing whitespace dropped), comments and blank lines.
-    A later duplicate key overrides an earlier one. A line python-dotenv would skip as
-    unparseable, or a key without ``=``, is an error naming its line."""
+def _expand(pieces: Pieces, env: Mapping[str, str]) -> str:
+    def ref(m: re.Match) -> str:
+        return env.get(m.group("name"), m.group("default") or "")
+
+    return "".join(_variable.sub(ref, t) if expandable else t for t, expandable in pieces)
+
+
+def parse_dotenv(text: str, environ: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
+    """``KEY=value`` lines as python-dotenv 1.2 reads them: optional ``export``, single quotes
+    (only ``\\'`` and ``\\\\`` are escapes), double quotes (escapes ``\\\\ \\' \\" \\a \\b \\f
+    \\n \\r \\t \\v``, and ``\\$`` and ``\\``` as chamber's export writes them; both quote styles
+    may span lines), unquoted values (an inline `` #comment`` and trailing whitespace dropped),
+    comments and blank lines. A later duplicate key overrides an earlier one. A line
+    python-dotenv would skip as unparseable, or a key without ``=``, is an error naming its line.
+
+    ``${VAR}`` and ``${VAR:-default}`` are kept literally unless ``environ`` is given: then they
+    are expanded as python-dotenv does, from the keys above in the file first, then ``environ``
+    (never inside single quotes, nor an escaped ``\\$``)."""
     r = _Reader(text)
     values: dict[str, str] = {}
     while r.has_next():
@@ -168,10 +229,10 @@ def parse_dotenv(text: str) -> list[tuple[str, str]]:
             else:
                 (key,) = r.read(_unquoted_key)
             r.read(_whitespace)
-            value = None
+            pieces = None
             if r.peek() == "=":
                 r.read(_equal_sign)
-                value = _dotenv_value(r)
+                pieces = _dotenv_value(r)
             r.read(_comment)
             r.read(_end_of_line)
         except _DotenvSyntax:
@@ -180,43 +241,88 @@ def parse_dotenv(text: str) -> list[tuple[str, str]]:
             ) from None
         if key is None:
             continue
-        if value is None:
+        if pieces is None:
             raise ChamberError(
                 f"Failed to decode input as dotenv: line {line}: no value for {go_quote(key)} "
                 "(expected KEY=value)"
             )
-        values[key] = value
+        if environ is None:
+            values[key] = "".join(t for t, _ in pieces)
+        else:
+            values[key] = _expand(pieces, {**environ, **values})
     return list(values.items())
 
 
 # --- entry point -----------------------------------------------------------------------------------
 
+_DATA_SUFFIXES = (".json", ".yaml", ".yml")
+# "KEY=" or "export KEY=" opening the first statement: what a YAML document never starts with
+_DOTENV_START = re.compile(r"(?:export[^\S\r\n]+)?[A-Za-z_][A-Za-z0-9_.\-]*[^\S\r\n]*=")
 
-def _is_dotenv_filename(filename: str) -> bool:
+
+def is_dotenv_filename(filename: str) -> bool:
+    """``.env``, ``prod.env``, ``.env.production``, ``.env.local``, ``app.env.example``: a
+    dotenv file, unless its name ends in ``.json``, ``.yaml`` or ``.yml``."""
     base = os.path.basename(filename)
-    return base == ".env" or base.endswith(".env")
+    if base.lower().endswith(_DATA_SUFFIXES):
+        return False
+    return base == ".env" or base.endswith(".env") or base.startswith(".env.") or ".env." in base
 
 
-def parse_import(text: str, fmt: str | None = None, filename: str | None = None
-                 ) -> list[tuple[str, str]]:
-    """Parse ``import`` input into (key, value) pairs in document order.
-
-    ``fmt``: ``json``/``yaml`` (the same decoder, as in chamber) or ``dotenv``; when None the
-    format follows ``filename`` (``.env`` or ``*.env`` -> dotenv; stdin ``-`` or anything else ->
-    JSON/YAML). Keys are returned as written (no validation or normalisation). Errors are
-    ChamberError: ``Failed to decode input as json: <one-line reason>`` (``EOF`` for empty input)
-    or ``Failed to decode input as dotenv: line N: ...``."""
+def import_kind(fmt: str | None, filename: str | None) -> str:
+    """``json``, ``yaml`` or ``dotenv``: what ``import`` reads, from ``--format`` or else the
+    file's name (stdin and other names: ``json``, chamber's JSON/YAML decoder)."""
     if fmt is not None:
         kind = go_lower(fmt)
         if kind not in IMPORT_FORMATS:
             raise ChamberError(f"Unsupported import format: {fmt}")
-    elif filename and filename != "-" and _is_dotenv_filename(filename):
-        kind = "dotenv"
-    else:
-        kind = "yaml"
+        return kind
+    if filename and filename != "-" and is_dotenv_filename(filename):
+        return "dotenv"
+    return "json"
+
+
+def _looks_like_dotenv(text: str) -> bool:
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            if not _DOTENV_START.match(stripped):
+                return False
+            try:
+                return bool(parse_dotenv(text))
+            except ChamberError:
+                return False
+    return False
+
+
+def parse_import(text: str, fmt: str | None = None, filename: str | None = None,
+                 flatten: str | None = None, environ: Mapping[str, str] | None = None
+                 ) -> list[tuple[str, str]]:
+    """Parse ``import`` input into (key, value) pairs in document order.
+
+    ``fmt``: ``json``/``yaml`` (the same decoder, as in chamber) or ``dotenv``; when None the
+    format follows ``filename`` (see :func:`is_dotenv_filename`; stdin ``-`` or anything else
+    -> JSON/YAML). Keys are returned as written (no validation or normalisation).
+    ``flatten`` (JSON/YAML): nested maps become keys joined by it. ``environ`` (dotenv): expand
+    ``${VAR}`` references (see :func:`parse_dotenv`).
+
+    Errors are ChamberError: ``Failed to decode input as json: <one-line reason>`` (chamber's
+    words; ``as yaml`` when ``fmt`` says yaml; ``EOF`` for empty input; a hint to use
+    ``--format dotenv`` when the input looks like dotenv) or ``Failed to decode input as
+    dotenv: line N: ...``."""
+    kind = import_kind(fmt, filename)
     if kind == "dotenv":
-        return parse_dotenv(text)
-    pairs = _parse_json_pairs(text)
-    if pairs is not None:
-        return pairs
-    return parse_yaml_pairs(text)
+        return parse_dotenv(text, environ)
+    if flatten is not None and not _SEPARATOR_RE.fullmatch(flatten):
+        raise ChamberError(f"Invalid --flatten separator {go_quote(flatten)}: use one or more "
+                           "letters, digits, '_', '-' or '.'")
+    try:
+        pairs = _parse_json_pairs(text, flatten)
+        if pairs is not None:
+            return pairs
+        return parse_yaml_pairs(text, flatten)
+    except DecodeError as e:
+        reason = e.reason
+        if _looks_like_dotenv(text):
+            reason += "; the input looks like dotenv: use --format dotenv"
+        raise DecodeError(reason, kind) from None

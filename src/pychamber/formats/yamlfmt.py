@@ -206,12 +206,42 @@ _RESOLVED_TAGS = frozenset(
 )
 
 
+#: How deep maps and lists may nest in an imported document (a flat map needs 1; ``--flatten``
+#: is for configuration files, never 100 levels deep). Deeper input is refused before PyYAML's
+#: recursive composer can exhaust the stack.
+MAX_DEPTH = 100
+#: How many (key, value) entries merge keys and aliases flattened by ``--flatten`` may bring in
+#: (a document's own keys do not count): merges are expanded once per map (memoised), but a
+#: document of aliases can still multiply its size (a "billion laughs").
+MAX_EXPANDED = 100_000
+
+
 class _ImportLoader(yaml.SafeLoader):
     """PyYAML's scanner/parser/composer with every implicit resolver replaced by one that tags
     each plain scalar ``tag:pychamber:plain``: goccy's resolution is applied by us afterwards,
-    so YAML 1.1 booleans (``yes``, ``on``), sexagesimal numbers and timestamps stay text."""
+    so YAML 1.1 booleans (``yes``, ``on``), sexagesimal numbers and timestamps stay text.
+    Nesting deeper than :data:`MAX_DEPTH` is refused while composing."""
 
     yaml_implicit_resolvers: dict = {}
+    _depth = 0
+
+    def fetch_flow_collection_start(self, TokenClass):  # type: ignore[override]
+        # PyYAML's scanner reads a run of "[" / "{" ahead of the composer, in quadratic time:
+        # stop it at the nesting the composer would refuse anyway
+        if self.flow_level >= MAX_DEPTH:
+            raise yaml.scanner.ScannerError(None, None, f"nesting deeper than {MAX_DEPTH} levels",
+                                            self.get_mark())
+        super().fetch_flow_collection_start(TokenClass)
+
+    def compose_node(self, parent, index):  # type: ignore[override]
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None, None, f"nesting deeper than {MAX_DEPTH} levels", self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 _ImportLoader.add_implicit_resolver(_PLAIN_TAG, re.compile(r".*", re.S), [None, ""])
@@ -269,8 +299,28 @@ def _one_line_error(e: yaml.YAMLError) -> str:
     return " ".join(str(e).split())
 
 
-def decode_error(reason: str) -> ChamberError:
-    return ChamberError("Failed to decode input as json: " + " ".join(reason.split()))
+class DecodeError(ChamberError):
+    """Input that is not a map of strings. ``reason`` is the one-line cause; the message is
+    chamber's ``Failed to decode input as json: <reason>`` (``parse_import`` says ``as yaml``
+    when the user asked for YAML)."""
+
+    def __init__(self, reason: str, label: str = "json"):
+        self.reason = " ".join(reason.split())
+        super().__init__(f"Failed to decode input as {label}: {self.reason}")
+
+
+def decode_error(reason: str) -> DecodeError:
+    return DecodeError(reason)
+
+
+def _reader_error(e: yaml.reader.ReaderError, text: str) -> str:
+    """PyYAML's "unacceptable character" as ``[line:column]`` and the code point, one line."""
+    pos = e.position if isinstance(e.position, int) else 0
+    line = text.count("\n", 0, pos) + 1
+    column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    char = e.character if isinstance(e.character, int) else ord(str(e.character)[:1] or "\0")
+    return (f"[{line}:{column}] the character U+{char:04X} is not allowed in YAML "
+            "(control characters must be written escaped in double quotes)")
 
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -281,31 +331,106 @@ def _is_merge(node: object) -> bool:
                                                                         and node.value == "<<"))
 
 
-def _merged_entries(node: object) -> list[tuple[object, object]]:
-    """The (key, value) nodes a merge key brings in, YAML's precedence: the first map of a
-    list wins, a map's own keys win over what it merges itself."""
-    maps = node.value if isinstance(node, SequenceNode) else [node]
-    out: list[tuple[object, object]] = []
-    seen: set[str] = set()
-    for m in maps:
-        if not isinstance(m, MappingNode):
-            raise decode_error(f"{_where(m)} cannot merge {_kind(m)}: a merge key takes a map or a list of maps")
-        own = [(k, v) for k, v in m.value if not _is_merge(k)]
-        inner = [e for k, v in m.value if _is_merge(k) for e in _merged_entries(v)]
-        for k, v in own + inner:
+Entry = tuple[str, object, object]  # (key as decoded, key node, value node)
+
+
+class _Expander:
+    """Maps with their merge keys (``<<``) applied, YAML's precedence: a map's own keys win,
+    then the merged maps in order (the first wins). Each map is expanded once (memoised, so a
+    document of aliases costs what its distinct maps cost, not what they multiply to); a map
+    that merges itself is an error, and so is visiting more than :data:`MAX_EXPANDED` entries."""
+
+    def __init__(self) -> None:
+        self._memo: dict[int, list[Entry]] = {}
+        self._active: set[int] = set()
+        self._budget = MAX_EXPANDED
+
+    def spend(self, n: int = 1) -> None:
+        self._budget -= n
+        if self._budget < 0:
+            raise decode_error(f"the document expands to more than {MAX_EXPANDED} entries "
+                               "(aliases and merge keys)")
+
+    def entries(self, m: MappingNode) -> list[Entry]:
+        """The entries of map ``m`` in document order, each merge key's entries at its place.
+        A key defined twice in one map is an error (goccy's "already defined")."""
+        done = self._memo.get(id(m))
+        if done is not None:
+            return done
+        if id(m) in self._active:
+            raise decode_error(f"{_where(m)} a merge key refers to the map it is in (a recursive merge)")
+        self._active.add(id(m))
+        own: dict[str, object] = {}
+        for k, _ in m.value:
+            if _is_merge(k):
+                continue
             if not isinstance(k, ScalarNode):
                 raise decode_error(f"{_where(k)} {_kind(k)} cannot be a key")
             key = _scalar_string(k)
-            if key not in seen:
+            if key in own:
+                raise decode_error(f"{_where(k)} mapping key {go_quote(key)} already defined at {_where(own[key])}")
+            own[key] = k
+        out: list[Entry] = []
+        seen: set[str] = set()
+        for k, v in m.value:
+            if not _is_merge(k):
+                key = _scalar_string(k)  # type: ignore[arg-type]
                 seen.add(key)
-                out.append((k, v))
+                out.append((key, k, v))
+                continue
+            for src in (v.value if isinstance(v, SequenceNode) else [v]):
+                if not isinstance(src, MappingNode):
+                    raise decode_error(f"{_where(src)} cannot merge {_kind(src)}: a merge key takes a map or a list of maps")
+                merged = self.entries(src)
+                self.spend(len(merged))
+                for e in merged:
+                    if e[0] not in own and e[0] not in seen:
+                        seen.add(e[0])
+                        out.append(e)
+        self._active.discard(id(m))
+        self._memo[id(m)] = out
+        return out
+
+
+def _string_pairs(root: MappingNode, flatten: str | None) -> list[tuple[str, str]]:
+    """The decoded (key, string) pairs of the root map; with ``flatten``, nested maps become
+    keys joined by it (``db: {host: x}`` -> ``db_host``)."""
+    ex = _Expander()
+    out: list[tuple[str, str]] = []
+    where: dict[str, str] = {}
+    flattened: set[int] = set()
+
+    def emit(key: str, k: object, v: object, path: tuple[int, ...]) -> None:
+        if flatten is not None and isinstance(v, MappingNode):
+            if id(v) in path:
+                raise decode_error(f"{_where(v)} the map of key {go_quote(key)} contains itself (a recursive alias)")
+            sub_entries = ex.entries(v)
+            if id(v) in flattened:  # an alias of a map already written out: what bombs repeat
+                ex.spend(len(sub_entries))
+            flattened.add(id(v))
+            for sub, sk, sv in sub_entries:
+                emit(key + flatten + sub, sk, sv, path + (id(v),))
+            return
+        if not isinstance(v, ScalarNode):
+            raise decode_error(f"{_where(v)} cannot unmarshal {_kind(v)} into a string (key {go_quote(key)})")
+        if key in where:  # only when flattening: "a_b: 1" and "a: {b: 2}"
+            raise decode_error(f"{_where(k)} --flatten makes the key {go_quote(key)} twice "
+                               f"(first at {where[key]})")
+        where[key] = _where(k)
+        out.append((key, _scalar_string(v)))
+
+    for key, k, v in ex.entries(root):
+        emit(key, k, v, (id(root),))
     return out
 
 
-def parse_yaml_pairs(text: str) -> list[tuple[str, str]]:
-    """The first YAML document as a flat string map, in document order. Raises ChamberError
+def parse_yaml_pairs(text: str, flatten: str | None = None) -> list[tuple[str, str]]:
+    """The first YAML document as a flat string map, in document order. Raises DecodeError
     (``Failed to decode input as json: <one-line reason>``)."""
-    loader = _ImportLoader(text)
+    try:
+        loader = _ImportLoader(text)
+    except yaml.reader.ReaderError as e:
+        raise decode_error(_reader_error(e, text)) from None
     try:
         if not loader.check_node():
             raise decode_error("EOF")
@@ -320,6 +445,8 @@ def parse_yaml_pairs(text: str) -> list[tuple[str, str]]:
                 raise decode_error(
                     f"[{m.line + 1}:{m.column + 1}] unexpected content after the document"
                 )
+    except yaml.reader.ReaderError as e:
+        raise decode_error(_reader_error(e, text)) from None
     except yaml.YAMLError as e:
         raise decode_error(_one_line_error(e)) from None
     finally:
@@ -330,33 +457,4 @@ def parse_yaml_pairs(text: str) -> list[tuple[str, str]]:
         return []  # a null document ("---", "null") decodes to an empty map, like Go
     if not isinstance(root, MappingNode):
         raise decode_error(f"{_where(root)} cannot unmarshal {_kind(root)} into map[string]string")
-    seen: dict[str, object] = {}
-    out: list[tuple[str, str]] = []
-    explicit = {_scalar_string(k) for k, _ in root.value if isinstance(k, ScalarNode) and not _is_merge(k)}
-    for key_node, value_node in root.value:
-        if _is_merge(key_node):
-            # "<<: *defaults" (or a list of maps): their entries, unless set explicitly
-            for k, v in _merged_entries(value_node):
-                key = _scalar_string(k)
-                if key not in explicit and key not in seen:
-                    seen[key] = _where(k)
-                    if not isinstance(v, ScalarNode):
-                        raise decode_error(
-                            f"{_where(v)} cannot unmarshal {_kind(v)} into a string (key {go_quote(key)})")
-                    out.append((key, _scalar_string(v)))
-            continue
-        if not isinstance(key_node, ScalarNode):
-            raise decode_error(f"{_where(key_node)} {_kind(key_node)} cannot be a key")
-        key = _scalar_string(key_node)
-        if key in seen:
-            raise decode_error(
-                f"{_where(key_node)} mapping key {go_quote(key)} already defined at {seen[key]}"
-            )
-        seen[key] = _where(key_node)
-        if not isinstance(value_node, ScalarNode):
-            raise decode_error(
-                f"{_where(value_node)} cannot unmarshal {_kind(value_node)} into a string "
-                f"(key {go_quote(key)})"
-            )
-        out.append((key, _scalar_string(value_node)))
-    return out
+    return _string_pairs(root, flatten)
