@@ -9,11 +9,15 @@ import functools
 from typing import TYPE_CHECKING, Any, Callable
 
 import typer
+from typer.core import TyperOption as ClickOption
+from typer._click.types import IntParamType
 
 from pychamber import api, names
+from pychamber.cli import errors
 from pychamber.cli.console import Console, Invocation
+from pychamber.compat import cobra
 from pychamber.errors import ChamberError, UsageError
-from pychamber.settings import Settings, flag
+from pychamber.settings import Settings, flag, flag_by_name
 
 if TYPE_CHECKING:  # pragma: no cover
     from pychamber.stores.base import Store
@@ -73,7 +77,7 @@ class CommandSet:
         subs = {}
         for name, help_text in self._groups:
             sub = typer.Typer(help=help_text, invoke_without_command=True,
-                              context_settings=CONTEXT_SETTINGS)
+                              context_settings=CONTEXT_SETTINGS, cls=_Group)
             sub.callback()(_group_help)
             subs[name] = sub
         self._built = list(subs.items())
@@ -83,6 +87,18 @@ class CommandSet:
     def install_groups(self, app: typer.Typer) -> None:
         for name, sub in self._built:
             app.add_typer(sub, name=name)
+
+
+class _Group(typer.core.TyperGroup):
+    """A group below the root (``tag``): cobra runs it, not runnable, with whatever words
+    follow that name no subcommand, and so prints its help (exit 0), where click would say
+    "No such command" (cobra's ``legacyArgs`` checks subcommands at the root only)."""
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        if args and args[0] not in self.commands:
+            console_of(ctx).out(ctx.get_help() + "\n")
+            raise typer.Exit(0)
+        return super().resolve_command(ctx, args)
 
 
 def _group_help(ctx: typer.Context) -> None:
@@ -101,7 +117,8 @@ def _add(target: typer.Typer, name: str, usage: str, short: str, in_group: bool,
     words = 2 if in_group else 1
     parts = usage.split(" ", words)
     rest = parts[words] if len(parts) > words else ""
-    cls = type("ChamberCommand", (typer.core.TyperCommand,), {
+    cls = type("ChamberCommand", (ChamberCommand,), {
+        "chamber_name": name, "chamber_usage": usage,
         "collect_usage_pieces": lambda self, ctx: ([rest] if rest else []) + ["[flags]"]})
     kwargs.setdefault("cls", cls)
 
@@ -115,6 +132,101 @@ def _add(target: typer.Typer, name: str, usage: str, short: str, in_group: bool,
     target.command(name, help=short, short_help=short, **kwargs)(wrapped)
 
 
+# --- cobra's parse and usage ---------------------------------------------------------------------
+#: Commands whose flags cobra lists in declaration order (``Flags().SortFlags = false`` in
+#: chamber's cmd/env.go and cmd/export.go); every other command's are sorted by name.
+UNSORTED_FLAGS = ("env", "export")
+
+
+class ChamberCommand(typer.core.TyperCommand):
+    """A command parsed as cobra parses it: pflag reads the whole command line first (the
+    first bad flag, left to right, is the error, in pflag's words, before any argument count
+    is checked), then click gets the same flags in a form it reads the same way. Its usage
+    block is cobra's, rendered from its flags (the table's, else its own options)."""
+
+    chamber_name = ""
+    chamber_usage = ""
+
+    def pflags(self) -> list[cobra.PFlag]:
+        """The command's own flags (cobra's LocalFlags), help last as cobra adds it."""
+        out = [_pflag_of_param(p, self.chamber_name) for p in self.params
+               if isinstance(p, ClickOption)]
+        return out + [cobra.help_flag(self.chamber_name)]
+
+    def cobra_usage(self, prog: str) -> cobra.Usage:
+        return cobra.Usage(f"{prog} {self.chamber_usage}", self.pflags(), errors.global_pflags(),
+                           sort_local=self.chamber_name not in UNSORTED_FLAGS,
+                           example=errors.example(prog, self.chamber_name))
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        inv = invocation(ctx)
+        inv.command, inv.usage = self.chamber_name, self.chamber_usage
+        inv.usage_block = lambda: cobra.usage_text(self.cobra_usage(inv.prog))
+        local = self.pflags()
+        globals_ = errors.global_pflags()
+        names = {f.name for f in local}
+        parsed = cobra.parse(args, local + [g for g in globals_ if g.name not in names])
+        return super().parse_args(ctx, _for_click(inv, parsed, names))
+
+
+def _pflag_of_param(p: Any, command: str) -> cobra.PFlag:
+    """A click option as pflag would describe it: the table's row when it has one, else its
+    type (a repeatable option is write's ``--tags``, pflag's stringToString)."""
+    longs = [o for o in p.opts if o.startswith("--")]
+    row = flag_by_name(longs[0], command) if longs else None
+    if row is not None:
+        return errors.pflag_of(row)
+    name = longs[0][2:] if longs else p.opts[0].lstrip("-")
+    short = next((o[1:] for o in p.opts if len(o) == 2 and o[0] == "-" and o[1] != "-"), "")
+    if p.is_flag:
+        kind, default = "bool", "true" if p.default else "false"
+    elif isinstance(p.type, IntParamType):
+        kind, default = "int", "0" if p.default is None else str(p.default)
+    elif p.multiple:
+        kind, default = "stringToString", "[]"
+    else:
+        kind, default = "string", "" if p.default is None else str(p.default)
+    return cobra.PFlag(name, short, kind, default, p.help or "", bool(p.hidden))
+
+
+def _for_click(inv: Invocation, parsed: cobra.Parsed, local: set[str]) -> list[str]:
+    """pflag's reading of the command line in a form click reads the same way: each value
+    flag as ``--name=value`` (an int in decimal), each bool flag once with its last value,
+    the arguments after ``--``. A global flag pflag found among the command's own (``-qr3``)
+    goes to the run's settings."""
+    out: list[str] = []
+    bools: dict[str, bool] = {}
+    for f, value in parsed.flags:
+        if f.name not in local:
+            _set_global(inv, f, value)
+        elif f.kind == "bool":
+            bools[f.name] = cobra.parse_bool(value)[0]
+            if f.name == "help" and bools[f.name]:
+                out.append("--help")
+        elif f.kind == "int":
+            out.append(f"--{f.name}={cobra.parse_int(value)[0]}")
+        else:
+            out.append(f"--{f.name}={value}")
+    out += [f"--{name}" for name, on in bools.items() if on and name != "help"]
+    return out + ["--"] + parsed.args
+
+
+def _set_global(inv: Invocation, f: cobra.PFlag, value: str) -> None:
+    from pychamber.settings import FLAGS
+
+    row = next(r for r in FLAGS if r.scope == "global" and f"--{f.name}" in r.names)
+    if row.dest == "min_throttle_delay":
+        inv.console.warn("Flag --min-throttle-delay has been deprecated, use --retry-mode instead")
+        return
+    if inv.settings is not None and hasattr(inv.settings, row.dest):
+        converted: Any = value
+        if f.kind == "int":
+            converted = cobra.parse_int(value)[0]
+        elif f.kind == "bool":
+            converted = cobra.parse_bool(value)[0]
+        setattr(inv.settings, row.dest, converted)
+
+
 def option(dest: str, scope: str = "global") -> Any:
     """The typer option of a flag in the table (``settings.FLAGS``)."""
     fl = flag(dest, scope)
@@ -122,10 +234,15 @@ def option(dest: str, scope: str = "global") -> Any:
     if fl.hidden:
         extra["hidden"] = True
     else:
-        extra["help"] = fl.help
+        extra["help"] = _click_help(fl)
     if fl.scope == "global" and fl.takes_value and fl.default is not None:
         extra["show_default"] = False
     return typer.Option(fl.default, *fl.names, **extra)
+
+
+def _click_help(fl: Any) -> str:
+    """The table's help text for click's --help: pflag's usage with the default it appends."""
+    return cobra.usage_with_default(errors.pflag_of(fl))
 
 
 # --- arguments -----------------------------------------------------------------------------------
