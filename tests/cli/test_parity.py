@@ -331,3 +331,19 @@ def test_tag_write_and_read_tables_on_ssm(run_cli):
     assert run_cli("tag", "read", "svc", "k").stdout == "Key\tValue\n"
     r = run_cli("tag", "read", "svc", "missing")
     assert r.stderr == "Error: Failed to read tags: secret not found\n"
+
+
+def test_global_flags_take_pflags_forms_too(run_cli):
+    # -b=null is pflag's "-b" with the value "null" (flag.go parseSingleShortArg: '-f=arg'),
+    # on the typer path and on exec's fast path; -r is an int (strconv.ParseInt(s, 0, 64));
+    # --min-throttle-delay a duration (hidden, deprecated, still checked)
+    r = run_cli("list", "svc", "-b=null")
+    assert (r.returncode, r.stdout) == (0, "Key\tVersion\t\tLastModified\tUser\n")
+    r = run_cli("exec", "--dry-run", "-b=null", "svc", "--", "true")
+    assert (r.returncode, r.stdout) == (0, "Name\tService\t\tKey\tVersion\n")
+    assert run_cli("-r", "0x10", "-b", "null", "list", "svc").returncode == 0
+    r = run_cli("-b", "null", "list", "svc", "-r", "abc")
+    assert r.stderr == ('Error: invalid argument "abc" for "-r, --retries" flag: strconv.ParseInt: '
+                        'parsing "abc": invalid syntax\n')
+    r = run_cli("-b", "null", "list", "svc", "--min-throttle-delay", "x")
+    assert r.stderr == 'Error: invalid argument "x" for "--min-throttle-delay" flag: time: invalid duration "x"\n'

@@ -230,19 +230,26 @@ def _set_global(inv: Invocation, f: cobra.PFlag, value: str) -> None:
 def option(dest: str, scope: str = "global") -> Any:
     """The typer option of a flag in the table (``settings.FLAGS``)."""
     fl = flag(dest, scope)
+    pf = errors.pflag_of(fl)
     extra: dict[str, Any] = {}
     if fl.hidden:
         extra["hidden"] = True
+    elif fl.scope == "global":  # click shows no default: pflag's "(default ...)" says it
+        extra["help"] = cobra.usage_with_default(pf)
     else:
-        extra["help"] = _click_help(fl)
+        extra["help"] = fl.help
     if fl.scope == "global" and fl.takes_value and fl.default is not None:
         extra["show_default"] = False
+    if pf.kind in ("int", "duration"):  # the values pflag's types accept, in its words
+        extra["parser"] = functools.partial(_pflag_value, pf)
     return typer.Option(fl.default, *fl.names, **extra)
 
 
-def _click_help(fl: Any) -> str:
-    """The table's help text for click's --help: pflag's usage with the default it appends."""
-    return cobra.usage_with_default(errors.pflag_of(fl))
+def _pflag_value(f: cobra.PFlag, text: str) -> Any:
+    err = cobra.check_value(f, text)
+    if err is not None:
+        raise UsageError(cobra.invalid_argument(text, f, err))
+    return cobra.parse_int(text)[0] if f.kind == "int" else text
 
 
 # --- arguments -----------------------------------------------------------------------------------
