@@ -347,3 +347,42 @@ def test_global_flags_take_pflags_forms_too(run_cli):
                         'parsing "abc": invalid syntax\n')
     r = run_cli("-b", "null", "list", "svc", "--min-throttle-delay", "x")
     assert r.stderr == 'Error: invalid argument "x" for "--min-throttle-delay" flag: time: invalid duration "x"\n'
+
+
+def test_an_error_before_the_command_parsed_gets_the_found_commands_usage(run_cli):
+    # cobra's ExecuteC: Find (stripFlags: -r takes the next word) names read; read's ParseFlags
+    # fails on -r's value; the error mentions "usage", so read's usage follows
+    r = run_cli("-r", "usage", "read", "a", "b")
+    assert r.stderr.startswith('Error: invalid argument "usage" for "-r, --retries" flag: '
+                               'strconv.ParseInt: parsing "usage": invalid syntax\nUsage:\n'
+                               "  pychamber read <service> <key> [flags]\n\nFlags:\n")
+    # a group's usage: not runnable, its subcommands sorted and padded to at least 11
+    r = run_cli("tag", "-r", "usage")
+    assert """Usage:
+  pychamber tag [command]
+
+Available Commands:
+  delete      Delete tags for a specific secret
+  read        Read tags for a specific secret
+  write       Write tags for a specific secret
+
+Flags:
+  -h, --help   help for tag
+
+Global Flags:
+""" in r.stderr
+    assert r.stderr.endswith('\n\nUse "pychamber tag [command] --help" for more information about a command.\n')
+
+
+def test_an_unknown_command_named_usage_prints_the_roots_usage(run_cli):
+    # cobra prints "unknown command" and its Run line; root.go then sees "usage" in the error
+    r = run_cli("usage")
+    assert r.stderr.startswith('Error: unknown command "usage" for "pychamber"\n'
+                               "Run 'pychamber --help' for usage.\nUsage:\n  pychamber [command]\n\n"
+                               "Available Commands:\n  completion    Generate the autocompletion script")
+    assert "\n  list-services List services\n" in r.stderr  # rpad(Name, 13) + " " + Short
+    assert "\n  -h, --help                       help for pychamber\n" in r.stderr
+    assert "Global Flags:" not in r.stderr
+    assert r.stderr.endswith('Use "pychamber [command] --help" for more information about a command.\n')
+    r = run_cli("nosuch")
+    assert r.stderr == 'Error: unknown command "nosuch" for "pychamber"\nRun \'pychamber --help\' for usage.\n'

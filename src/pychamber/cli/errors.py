@@ -69,6 +69,9 @@ def _click(inv: Invocation, exc: Exception) -> int | None:
     if text.startswith("No such command"):
         name = text.split("'")[1] if "'" in text else text
         inv.console.err(inv.console.paint_error(cobra.unknown_command(name, inv.prog)))
+        message = cobra.unknown_command(name, inv.prog).split("\n")[0]
+        if "usage" in message:  # root.go tests the error's text: here the root's usage follows
+            inv.console.err(usage_of(inv) or "")
         return ExitStatus.ERROR
     return report(inv, _usage_message(exc))
 
@@ -160,4 +163,12 @@ def usage_of(inv: Invocation) -> str | None:
         return inv.usage_block()
     if inv.command and inv.usage:
         return cobra.usage_text(table_usage(inv.prog, inv.command, inv.usage))
-    return None
+    import sys
+
+    if "typer" not in sys.modules:
+        return None
+    import typer
+
+    from pychamber.cli import app, framework
+
+    return framework.usage_for_argv(typer.main.get_command(app.build()), inv.argv, inv.prog)

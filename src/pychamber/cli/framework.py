@@ -94,6 +94,11 @@ class _Group(typer.core.TyperGroup):
     follow that name no subcommand, and so prints its help (exit 0), where click would say
     "No such command" (cobra's ``legacyArgs`` checks subcommands at the root only)."""
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        inv = invocation(ctx)
+        inv.usage_block = lambda: cobra.usage_text(group_usage(self, inv.prog, ctx.info_name))
+        return super().parse_args(ctx, args)
+
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         if args and args[0] not in self.commands:
             console_of(ctx).out(ctx.get_help() + "\n")
@@ -167,6 +172,82 @@ class ChamberCommand(typer.core.TyperCommand):
         names = {f.name for f in local}
         parsed = cobra.parse(args, local + [g for g in globals_ if g.name not in names])
         return super().parse_args(ctx, _for_click(inv, parsed, names))
+
+
+def group_usage(group: Any, prog: str, name: str | None = None) -> cobra.Usage:
+    """cobra's usage of a command with subcommands: the root (``name`` None: its own flags are
+    the persistent ones) or ``tag``. cobra lists the available subcommands sorted by name,
+    padded to the longest name (at least 11)."""
+    subs = [(n, c.short_help or c.help or "") for n, c in group.commands.items() if not c.hidden]
+    path = f"{prog} {name}" if name else prog
+    if name:
+        local, inherited = [cobra.help_flag(name)], errors.global_pflags()
+    else:
+        local, inherited = errors.global_pflags() + [cobra.help_flag(prog)], []
+    return cobra.Usage(path, local, inherited, runnable=False, command_path=path, subcommands=subs)
+
+
+def usage_for_argv(root: Any, argv: list[str], prog: str) -> str:
+    """The usage block of the command cobra's ``Find`` takes ``argv`` to name (for an error
+    raised before that command parsed its flags: a bad global flag)."""
+    cmd, path = find_command(root, argv)
+    if isinstance(cmd, ChamberCommand):
+        return cobra.usage_text(cmd.cobra_usage(prog))
+    return cobra.usage_text(group_usage(cmd, prog, " ".join(path) or None))
+
+
+def find_command(root: Any, argv: list[str]) -> tuple[Any, list[str]]:
+    """cobra's ``Command.Find`` (command.go) over the click tree: words that are not flags or
+    flags' values name the subcommands (``stripFlags``: a flag not known to be a bool takes
+    the next word, and ends the search when at most one word follows it)."""
+    bools = {f.name for f in errors.global_pflags() if not f.takes_value} | {"help"}
+    shorts = {"h"}
+    cmd, path, args = root, [], list(argv)
+    while hasattr(cmd, "commands"):
+        words = _strip_flags(args, bools, shorts)
+        if not words or words[0] not in cmd.commands:
+            break
+        args = _minus_first(args, words[0], bools, shorts)
+        cmd, path = cmd.commands[words[0]], path + [words[0]]
+    return cmd, path
+
+
+def _takes_next(s: str, bools: set[str], shorts: set[str]) -> bool:
+    if "=" in s:
+        return False
+    if s.startswith("--"):
+        return s[2:] not in bools
+    return s.startswith("-") and len(s) == 2 and s[1:] not in shorts
+
+
+def _strip_flags(args: list[str], bools: set[str], shorts: set[str]) -> list[str]:
+    words, rest = [], list(args)
+    while rest:
+        s = rest.pop(0)
+        if s == "--":
+            break
+        if _takes_next(s, bools, shorts):
+            if len(rest) <= 1:
+                break
+            rest.pop(0)
+        elif s and not s.startswith("-"):
+            words.append(s)
+    return words
+
+
+def _minus_first(args: list[str], x: str, bools: set[str], shorts: set[str]) -> list[str]:
+    pos = 0
+    while pos < len(args):
+        s = args[pos]
+        if s == "--":
+            break
+        if _takes_next(s, bools, shorts):
+            pos += 2
+            continue
+        if not s.startswith("-") and s == x:
+            return args[:pos] + args[pos + 1:]
+        pos += 1
+    return args
 
 
 def _pflag_of_param(p: Any, command: str) -> cobra.PFlag:
