@@ -386,3 +386,24 @@ def test_an_unknown_command_named_usage_prints_the_roots_usage(run_cli):
     assert r.stderr.endswith('Use "pychamber [command] --help" for more information about a command.\n')
     r = run_cli("nosuch")
     assert r.stderr == 'Error: unknown command "nosuch" for "pychamber"\nRun \'pychamber --help\' for usage.\n'
+
+
+def test_help_of_an_unknown_topic_is_cobras(run_cli):
+    # cobra command.go InitDefaultHelpCmd: Root().Find(args) fails -> c.Printf("Unknown help topic
+    # %#q\n", args) and the root's Usage(), both on stderr, exit 0; words after a command that
+    # Find reaches are its arguments, so "help read nosuch" is read's help
+    r = run_cli("help", "nosuch", "a`b")
+    assert (r.returncode, r.stdout) == (0, "")
+    assert r.stderr.startswith('Unknown help topic [`nosuch` "a`b"]\nUsage:\n  pychamber [command]\n\n'
+                               "Available Commands:\n")
+    r = run_cli("help", "read", "nosuch")
+    assert (r.returncode, r.stderr) == (0, "")
+    assert r.stdout.startswith("Usage: pychamber read <service> <key> [flags]\n")
+    r = run_cli('x"y')  # cobra's %q of the name
+    assert r.stderr.startswith('Error: unknown command "x\\"y" for "pychamber"\n')
+
+
+def test_a_global_flag_inside_a_group_of_shorthands_applies(run_cli):
+    # pflag parses -ebnosuch as -e and -b nosuch: the command's flags and the inherited ones mix
+    r = run_cli("list", "svc", "-ebnosuch")
+    assert r.stderr == "Error: Failed to get secret store: invalid backend `NOSUCH`\n"

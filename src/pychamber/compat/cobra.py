@@ -169,8 +169,18 @@ def unknown_command(name: str, prog: str) -> str:
     return f'Error: unknown command {go_quote(name)} for {go_quote(prog)}\nRun \'{prog} --help\' for usage.\n'
 
 
-def unknown_help_topic(name: str) -> str:
-    return f'Unknown help topic "{name}"\n'
+def unknown_help_topic(words: Sequence[str]) -> str:
+    """cobra's help command: ``Unknown help topic %#q`` of the words (a []string)."""
+    return f"Unknown help topic [{' '.join(go_quote_alt(w) for w in words)}]\n"
+
+
+def go_quote_alt(s: str) -> str:
+    """Go's ``%#q`` of a string: back-quoted when ``strconv.CanBackquote``, else ``%q``."""
+    for ch in s:
+        o = ord(ch)
+        if ch in ("`", "\ufeff", "\x7f") or (o < 0x20 and ch != "\t") or 0xD800 <= o <= 0xDFFF:
+            return go_quote(s)
+    return f"`{s}`"
 
 
 # --- pflag's messages ----------------------------------------------------------------------------
