@@ -407,3 +407,16 @@ def test_a_global_flag_inside_a_group_of_shorthands_applies(run_cli):
     # pflag parses -ebnosuch as -e and -b nosuch: the command's flags and the inherited ones mix
     r = run_cli("list", "svc", "-ebnosuch")
     assert r.stderr == "Error: Failed to get secret store: invalid backend `NOSUCH`\n"
+
+
+def test_an_unknown_command_gets_cobras_suggestions(run_cli):
+    # cobra command.go findSuggestions/SuggestionsFor (Levenshtein <= 2 ignoring case, or a
+    # prefix), over the available commands in the order chamber adds them (its cmd/*.go init
+    # functions in file-name order: list-services before list; help is never suggested)
+    r = run_cli("lst")
+    assert r.stderr == ('Error: unknown command "lst" for "pychamber"\n\nDid you mean this?\n\tlist\n\n'
+                        "Run 'pychamber --help' for usage.\n")
+    r = run_cli("LIST-")
+    assert r.stderr == ('Error: unknown command "LIST-" for "pychamber"\n\nDid you mean this?\n'
+                        "\tlist-services\n\tlist\n\nRun 'pychamber --help' for usage.\n")
+    assert "\thelp\n" not in run_cli("hel").stderr

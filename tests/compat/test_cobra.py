@@ -123,3 +123,12 @@ def test_string_to_string_merges_repeated_values():
     assert cobra.string_to_string(["a=1,b"], "-t, --tags") == {"a": "1,b"}
     assert cobra.string_to_string(['a=1', 'b=2,c=3', '"d=4"'], "-t, --tags") == {
         "a": "1", "b": "2", "c": "3", "d": "4"}
+
+
+def test_levenshtein_and_suggestions():
+    assert cobra.levenshtein("lst", "list") == 1
+    assert cobra.levenshtein("READ", "read") == 0
+    assert cobra.levenshtein("", "tag") == 3
+    assert cobra.suggestions_for("ex", ["env", "exec", "export", "tag"]) == ["env", "exec", "export"]
+    assert cobra.unknown_command("zzz", "chamber", ["list"]) == (
+        'Error: unknown command "zzz" for "chamber"\nRun \'chamber --help\' for usage.\n')

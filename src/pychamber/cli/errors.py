@@ -67,11 +67,14 @@ def _click(inv: Invocation, exc: Exception) -> int | None:
         return None
     text = exc.format_message()
     if text.startswith("No such command"):
+        from pychamber.cli.framework import suggestible
+
         name = text.split("'")[1] if "'" in text else text
-        inv.console.err(inv.console.paint_error(cobra.unknown_command(name, inv.prog)))
-        message = cobra.unknown_command(name, inv.prog).split("\n")[0]
-        if "usage" in message:  # root.go tests the error's text: here the root's usage follows
-            inv.console.err(usage_of(inv) or "")
+        ctx = getattr(exc, "ctx", None)
+        block = cobra.unknown_command(name, inv.prog, suggestible(ctx.find_root().command) if ctx else ())
+        inv.console.err(inv.console.paint_error(block))
+        if "usage" in block.rsplit("\n", 2)[0]:  # root.go tests the error's text (not the Run
+            inv.console.err(usage_of(inv) or "")  # line): then the root's usage follows
         return ExitStatus.ERROR
     return report(inv, _usage_message(exc))
 

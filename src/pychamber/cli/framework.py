@@ -187,6 +187,22 @@ def group_usage(group: Any, prog: str, name: str | None = None) -> cobra.Usage:
     return cobra.Usage(path, local, inherited, runnable=False, command_path=path, subcommands=subs)
 
 
+#: The order chamber's commands are added to the root (its cmd/*.go init functions run in file
+#: name order, then cobra's ExecuteC adds help and completion): the order of "Did you mean this?".
+CHAMBER_COMMAND_ORDER = ("delete", "env", "exec", "export", "find", "history", "import",
+                         "list-services", "list", "read", "tag", "version", "write", "help",
+                         "completion")
+
+
+def suggestible(root: Any) -> list[str]:
+    """The root's commands cobra may suggest (available: not hidden, not help), in the order
+    chamber adds them; pychamber's own commands after write."""
+    names = [n for n, c in root.commands.items() if not c.hidden and n != "help"]
+    rank = {n: i for i, n in enumerate(CHAMBER_COMMAND_ORDER)}
+    after_write = rank["write"] + 0.5
+    return sorted(names, key=lambda n: rank.get(n, after_write))
+
+
 def usage_for_argv(root: Any, argv: list[str], prog: str) -> str:
     """The usage block of the command cobra's ``Find`` takes ``argv`` to name (for an error
     raised before that command parsed its flags: a bad global flag)."""

@@ -165,8 +165,41 @@ def error_block(message: str, usage: str | None) -> str:
     return text
 
 
-def unknown_command(name: str, prog: str) -> str:
-    return f'Error: unknown command {go_quote(name)} for {go_quote(prog)}\nRun \'{prog} --help\' for usage.\n'
+def unknown_command(name: str, prog: str, commands: Sequence[str] = ()) -> str:
+    """cobra's ``legacyArgs`` error at the root, with ``findSuggestions``' block for the
+    ``commands`` (available, in the order they were added), and ExecuteC's Run line."""
+    message = f"unknown command {go_quote(name)} for {go_quote(prog)}"
+    found = suggestions_for(name, commands)
+    if found:
+        message += "\n\nDid you mean this?\n" + "".join(f"\t{s}\n" for s in found)
+    return f"Error: {message}\nRun '{prog} --help' for usage.\n"
+
+
+def suggestions_for(typed: str, commands: Sequence[str], min_distance: int = 2) -> list[str]:
+    """cobra's ``SuggestionsFor``: each command within Levenshtein distance 2 (case
+    ignored) of what was typed, or that it is a prefix of (case ignored)."""
+    from pychamber.compat.unicode import go_lower
+
+    low = go_lower(typed)
+    return [c for c in commands
+            if levenshtein(typed, c) <= min_distance or go_lower(c).startswith(low)]
+
+
+def levenshtein(s: str, t: str) -> int:
+    """cobra's ``ld(s, t, true)``: over the bytes of the lower-cased strings."""
+    from pychamber.compat.unicode import go_lower
+
+    a, b = _bytes_of(go_lower(s)), _bytes_of(go_lower(t))
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            if a[i - 1] == b[j - 1]:
+                cur[j] = prev[j - 1]
+            else:
+                cur[j] = min(prev[j], cur[j - 1], prev[j - 1]) + 1
+        prev = cur
+    return prev[len(b)]
 
 
 def unknown_help_topic(words: Sequence[str]) -> str:
