@@ -420,3 +420,16 @@ def test_an_unknown_command_gets_cobras_suggestions(run_cli):
     assert r.stderr == ('Error: unknown command "LIST-" for "pychamber"\n\nDid you mean this?\n'
                         "\tlist-services\n\tlist\n\nRun 'pychamber --help' for usage.\n")
     assert "\thelp\n" not in run_cli("hel").stderr
+
+
+def test_a_bool_global_flag_with_a_value(run_cli):
+    # pflag's bool flags take --flag=value (strconv.ParseBool); --verbose=false is quiet
+    r = run_cli("-b", "null", "list", "svc", "--verbose=false")
+    assert (r.returncode, r.stderr) == (0, "")
+    r = run_cli("-b", "null", "exec", "--dry-run", "svc", "--verbose=1", "--", "true")
+    assert r.returncode == 0 and "level=DEBUG" in r.stderr
+    r = run_cli("-b", "null", "exec", "--dry-run", "svc", "--verbose=f", "--", "true")
+    assert (r.returncode, r.stderr) == (0, "")
+    r = run_cli("-b", "null", "list", "svc", "--verbose=maybe")
+    assert r.stderr == ('Error: invalid argument "maybe" for "--verbose" flag: strconv.ParseBool: '
+                        'parsing "maybe": invalid syntax\n')

@@ -32,7 +32,9 @@ def hoist_global_flags(argv: list[str]) -> list[str]:
         if a.startswith("--"):
             name, eq, _ = a.partition("=")
             fl = flag_by_name(name)
-            if fl is not None and (eq or not fl.takes_value):
+            if fl is not None and eq and not fl.takes_value:
+                rest.append(a)  # pflag's --verbose=false: the command's parse (pflag's) reads it
+            elif fl is not None and (eq or not fl.takes_value):
                 front.append(a)
             elif fl is not None:
                 front.extend(argv[i:i + 2])
