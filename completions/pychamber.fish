@@ -109,7 +109,7 @@ function __pychamber_complete
         return
     end
     if test -z "$cmd"
-        printf '%s\t%s\n' 'completion' 'Generate the autocompletion script for the specified shell' 'delete' 'Delete a secret, including all versions' 'doctor' 'check region, credentials, KMS key and permissions' 'ecs' 'ECS task definitions: secrets arrays and IAM policies' 'env' 'Print the secrets from the parameter store in a format to export as environment variables' 'exec' 'Executes a command with secrets loaded into the environment' 'export' 'Exports parameters in the specified format' 'find' 'Find the given secret across all services' 'help' 'Help about any command' 'history' 'View the history of a secret' 'import' 'import secrets from json, yaml or dotenv' 'list' 'List the secrets set for a service' 'list-services' 'List services' 'materialize' 'Write the services\' secrets as files, one per key' 'read' 'Read a specific secret from the parameter store' 'tag' 'work with tags on secrets' 'version' 'print pychamber version' 'write' 'write a secret'
+        printf '%s\t%s\n' 'completion' 'Generate the autocompletion script for the specified shell' 'delete' 'Delete a secret, including all versions' 'doctor' 'check region, credentials, KMS key and permissions' 'ecs' 'ECS task definitions: secrets arrays and IAM policies' 'env' 'Print the secrets from the parameter store in a format to export as environment variables' 'exec' 'Executes a command with secrets loaded into the environment' 'export' 'Exports parameters in the specified format' 'find' 'Find the given secret across all services' 'help' 'Help about any command' 'history' 'View the history of a secret' 'import' 'import secrets from json, yaml or dotenv' 'list' 'List the secrets set for a service' 'list-services' 'List services' 'materialize' 'Write the services\' secrets as files, one per key' 'read' 'Read a specific secret from the parameter store' 'tag' 'work with tags on secrets' 'version' 'print version' 'write' 'write a secret'
         return
     end
     if test (count $args) -eq 0
@@ -117,7 +117,7 @@ function __pychamber_complete
             case 'ecs'
                 printf '%s\t%s\n' 'policy' 'print the least-privilege IAM policy for a role' 'secrets' 'print a container definition\'s secrets array (names and ARNs, never values)'; return
             case 'tag'
-                printf '%s\t%s\n' 'delete' 'delete tags for a specific secret' 'read' 'read tags for a specific secret' 'write' 'write tags for a specific secret'; return
+                printf '%s\t%s\n' 'delete' 'Delete tags for a specific secret' 'read' 'Read tags for a specific secret' 'write' 'Write tags for a specific secret'; return
         end
     end
     switch $cmd

@@ -35,31 +35,50 @@ class Flag:
     default: object = None
     hidden: bool = False
     fast: bool = True
+    #: What chamber's usage block shows: pflag's type (``int``, ``duration``; else from
+    #: ``type``) and its default as Go prints it, where ``default`` is None only so that a flag
+    #: left out can be told from one given (``--retries``: ``10``).
+    pflag_type: str = ""
+    shown_default: str | None = None
+    #: pflag's NoOptDefVal: the value of a value flag given alone (``--flatten`` is
+    #: ``--flatten=_``); it then never takes the next word as its value
+    no_opt_default: str | None = None
 
 
 FLAGS: tuple[Flag, ...] = (
+    # The help texts are chamber's (cmd/root.go), as its usage block prints them.
     Flag("backend_flag", ("-b", "--backend"), True,
-         "Backend to use; AKA $CHAMBER_SECRET_BACKEND (null, ssm, secretsmanager, s3, s3-kms, local)"),
+         "Backend to use; AKA $CHAMBER_SECRET_BACKEND\n"
+         "\tnull: no-op\n"
+         "\tssm: SSM Parameter Store\n"
+         "\tsecretsmanager: Secrets Manager\n"
+         "\ts3: S3; requires --backend-s3-bucket\n"
+         "\ts3-kms: S3 using AWS-KMS encryption; requires --backend-s3-bucket and --kms-key-alias "
+         "set (if you want to write or delete keys).\n"
+         "\tlocal: an encrypted SQLite database on this machine (pychamber only)",
+         shown_default="ssm"),
     Flag("s3_bucket_flag", ("--backend-s3-bucket",), True,
          "bucket for S3 backend; AKA $CHAMBER_S3_BUCKET"),
     Flag("kms_key_alias_flag", ("--kms-key-alias",), True,
-         "KMS Key Alias for writing secrets (s3-kms); AKA $CHAMBER_KMS_KEY_ALIAS "
-         "(default alias/parameter_store_key)"),
+         "KMS Key Alias for writing and deleting secrets; AKA $CHAMBER_KMS_KEY_ALIAS. This option "
+         "is currently only supported for the S3-KMS backend.", shown_default="alias/parameter_store_key"),
     Flag("retries_flag", ("-r", "--retries"), True,
          "For SSM or Secrets Manager, the number of retries we'll make before giving up; "
-         "AKA $CHAMBER_RETRIES (default 10)", type=int),
+         "AKA $CHAMBER_RETRIES", type=int, shown_default="10"),
     Flag("retry_mode", ("--retry-mode",), True,
-         "For SSM, the retry mode: standard or adaptive (default standard)", default="standard"),
-    Flag("min_throttle_delay", ("--min-throttle-delay",), True, hidden=True, fast=False),
-    Flag("verbose", ("--verbose",), False, "Print debug logs to stderr (never secret values)",
-         type=bool, default=False),
+         "For SSM, the model used to retry requests\n  standard\n  adaptive", default="standard"),
+    Flag("min_throttle_delay", ("--min-throttle-delay",), True,
+         "DEPRECATED and no longer has any effect. Use retry-mode instead", hidden=True, fast=False,
+         pflag_type="duration", shown_default="0s"),
+    Flag("verbose", ("--verbose",), False, "Print more information to STDERR", type=bool,
+         default=False),
     # exec
     Flag("pristine", ("--pristine",), False,
          "only use variables retrieved from the backend; do not inherit existing environment "
          "variables", scope="exec", type=bool, default=False),
     Flag("strict", ("--strict",), False,
-         "enable strict mode: only inject secrets for which there is a corresponding env var with "
-         "value <strict-value>, and fail if there are any env vars with that value missing from "
+         "enable strict mode:\nonly inject secrets for which there is a corresponding env var with "
+         "value\n<strict-value>, and fail if there are any env vars with that value missing\nfrom "
          "secrets", scope="exec", type=bool, default=False),
     Flag("strict_value", ("--strict-value",), True, "value to expect in --strict mode",
          scope="exec", default="chamberme"),
@@ -92,7 +111,7 @@ FLAGS: tuple[Flag, ...] = (
     # import
     Flag("flatten", ("--flatten",), True,
          "JSON/YAML: store nested maps as keys joined by SEP (db: {host: h} -> db_host); "
-         "--flatten alone joins with _", scope="import"),
+         "--flatten alone joins with _", scope="import", no_opt_default="_"),
     Flag("expand", ("--expand",), False,
          "dotenv: expand ${VAR} and ${VAR:-default} from the keys above, then the environment "
          "(without it they are stored as written)", scope="import", type=bool, default=False),

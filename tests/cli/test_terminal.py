@@ -20,8 +20,20 @@ SRC = str(Path(__file__).resolve().parents[2] / "src")
 KEY = base64.b64encode(b"t" * 32).decode()
 SECRET = "s3cr3t-Valu3-never-echoed"
 RED_ERROR = b"\x1b[1;31mError:\x1b[0m"
-WRITE_USAGE = (b"Usage:\n  pychamber write <service> <key> [--] <value|-> [flags]\n\n"
-               b"Run 'pychamber write --help' for details.\n")
+
+
+def _write_usage() -> bytes:
+    """cobra's usage block of write (its exact text is tests/cli/test_parity.py's)."""
+    import typer
+
+    from pychamber.cli.app import build
+    from pychamber.compat import cobra
+
+    write = typer.main.get_command(build()).commands["write"]
+    return cobra.usage_text(write.cobra_usage("pychamber")).encode()
+
+
+WRITE_USAGE = _write_usage()
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, Callable
 
 if TYPE_CHECKING:  # pragma: no cover
     from pychamber.settings import Settings
@@ -202,6 +202,8 @@ class Invocation:
     settings: "Settings | None" = None
     command: str | None = None
     usage: str | None = None
+    #: The running command's usage block (cobra's template), rendered only when an error needs it.
+    usage_block: "Callable[[], str] | None" = None
 
     def use_settings(self, **flags: object) -> "Settings":
         """The run's Settings from the global flags: this process's environment, debug lines

@@ -7,17 +7,20 @@ Imports nothing of click until a click exception is actually being translated.""
 from __future__ import annotations
 
 import os
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from pychamber.cli.console import Invocation, broken_pipe
 from pychamber.compat import cobra
 from pychamber.errors import ChamberError, ExitStatus
 
+if TYPE_CHECKING:  # pragma: no cover
+    from pychamber.settings import Flag
+
 PROG = "pychamber"
 
 
 def report(inv: Invocation, message: str, code: int = ExitStatus.ERROR) -> int:
-    inv.console.err(inv.console.paint_error(cobra.error_block(message, inv.usage, inv.command, inv.prog)))
+    inv.console.err(inv.console.paint_error(cobra.error_block(message, usage_of(inv))))
     return int(code)
 
 
@@ -64,8 +67,14 @@ def _click(inv: Invocation, exc: Exception) -> int | None:
         return None
     text = exc.format_message()
     if text.startswith("No such command"):
+        from pychamber.cli.framework import suggestible
+
         name = text.split("'")[1] if "'" in text else text
-        inv.console.err(inv.console.paint_error(cobra.unknown_command(name, inv.prog)))
+        ctx = getattr(exc, "ctx", None)
+        block = cobra.unknown_command(name, inv.prog, suggestible(ctx.find_root().command) if ctx else ())
+        inv.console.err(inv.console.paint_error(block))
+        if "usage" in block.rsplit("\n", 2)[0]:  # root.go tests the error's text (not the Run
+            inv.console.err(usage_of(inv) or "")  # line): then the root's usage follows
         return ExitStatus.ERROR
     return report(inv, _usage_message(exc))
 
@@ -88,3 +97,81 @@ def _usage_message(exc: Exception) -> str:
             return cobra.invalid_int(m.group(1), list(param.opts))
         return f"invalid argument: {msg}"
     return msg
+
+
+# --- cobra's usage block (rendered by compat.cobra from the table of flags) ----------------------
+#: chamber's exec Example (cmd/exec.go), which cobra's template prints under "Examples:".
+EXEC_EXAMPLE = """
+Given a secret store like this:
+
+\t$ echo '{"db_username": "root", "db_password": "hunter22"}' | chamber import - 
+
+--strict will fail with unfilled env vars
+
+\t$ HOME=/tmp DB_USERNAME=chamberme DB_PASSWORD=chamberme EXTRA=chamberme chamber exec --strict service exec -- env
+\tchamber: extra unfilled env var EXTRA
+\texit 1
+
+--pristine takes effect after checking for --strict values
+
+\t$ HOME=/tmp DB_USERNAME=chamberme DB_PASSWORD=chamberme chamber exec --strict --pristine service exec -- env
+\tDB_USERNAME=root
+\tDB_PASSWORD=hunter22
+"""
+
+
+def example(prog: str, command: str | None) -> str:
+    """A command's Example text, naming the program as it was invoked."""
+    if command != "exec":
+        return ""
+    import re
+
+    return re.sub(r"\bchamber\b", prog, EXEC_EXAMPLE)
+
+
+def pflag_of(fl: "Flag") -> cobra.PFlag:
+    """A row of the table of flags as pflag describes it (type, default as Go prints it)."""
+    long = next(n[2:] for n in fl.names if n.startswith("--"))
+    short = next((n[1:] for n in fl.names if len(n) == 2), "")
+    kind = fl.pflag_type or {bool: "bool", int: "int"}.get(fl.type, "string")
+    if fl.shown_default is not None:
+        default = fl.shown_default
+    elif fl.default is None:
+        default = {"bool": "false", "int": "0", "duration": "0s"}.get(kind, "")
+    elif isinstance(fl.default, bool):
+        default = "true" if fl.default else "false"
+    else:
+        default = str(fl.default)
+    return cobra.PFlag(long, short, kind, default, fl.help, fl.hidden, fl.no_opt_default)
+
+
+def global_pflags() -> list[cobra.PFlag]:
+    """cobra's persistent flags of the root: every command's "Global Flags"."""
+    from pychamber.settings import flags
+
+    return [pflag_of(f) for f in flags("global")]
+
+
+def table_usage(prog: str, command: str, usage: str) -> cobra.Usage:
+    """The usage of a command whose flags are all in the table (exec, on the fast path)."""
+    from pychamber.settings import flags
+
+    local = [pflag_of(f) for f in flags(command)] + [cobra.help_flag(command)]
+    return cobra.Usage(f"{prog} {usage}", local, global_pflags(), example=example(prog, command))
+
+
+def usage_of(inv: Invocation) -> str | None:
+    """The running command's usage block, or None before a command was found."""
+    if inv.usage_block is not None:
+        return inv.usage_block()
+    if inv.command and inv.usage:
+        return cobra.usage_text(table_usage(inv.prog, inv.command, inv.usage))
+    import sys
+
+    if "typer" not in sys.modules:
+        return None
+    import typer
+
+    from pychamber.cli import app, framework
+
+    return framework.usage_for_argv(typer.main.get_command(app.build()), inv.argv, inv.prog)

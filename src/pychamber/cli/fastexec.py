@@ -32,7 +32,9 @@ def hoist_global_flags(argv: list[str]) -> list[str]:
         if a.startswith("--"):
             name, eq, _ = a.partition("=")
             fl = flag_by_name(name)
-            if fl is not None and (eq or not fl.takes_value):
+            if fl is not None and eq and not fl.takes_value:
+                rest.append(a)  # pflag's --verbose=false: the command's parse (pflag's) reads it
+            elif fl is not None and (eq or not fl.takes_value):
                 front.append(a)
             elif fl is not None:
                 front.extend(argv[i:i + 2])
@@ -41,8 +43,8 @@ def hoist_global_flags(argv: list[str]) -> list[str]:
                 rest.append(a)
         elif a.startswith("-") and len(a) >= 2 and (fl := flag_by_name(a[:2])) is not None \
                 and fl.takes_value:
-            if len(a) > 2:  # -bssm
-                front.append(a)
+            if len(a) > 2:  # -bssm, and pflag's -b=ssm (its value is "ssm")
+                front.append(f"{fl.names[-1]}={a[3:]}" if a[2] == "=" and len(a) > 3 else a)
             else:
                 front.extend(argv[i:i + 2])
                 i += 1
@@ -111,6 +113,8 @@ def parse(argv: Sequence[str]):
         if a.startswith("-") and len(a) > 1:
             long = a.startswith("--")
             name, eq, inline = a.partition("=") if long else (a[:2], "", a[2:])
+            if not long and inline[:1] == "=" and len(inline) > 1:  # pflag's -b=ssm
+                inline = inline[1:]
             value: str | None = inline if (eq if long else inline) else None
             fl = _flag(name, seen_exec)
             if fl is None:

@@ -10,7 +10,7 @@ from pychamber import __version__, names
 from pychamber.cli.console import Console
 from pychamber.cli.framework import (CommandSet, console_of, exact_args, invocation, key_arg,
                                      min_args, open_store, service_arg, wrapped)
-from pychamber.compat import cobra
+from pychamber.compat import cobra, gosort
 from pychamber.compat.tabwriter import table, timestamp
 from pychamber.compat.unicode import byte_order
 from pychamber.errors import ChamberError
@@ -22,7 +22,7 @@ ARGS = typer.Argument(None, show_default=False, metavar="", hidden=True)
 
 
 # --- version -------------------------------------------------------------------------------
-@commands.command("version", "version", "print pychamber version")
+@commands.command("version", "version", "print version")
 def version_cmd(ctx: typer.Context, args: Optional[List[str]] = ARGS) -> None:
     console_of(ctx).out(f"{invocation(ctx).prog} v{__version__}\n")
 
@@ -118,13 +118,16 @@ def list_cmd(
     service = service_arg(ctx, service_raw, label=True)
     store = open_store(ctx)
     secrets = wrapped("Failed to list store contents: ", store.list, service, expand)
-    secrets.sort(key=lambda s: byte_order(s.meta.key))
+    # cmd/list.go: sort.Sort(ByName), then ByTime, ByUser, ByVersion (in this order, whatever
+    # the flags' order); Go's sort.Sort is not stable, and rows with equal sort keys come out
+    # in the order its pdqsort leaves them in (compat.gosort)
+    secrets.sort(key=lambda s: byte_order(s.meta.key))  # names are unique: any sort agrees
     if by_time:
-        secrets.sort(key=lambda s: s.meta.created)
+        gosort.sort(secrets, lambda a, b: a.meta.created < b.meta.created)
     if by_user:
-        secrets.sort(key=lambda s: byte_order(s.meta.created_by))
+        gosort.sort(secrets, lambda a, b: byte_order(a.meta.created_by) < byte_order(b.meta.created_by))
     if by_version:
-        secrets.sort(key=lambda s: s.meta.version)
+        gosort.sort(secrets, lambda a, b: a.meta.version < b.meta.version)
     header = ["Key", "Version", "LastModified", "User"] + (["Value"] if expand else [])
     rows = [header]
     for s in secrets:
@@ -156,7 +159,7 @@ def find_cmd(
     ctx: typer.Context,
     args: Optional[List[str]] = ARGS,
     by_value: bool = typer.Option(False, "-v", "--by-value",
-                                  help="Find parameters by value rather than by key name"),
+                                  help="Find parameters by value"),
 ) -> None:
     console = console_of(ctx)
     (term,) = exact_args(args, 1)
@@ -220,7 +223,7 @@ def _tag_table(tags: dict[str, str]) -> str:
     return table([["Key", "Value"]] + [[k, v] for k, v in tags.items()])
 
 
-@commands.command("read", "tag read <service> <key>", "read tags for a specific secret", group=TAG)
+@commands.command("read", "tag read <service> <key>", "Read tags for a specific secret", group=TAG)
 def tag_read_cmd(ctx: typer.Context, args: Optional[List[str]] = ARGS) -> None:
     console = console_of(ctx)
     service_raw, key_raw = exact_args(args, 2)
@@ -230,7 +233,7 @@ def tag_read_cmd(ctx: typer.Context, args: Optional[List[str]] = ARGS) -> None:
     console.out(_tag_table(tags))
 
 
-@commands.command("write", "tag write <service> <key> <tag>...", "write tags for a specific secret",
+@commands.command("write", "tag write <service> <key> <tag>...", "Write tags for a specific secret",
          group=TAG)
 def tag_write_cmd(
     ctx: typer.Context,
@@ -256,7 +259,7 @@ def tag_write_cmd(
     console.out(_tag_table(tags))
 
 
-@commands.command("delete", "tag delete <service> <key> <tag key>...", "delete tags for a specific secret",
+@commands.command("delete", "tag delete <service> <key> <tag key>...", "Delete tags for a specific secret",
          group=TAG)
 def tag_delete_cmd(ctx: typer.Context, args: Optional[List[str]] = ARGS) -> None:
     args = min_args(args, 3)

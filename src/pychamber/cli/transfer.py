@@ -127,35 +127,18 @@ def _check_target_flags(fmt: str, secret_name: str | None, mask: bool, output_fi
 
 
 # --- import --------------------------------------------------------------------------------
-class _ImportCommand(typer.core.TyperCommand):
-    """``--flatten`` alone means ``--flatten=_`` and never takes the next word as its value
-    (pflag's NoOptDefVal: a value is given only as ``--flatten=SEP``)."""
-
-    def parse_args(self, ctx, args):  # type: ignore[no-untyped-def]
-        from pychamber.formats import FLATTEN_SEPARATOR
-
-        out = list(args)
-        for i, a in enumerate(out):
-            if a == "--":
-                break
-            if a == "--flatten":
-                out[i] = "--flatten=" + FLATTEN_SEPARATOR
-        return super().parse_args(ctx, out)
-
-
 def _flatten_option():
     fl = settings_flag("flatten", "import")
     return typer.Option(fl.default, *fl.names, help=fl.help, metavar="[=SEP]", show_default=False)
 
 
-@commands.command("import", "import <service> <file|->", "import secrets from json, yaml or dotenv",
-                  cls=_ImportCommand)
+@commands.command("import", "import <service> <file|->", "import secrets from json, yaml or dotenv")
 def import_cmd(
     ctx: typer.Context,
     args: Optional[List[str]] = ARGS,
     normalize_keys: bool = typer.Option(
         False, "--normalize-keys",
-        help="Normalize keys to match how `write` would handle them. If not specified, keys will "
+        help="Normalize keys to match how `chamber write` would handle them. If not specified, keys will "
              "be written exactly how they are defined in the import source."),
     fmt: Optional[str] = typer.Option(
         None, "--format", help="Input format: json, yaml or dotenv (default: dotenv for .env, "
@@ -182,14 +165,15 @@ def import_cmd(
         raise ChamberError(f"Failed to decode input as {kind}: the input is not valid UTF-8") from None
     pairs = formats.parse_import(text, fmt=fmt, filename=path, flatten=flatten,
                                  environ=os.environ if expand else None)
-    if normalize_keys:
-        pairs = [(names.go_lower(k), v) for k, v in pairs]
     # Later duplicates win (a YAML/JSON map has none; dotenv may).
     merged = dict(pairs)
+    # chamber's loop (cmd/import.go) lower-cases each key of the map as it writes it: keys that
+    # collide after lower-casing are each written (a version each) and each counted
+    writes = [(names.go_lower(k) if normalize_keys else k, v) for k, v in merged.items()]
     # what the backend can hold, checked before anything is written (and before the store is
     # opened, so that a bad file is reported first, as it always was)
     can = _capabilities(settings_of(ctx).backend)
-    problems = [p for k, v in merged.items()
+    problems = [p for k, v in writes
                 if (p := names.import_problem(k, v, can.max_value_bytes, can.allows_empty_values))]
     if problems:
         extra = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
@@ -197,7 +181,7 @@ def import_cmd(
     store = open_store(ctx)
     try:
         with console.progress("importing", len(merged)) as progress:
-            store.write_many(service, list(merged.items()), progress)
+            store.write_many(service, writes, progress)
     except ChamberError as e:
         raise e.wrap("Failed to write secret: ") from None
     console.out(f"Successfully imported {len(merged)} secrets\n")

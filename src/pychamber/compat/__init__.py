@@ -20,8 +20,10 @@ What is where (all pure: no I/O):
   case mapping (``ToLower``/``ToUpper``) and Go's string order (:func:`byte_order`).
 - :mod:`~pychamber.compat.tabwriter`: ``text/tabwriter`` as chamber configures it, and the
   local-time timestamp format of its tables.
-- :mod:`~pychamber.compat.cobra`: cobra's usage block and error lines, pflag's flag-error texts
-  and its ``stringToString`` flag parsing.
+- :mod:`~pychamber.compat.cobra`: cobra's usage block and error lines (suggestions included),
+  pflag's parse of a command line, its flag-error texts and its value types (``stringToString``,
+  base-0 ints, ``ParseBool``).
+- :mod:`~pychamber.compat.gosort`: Go's ``sort.Sort`` (pdqsort), for the order of equal rows.
 - :mod:`~pychamber.compat.slog`: ``log/slog``'s text records (the ``--verbose`` lines).
 - :mod:`~pychamber.compat.syscall`: ``syscall.Errno`` texts (``exec format error``).
 
