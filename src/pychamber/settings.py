@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
@@ -37,14 +38,17 @@ class Flag:
     fast: bool = True
 
 
+TIER_HELP = ("SSM parameter tier: standard (values up to 4096 bytes, the default), advanced (8192) "
+             "or intelligent-tiering")
+
 FLAGS: tuple[Flag, ...] = (
     Flag("backend_flag", ("-b", "--backend"), True,
          "Backend to use; AKA $CHAMBER_SECRET_BACKEND (null, ssm, secretsmanager, s3, s3-kms, local)"),
     Flag("s3_bucket_flag", ("--backend-s3-bucket",), True,
          "bucket for S3 backend; AKA $CHAMBER_S3_BUCKET"),
     Flag("kms_key_alias_flag", ("--kms-key-alias",), True,
-         "KMS Key Alias for writing secrets (s3-kms); AKA $CHAMBER_KMS_KEY_ALIAS "
-         "(default alias/parameter_store_key)"),
+         "KMS Key Alias for writing secrets (s3-kms); also a key id or key ARN (any region); "
+         "AKA $CHAMBER_KMS_KEY_ALIAS (default alias/parameter_store_key)"),
     Flag("retries_flag", ("-r", "--retries"), True,
          "For SSM or Secrets Manager, the number of retries we'll make before giving up; "
          "AKA $CHAMBER_RETRIES (default 10)", type=int),
@@ -53,6 +57,12 @@ FLAGS: tuple[Flag, ...] = (
     Flag("min_throttle_delay", ("--min-throttle-delay",), True, hidden=True, fast=False),
     Flag("verbose", ("--verbose",), False, "Print debug logs to stderr (never secret values)",
          type=bool, default=False),
+    # read, write, import
+    Flag("exact_key", ("--exact-key",), False,
+         "Prevent normalization of the provided key in order to read a key written with other "
+         "casing (as delete --exact-key)", scope="read", type=bool, default=False),
+    Flag("tier", ("--tier",), True, TIER_HELP, scope="write"),
+    Flag("tier", ("--tier",), True, TIER_HELP, scope="import"),
     # exec
     Flag("pristine", ("--pristine",), False,
          "only use variables retrieved from the backend; do not inherit existing environment "
@@ -204,8 +214,15 @@ class Settings:
         return _with_alias_prefix(env) if env else DEFAULT_KMS_KEY_ALIAS
 
 
+_KEY_ID_RE = re.compile(r"(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})")
+
+
 def _with_alias_prefix(alias: str) -> str:
-    return alias if alias.startswith("alias/") else "alias/" + alias
+    """An alias name gets chamber's ``alias/`` prefix; a key id, a key ARN or an alias ARN (in
+    any region or account: ``arn:aws:kms:...``) is used as it is (chamber PR #64, #212)."""
+    if alias.startswith(("alias/", "arn:")) or _KEY_ID_RE.fullmatch(alias):
+        return alias
+    return "alias/" + alias
 
 
 def debug(settings: Settings | None, msg: str, **fields: object) -> None:

@@ -9,7 +9,7 @@ import typer
 from pychamber import api, names
 from pychamber.cli.console import Console
 from pychamber.cli.framework import (CommandSet, console_of, exact_args, min_args, open_store,
-                                     service_arg, settings_of, wrapped)
+                                     option, service_arg, settings_of, wrapped)
 from pychamber.errors import ChamberError
 from pychamber.model import key_of
 
@@ -115,6 +115,7 @@ def import_cmd(
     fmt: Optional[str] = typer.Option(
         None, "--format", help="Input format: json, yaml or dotenv (default: dotenv for .env and "
                                "*.env files, else json/yaml)"),
+    tier: Optional[str] = option("tier", "import"),
 ) -> None:
     console = console_of(ctx)
     from pychamber import formats
@@ -135,12 +136,14 @@ def import_cmd(
     # what the backend can hold, checked before anything is written (and before the store is
     # opened, so that a bad file is reported first, as it always was)
     can = _capabilities(settings_of(ctx).backend)
-    problems = [p for k, v in merged.items()
-                if (p := names.import_problem(k, v, can.max_value_bytes, can.allows_empty_values))]
-    if problems:
-        extra = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise ChamberError(f"Failed to import: {problems[0]}{extra}; nothing was written")
+    tier = can.resolve_tier(tier)
+    problem = can.values_problem(merged.items(), tier,  # write's rule, plus import's key names
+                                 key_rule=lambda k, v: names.import_problem(k, v, None, True))
+    if problem:
+        raise ChamberError(f"Failed to import: {problem}; nothing was written")
     store = open_store(ctx)
+    if tier:
+        store.use_tier(tier)
     try:
         with console.progress("importing", len(merged)) as progress:
             store.write_many(service, list(merged.items()), progress)

@@ -211,6 +211,9 @@ def hydrate(obj: dict[str, str]) -> dict[str, KeyMetadata]:
 class SecretsManagerStore(Store):
     name = "Secrets Manager Store"
     allows_empty_values = False  # writing an empty value deletes the key
+    empty_value_deletes = True
+    empty_value_note = "in Secrets Manager an empty value deletes the key"
+    max_value_bytes = 65536  # a whole secret's SecretString
     concurrent_listing = True  # list_raw_many: one thread per service
 
     def __init__(

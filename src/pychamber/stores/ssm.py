@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from pychamber import aws, names
@@ -32,6 +33,8 @@ if TYPE_CHECKING:  # pragma: no cover
 STORE_CONFIG_ID = SecretId(names.RESERVED_SERVICE, "store-config")
 LATEST_STORE_CONFIG_VERSION = "1"
 
+#: The largest value of an advanced (and an intelligent-tiering) parameter.
+SSM_ADVANCED_MAX_VALUE_BYTES = 8192
 #: GetParametersByPath's maximum page size.
 BY_PATH_PAGE_SIZE = 10
 #: GetParameters accepts at most 10 names.
@@ -108,6 +111,15 @@ class SSMStore(Store):
     name = "SSMStore"
     max_value_bytes = names.SSM_MAX_VALUE_BYTES
     allows_empty_values = False  # PutParameter refuses an empty value
+    empty_value_note = "Parameter Store refuses empty values"
+    tiers = MappingProxyType({
+        "standard": ("Standard", names.SSM_MAX_VALUE_BYTES),
+        "advanced": ("Advanced", SSM_ADVANCED_MAX_VALUE_BYTES),
+        # a value over 4 KB makes an intelligent-tiering parameter an advanced one
+        "intelligent-tiering": ("Intelligent-Tiering", SSM_ADVANCED_MAX_VALUE_BYTES),
+    })
+    #: The API's Tier for writes (``--tier``); None: no Tier on PutParameter, as chamber.
+    tier: str | None = None
     concurrent_listing = True  # list_raw_many: one thread per service
 
     def __init__(
@@ -267,7 +279,11 @@ class SSMStore(Store):
                 progress(len(written), len(items))
         return written
 
+    def use_tier(self, tier: str) -> None:
+        self.tier = self.tiers[tier][0]
+
     def _put(self, name: str, value: str, version: int) -> None:
+        params: dict[str, Any] = {"Tier": self.tier} if self.tier else {}
         self._call(
             "PutParameter",
             redact=[value],
@@ -277,6 +293,7 @@ class SSMStore(Store):
             Value=value,
             Overwrite=True,
             Description=str(version),
+            **params,
         )
 
     def read(self, id: SecretId, version: int = -1) -> Secret:
