@@ -43,7 +43,7 @@ def fixed_now(monkeypatch):
 
 
 def stored(sm_client, service: str) -> str:
-    return sm_client.get_secret_value(SecretId=service)["SecretString"]
+    return sm_client.get_secret_value(SecretId=service, VersionStage="AWSCURRENT")["SecretString"]
 
 
 def metadata(sm_client, service: str) -> dict:
@@ -130,6 +130,64 @@ def test_versions_history_and_stages(store, sm_client):
         ("Created", 1), ("Updated", 2), ("Updated", 3)
     ]
     assert all(e.user.startswith("arn:aws:") for e in events)
+
+
+def _sneak_in(store, sm_client, op, times=1):
+    """Before the store's next ``op`` call(s), another writer stores key ``other`` (a put with
+    AWSCURRENT, as chamber does): the store's read-modify-write then races it."""
+    count = {"n": 0}
+
+    def before(**kwargs):
+        if count["n"] < times:
+            count["n"] += 1
+            obj = json.loads(stored(sm_client, "svc"))
+            obj[f"other{count['n']}"] = "theirs"
+            sm_client.put_secret_value(SecretId="svc", SecretString=json.dumps(obj))
+        return None
+
+    client = store._client("secretsmanager", op)
+    client.meta.events.register_first(f"before-send.secrets-manager.{op}", before)
+    return count
+
+
+@pytest.mark.parametrize("op", ["PutSecretValue", "UpdateSecretVersionStage"])
+def test_a_concurrent_write_is_merged_not_lost(store, sm_client, op):
+    store.write(SecretId("svc", "first"), "1")
+    count = _sneak_in(store, sm_client, op, times=2)
+    store.write(SecretId("svc", "mine"), "2")
+    assert count["n"] == 2  # two conflicts, then the third attempt went through
+    obj = json.loads(stored(sm_client, "svc"))
+    assert {k: obj[k] for k in ("first", "other1", "other2", "mine")} == {
+        "first": "1", "other1": "theirs", "other2": "theirs", "mine": "2"}
+    # the versions that lost the race are left unstaged: history sees the stored versions only
+    staged = sm_client.list_secret_version_ids(SecretId="svc")["Versions"]
+    assert all(json.loads(sm_client.get_secret_value(SecretId="svc", VersionId=v["VersionId"])
+                          ["SecretString"]).get("mine") in (None, "2") for v in staged)
+    assert [e.version for e in store.history(SecretId("svc", "mine"))] == [1]
+
+
+def test_a_write_that_keeps_losing_gives_up_and_says_so(store, sm_client, monkeypatch):
+    monkeypatch.setattr(sm, "WRITE_ATTEMPTS", 3)
+    monkeypatch.setattr(sm, "BACKOFF_BASE", 0.001)
+    store.write(SecretId("svc", "first"), "1")
+    _sneak_in(store, sm_client, "UpdateSecretVersionStage", times=99)
+    with pytest.raises(ChamberError) as exc:
+        store.write(SecretId("svc", "mine"), "2")
+    assert exc.value.message == ("the secret svc kept changing under other writers; gave up after "
+                                 "3 attempts, and this write is not stored")
+    assert "mine" not in json.loads(stored(sm_client, "svc"))
+
+
+def test_two_first_writes_race_to_create_the_secret(store, sm_client):
+    def before(**kwargs):
+        client.meta.events.unregister("before-send.secrets-manager.CreateSecret", before)
+        sm_client.create_secret(Name="svc", SecretString=json.dumps({"theirs": "x"}))
+
+    client = store._client("secretsmanager", "CreateSecret")
+    client.meta.events.register_first("before-send.secrets-manager.CreateSecret", before)
+    store.write(SecretId("svc", "mine"), "2")
+    obj = json.loads(stored(sm_client, "svc"))
+    assert (obj["theirs"], obj["mine"]) == ("x", "2")
 
 
 def test_other_keys_keep_their_metadata_verbatim(store, sm_client):

@@ -48,6 +48,32 @@ WRITE_TAGS_MSG = "tags on write not implemented for Secrets Manager Store"
 #: Upper bound on concurrent GetSecretValue calls in :meth:`SecretsManagerStore.list_raw_many`.
 MAX_WORKERS = 8
 
+#: How many times a write is tried while other writers change the service's secret.
+WRITE_ATTEMPTS = 12
+#: The backoff between attempts: random up to min(cap, base * 2**attempt) seconds.
+BACKOFF_BASE = 0.05
+BACKOFF_CAP = 2.0
+
+
+@dataclass
+class _WriteState:
+    user: str | None = None  # the caller's ARN, asked once per write
+    rotation_checked: bool = False
+    staged: bool = True  # put unstaged + compare-and-swap AWSCURRENT (else chamber's put)
+
+
+def _token() -> str:
+    import uuid
+
+    return str(uuid.uuid4())
+
+
+def _backoff(attempt: int) -> None:
+    import random
+    import time
+
+    time.sleep(random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2 ** attempt)))
+
 _INT64_MAX = 2**63 - 1
 _INT64_MIN = -(2**63)
 
@@ -263,6 +289,8 @@ class SecretsManagerStore(Store):
         params: dict[str, Any] = {"SecretId": service}
         if version_id is not None:
             params["VersionId"] = version_id
+        else:  # the same as no stage on AWS; moto moves its default only on a put with AWSCURRENT
+            params["VersionStage"] = "AWSCURRENT"
         resp = self._call("GetSecretValue", **params)
         return resp.get("SecretString") or ""
 
@@ -289,54 +317,126 @@ class SecretsManagerStore(Store):
 
     # --- secrets -------------------------------------------------------------------------
     def write(self, id: SecretId, value: str) -> None:
-        version = 1
+        """chamber's read-modify-write of the service's secret, safe against concurrent writers:
+        the new version is put without AWSCURRENT, then AWSCURRENT is moved to it only if it is
+        still on the version that was read (UpdateSecretVersionStage with RemoveFromVersionId:
+        a compare-and-swap). Another writer in between: the put version is left unstaged, the
+        secret re-read, the change merged into what that writer stored, and tried again after a
+        random backoff (at most :data:`WRITE_ATTEMPTS` times). A write that returns is the
+        current version; none is reported done that another writer replaced unseen.
+
+        Without the ``secretsmanager:UpdateSecretVersionStage`` permission, chamber's way (a put
+        with AWSCURRENT) is used, checked afterwards: the version read must be AWSPREVIOUS and
+        the new one AWSCURRENT, else the write is merged and tried again. That check cannot see
+        a writer that puts between another's put and check, so without the permission a
+        concurrent write can still be lost (as in chamber)."""
         delete_key = len(value) == 0
-        must_create = False
-        try:
-            latest = self._read_latest(id.service)
-        except SecretNotFound:
+        state = _WriteState()
+        for attempt in range(WRITE_ATTEMPTS):
+            if attempt:
+                _backoff(attempt)
+            base, latest, must_create = self._read_for_write(id.service, delete_key)
             if delete_key:
-                raise
-            latest = {}
+                if id.key not in latest:
+                    raise SecretNotFound()
+                version = 1  # chamber stages deletions as CHAMBER1
+                del latest[id.key]
+                metadata = hydrate(latest)
+                metadata.pop(id.key, None)
+                latest[METADATA_KEY] = dump_metadata(metadata)
+            else:
+                if state.user is None:
+                    state.user = self._caller_arn()
+                metadata = hydrate(latest)
+                version = metadata[id.key].version + 1 if id.key in metadata else 1
+                metadata[id.key] = KeyMetadata(GoTime.now(), state.user, version)
+                latest[id.key] = value
+                latest[METADATA_KEY] = dump_metadata(metadata)
+
+            contents = dump_secret_object(latest)
+            secrets = [v for k, v in latest.items() if k != METADATA_KEY]
+            if value:
+                secrets.append(value)
+            if must_create:
+                try:
+                    self._call("CreateSecret", redact=secrets, Name=id.service,
+                               SecretString=contents, ClientRequestToken=_token())
+                except AwsError as err:
+                    if err.code == "ResourceExistsException":  # created meanwhile: merge
+                        continue
+                    raise
+                return
+            if not state.rotation_checked:
+                details = self._call("DescribeSecret", SecretId=id.service)
+                if details.get("RotationEnabled"):
+                    raise ChamberError(ROTATION_ENABLED_MSG)
+                state.rotation_checked = True
+            if self._put_version(id.service, contents, secrets, version, base, state):
+                return
+        raise ChamberError(
+            f"the secret {id.service} kept changing under other writers; gave up after "
+            f"{WRITE_ATTEMPTS} attempts, and this write is not stored")
+
+    def _read_for_write(self, service: str, delete_key: bool) -> tuple[str | None, dict[str, str], bool]:
+        """(the current VersionId, its secret object, whether the secret must be created)."""
+        try:
+            resp = self._call("GetSecretValue", SecretId=service, VersionStage="AWSCURRENT")
         except AwsError as err:
             if delete_key or err.code != "ResourceNotFoundException":
                 raise
-            must_create = True
-            latest = {}
-
-        if delete_key:
-            if id.key not in latest:
+            return None, {}, True
+        text = resp.get("SecretString") or ""
+        if not text:
+            if delete_key:
                 raise SecretNotFound()
-            del latest[id.key]
-            metadata = hydrate(latest)
-            metadata.pop(id.key, None)
-            latest[METADATA_KEY] = dump_metadata(metadata)
-        else:
-            user = self._caller_arn()
-            metadata = hydrate(latest)
-            if id.key in metadata:
-                version = metadata[id.key].version + 1
-            metadata[id.key] = KeyMetadata(GoTime.now(), user, version)
-            latest[id.key] = value
-            latest[METADATA_KEY] = dump_metadata(metadata)
+            return resp.get("VersionId"), {}, False
+        return resp.get("VersionId"), parse_secret_object(text), False
 
-        contents = dump_secret_object(latest)
-        secrets = [v for k, v in latest.items() if k != METADATA_KEY]
-        if value:
-            secrets.append(value)
-        if must_create:
-            self._call("CreateSecret", redact=secrets, Name=id.service, SecretString=contents)
-            return
-        details = self._call("DescribeSecret", SecretId=id.service)
-        if details.get("RotationEnabled"):
-            raise ChamberError(ROTATION_ENABLED_MSG)
-        self._call(
-            "PutSecretValue",
-            redact=secrets,
-            SecretId=id.service,
-            SecretString=contents,
-            VersionStages=["AWSCURRENT", f"CHAMBER{version}"],
-        )
+    def _put_version(self, service: str, contents: str, secrets: list[str], version: int,
+                     base: str | None, state: "_WriteState") -> bool:
+        """Store ``contents`` as the current version if ``base`` still is; False on a conflict."""
+        token = _token()
+        label = f"CHAMBER{version}"
+        if state.staged:
+            self._call("PutSecretValue", redact=secrets, SecretId=service, SecretString=contents,
+                       ClientRequestToken=token, VersionStages=[label])
+            try:
+                self._call("UpdateSecretVersionStage", SecretId=service, VersionStage="AWSCURRENT",
+                           RemoveFromVersionId=base, MoveToVersionId=token)
+                return True
+            except AwsError as err:
+                if err.code == "AccessDeniedException":
+                    state.staged = False  # chamber's way from now on (see write)
+                    self._unstage(service, token, label)
+                elif err.code in ("InvalidParameterException", "InvalidRequestException"):
+                    current = self._stages(service).get("AWSCURRENT")
+                    if current == token:  # moved after all (a retried call)
+                        return True
+                    if current == base:
+                        raise
+                    self._unstage(service, token, label)
+                    return False
+                else:
+                    raise
+        self._call("PutSecretValue", redact=secrets, SecretId=service, SecretString=contents,
+                   ClientRequestToken=token, VersionStages=["AWSCURRENT", label])
+        stages = self._stages(service)
+        return stages.get("AWSCURRENT") == token and stages.get("AWSPREVIOUS") == base
+
+    def _stages(self, service: str) -> dict[str, str]:
+        """Staging label -> VersionId, from DescribeSecret."""
+        resp = self._call("DescribeSecret", SecretId=service)
+        return {label: vid for vid, labels in (resp.get("VersionIdsToStages") or {}).items()
+                for label in labels}
+
+    def _unstage(self, service: str, token: str, label: str) -> None:
+        """Take ``label`` off a version that lost the race, so that history and ``read -v`` never
+        see it (best effort: the label may have moved on already)."""
+        try:
+            self._call("UpdateSecretVersionStage", SecretId=service, VersionStage=label,
+                       RemoveFromVersionId=token)
+        except ChamberError:
+            pass
 
     def write_with_tags(self, id: SecretId, value: str, tags: dict[str, str]) -> None:
         raise ChamberError(WRITE_TAGS_MSG)
