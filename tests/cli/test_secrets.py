@@ -330,3 +330,31 @@ def test_local_write_and_import_both_accept_an_empty_value(run, tmp_path):
     r = run("import", "copy", "-", input=exported, env_extra=env, check=True)
     assert r.stdout == "Successfully imported 2 secrets\n"
     assert json.loads(run("export", "copy", env_extra=env, check=True).stdout) == {"empty": "", "full": "v"}
+
+
+def test_concurrent_writers_of_one_key_warn_of_a_shared_version(run, aws_env, ssm_client):
+    from conftest import run_concurrently
+
+    run("write", "svc", "k", "v0", check=True)
+    n = 6
+    results = run_concurrently([["write", "svc", "k", "-"] for _ in range(n)], aws_env,
+                               [f"v{i + 1}".encode() for i in range(n)])
+    assert [rc for rc, _, _ in results] == [0] * n
+    warned = [err.decode() for _, _, err in results if err]
+    assert all(w.startswith("warning: /svc/k has chamber version ") and w.count("\n") == 1
+               for w in warned), warned
+    hist = sorted(ssm_client.get_parameter_history(Name="/svc/k", WithDecryption=True)["Parameters"],
+                  key=lambda h: h["Version"])
+    assert len(hist) == n + 1  # no write lost in Parameter Store's own history
+    by_number: dict[str, list[dict]] = {}
+    for h in hist:
+        by_number.setdefault(h["Description"], []).append(h)
+    for number, entries in by_number.items():
+        if len(entries) > 1:  # a collision: some writer said so, and read -v picks the newest
+            assert any(f"chamber version {number} more than once" in w for w in warned), (number, warned)
+            r = run("read", "-q", "-v", number, "svc", "k", check=True)
+            assert r.stdout == entries[-1]["Value"] + "\n"
+            assert f"read -v {number} reads the newest ({entries[-1]['Version']})" in r.stderr
+    r = run("history", "svc", "k", check=True)
+    assert [ln.split("\t")[0] != "" for ln in r.stdout.splitlines()[1:]] == [True] * (n + 1)
+    assert [ln.split()[1] for ln in r.stdout.splitlines()[1:]] == [h["Description"] for h in hist]

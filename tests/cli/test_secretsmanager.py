@@ -192,44 +192,14 @@ def test_exec_several_services(sm):
     assert "ResourceNotFoundException" in r.stderr and r.stdout == ""
 
 
-def _wait_reading_stdin(procs) -> None:
-    """Let every child get through its start-up to the read of its value (so that their AWS
-    calls overlap); only an alignment, never an assertion."""
-    from conftest import wait_for
-
-    def reading(p) -> bool:
-        try:
-            with open(f"/proc/{p.pid}/wchan") as f:
-                return "pipe" in f.read()
-        except OSError:
-            return True
-
-    wait_for(lambda: all(reading(p) for p in procs), timeout=60)
-
-
 @pytest.mark.parametrize("existing", [False, True], ids=["new-secret", "existing-secret"])
 def test_eight_concurrent_writers_lose_no_key(aws_env, sm_client, existing):
-    import subprocess
-
-    from conftest import PYCHAMBER
+    from conftest import run_concurrently
 
     if existing:
         sm_client.create_secret(Name="svc", SecretString='{"before":"0"}')
-    procs = [subprocess.Popen([*PYCHAMBER, *SM, "write", "svc", f"key{i}", "-"], env=aws_env,
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-             for i in range(8)]
-    try:
-        _wait_reading_stdin(procs)
-        for i, p in enumerate(procs):
-            p.stdin.write(f"value{i}".encode())
-        for p in procs:
-            p.stdin.close()
-        results = [(p.wait(timeout=180), p.stdout.read(), p.stderr.read()) for p in procs]
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
+    results = run_concurrently([[*SM, "write", "svc", f"key{i}", "-"] for i in range(8)], aws_env,
+                               [f"value{i}".encode() for i in range(8)])
     assert results == [(0, b"", b"")] * 8
     data = json.loads(sm_client.get_secret_value(SecretId="svc", VersionStage="AWSCURRENT")["SecretString"])
     want = {f"key{i}": f"value{i}" for i in range(8)} | ({"before": "0"} if existing else {})
