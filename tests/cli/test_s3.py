@@ -118,14 +118,6 @@ def test_list_fails_when_index_has_no_object(run, s3):
     assert r.stdout == '{"ghost":"boo"}\n'
 
 
-@pytest.mark.parametrize("name,word", [("s3", "S3"), ("s3-kms", "S3KMS")])
-def test_list_services_not_implemented(run, name, word):
-    r = run(*BACKENDS[name], "list-services")
-    assert r.returncode == 1
-    assert r.stderr == (f"Error: Failed to list store contents: {word} Backend is experimental and "
-                        "does not implement this command\n")
-
-
 def test_tags_not_implemented(run, backend):
     b = BACKENDS[backend]
     r = run(*b, "tag", "read", "svc", "k")

@@ -358,3 +358,28 @@ def test_concurrent_writers_of_one_key_warn_of_a_shared_version(run, aws_env, ss
     r = run("history", "svc", "k", check=True)
     assert [ln.split("\t")[0] != "" for ln in r.stdout.splitlines()[1:]] == [True] * (n + 1)
     assert [ln.split()[1] for ln in r.stdout.splitlines()[1:]] == [h["Description"] for h in hist]
+
+
+LISTING_BACKENDS = {
+    "secretsmanager": ["-b", "secretsmanager"],
+    "s3": ["-b", "s3", "--backend-s3-bucket", "listing-bucket"],
+    "s3-kms": ["-b", "s3-kms", "--backend-s3-bucket", "listing-bucket"],
+}
+
+
+@pytest.mark.parametrize("backend", sorted(LISTING_BACKENDS))
+def test_list_services_and_find_on_every_backend_print_what_ssm_prints(run, aws_client, backend):
+    """chamber answers "... Backend is experimental and does not implement this command"."""
+    aws_client("s3").create_bucket(Bucket="listing-bucket")
+    data = [("app", "db", "x"), ("app/sub", "db", "y"), ("apple", "s3_bucket", "x"),
+            ("other", "s3_bucket_base", "z")]
+    commands = [("list-services",), ("list-services", "APP"), ("list-services", "-s", "app/"),
+                ("find", "s3_bucket"), ("find", "db"), ("find", "-v", "x"), ("find", "nothing")]
+    outputs = {}
+    for name, flags in (("ssm", []), (backend, LISTING_BACKENDS[backend])):
+        for svc, key, val in data:
+            run(*flags, "write", svc, key, val, check=True)
+        outputs[name] = [run(*flags, *c, check=True).stdout for c in commands]
+    assert outputs[backend] == outputs["ssm"]
+    assert outputs["ssm"][0] == "Service\napp\napp/sub\napple\nother\n"
+    assert outputs["ssm"][5] == "Service\t\tKey\napp\t\tdb\napple\t\ts3_bucket\n"

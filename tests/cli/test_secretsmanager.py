@@ -161,12 +161,6 @@ def test_rotation_enabled(sm, sm_client):
 def test_not_implemented_messages(sm):
     sm("write", "svc", "k", "v", check=True)
     cases = [
-        (("list-services",),
-         "Error: Failed to list store contents: Secrets Manager Backend is experimental and does "
-         "not implement this command\n"),
-        (("list-services", "svc", "-s"),
-         "Error: Failed to list store contents: Secrets Manager Backend is experimental and does "
-         "not implement this command\n"),
         (("tag", "read", "svc", "k"), "Error: Failed to read tags: Not implemented for Secrets Manager Store\n"),
         (("tag", "write", "svc", "k", "a=b"),
          "Error: Failed to write tags: Not implemented for Secrets Manager Store\n"),

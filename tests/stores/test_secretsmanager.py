@@ -421,12 +421,34 @@ def test_no_endpoint_variable_uses_aws_endpoint_url(aws_process_env, monkeypatch
     assert "127.0.0.1:9" in exc.value.message
 
 
+# --- list-services / find (pychamber: chamber says the backend is experimental) ----------------
+def test_list_services(store, sm_client):
+    for service, key in [("app", "db"), ("app/sub", "db"), ("apple", "s3_bucket"), ("other", "x")]:
+        store.write(SecretId(service, key), "v")
+    sm_client.create_secret(Name="app/plain", SecretString="not json")  # no chamber keys
+    sm_client.create_secret(Name="app/keys", SecretString='{"Ok":"1","bad key":"2","x/y":"3"}')
+    sm_client.create_secret(Name="bad name!", SecretString="{}")  # not a service name
+    sm_client.create_secret(Name="App", SecretString='{"k":"v"}')  # the filter is case-sensitive
+    assert sorted(store.list_services("")) == ["App", "app", "app/keys", "app/plain", "app/sub",
+                                               "apple", "other"]
+    assert sorted(store.list_services("app")) == ["app", "app/keys", "app/plain", "app/sub", "apple"]
+    assert sorted(store.list_services("app/", True)) == ["/app/db", "/app/keys/Ok", "/app/sub/db"]
+    assert store.list_services("app/d", True) == ["/app/db"]
+    assert store.list_services("nothing", True) == []
+
+
+def test_list_services_pages(store, sm_client, monkeypatch):
+    monkeypatch.setattr(sm, "LIST_SECRETS_PAGE_SIZE", 2)
+    for i in range(5):
+        sm_client.create_secret(Name=f"svc{i}", SecretString=json.dumps({f"k{i}": "v"}))
+    assert store.list_services("") == [f"svc{i}" for i in range(5)]
+    assert sorted(store.list_services("", True)) == [f"/svc{i}/k{i}" for i in range(5)]
+
+
 # --- not implemented ---------------------------------------------------------------------------
 def test_not_implemented(store):
     sid = SecretId("svc", "k")
     cases = [
-        (lambda: store.list_services(""), sm.LIST_SERVICES_MSG),
-        (lambda: store.list_services("x", True), sm.LIST_SERVICES_MSG),
         (lambda: store.read_tags(sid), "Not implemented for Secrets Manager Store"),
         (lambda: store.write_tags(sid, {"a": "b"}), "Not implemented for Secrets Manager Store"),
         (lambda: store.delete_tags(sid, ["a"]), "Not implemented for Secrets Manager Store"),
@@ -437,7 +459,6 @@ def test_not_implemented(store):
         with pytest.raises(ChamberError) as exc:
             call()
         assert exc.value.message == message
-    assert sm.LIST_SERVICES_MSG == "Secrets Manager Backend is experimental and does not implement this command"
     config = store.config()
     assert (config.version, config.required_tags) == ("1", [])
 

@@ -10,6 +10,9 @@ Compatibility notes (deliberately as chamber):
 - ``list_raw`` (exec / env / export) includes ``_chamber_metadata`` as an ordinary key;
 - a missing service is an AWS error (ResourceNotFoundException), not an empty list;
 - read of a version / history only see versions ListSecretVersionIds still returns.
+
+pychamber adds: ``list-services`` and ``find`` (ListSecrets; chamber says the backend is
+experimental), and writes that never lose a concurrent writer's key (see ``write``).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
-from pychamber import aws
+from pychamber import aws, names
 from pychamber.compat import gojson
 from pychamber.errors import ChamberError, SecretNotFound
 from pychamber.model import (
@@ -41,12 +44,19 @@ if TYPE_CHECKING:  # pragma: no cover
 METADATA_KEY = "_chamber_metadata"
 
 ROTATION_ENABLED_MSG = "Cannot write to a secret with rotation enabled"
-LIST_SERVICES_MSG = "Secrets Manager Backend is experimental and does not implement this command"
 TAGS_MSG = "Not implemented for Secrets Manager Store"
 WRITE_TAGS_MSG = "tags on write not implemented for Secrets Manager Store"
 
 #: Upper bound on concurrent GetSecretValue calls in :meth:`SecretsManagerStore.list_raw_many`.
 MAX_WORKERS = 8
+
+#: ListSecrets' largest page.
+LIST_SECRETS_PAGE_SIZE = 100
+#: What a ListSecrets filter value may hold (else the prefix is matched here only).
+_FILTER_VALUE_RE = re.compile(r"[a-zA-Z0-9 :_@/+=.\-]+", re.ASCII)
+#: GetSecretValue errors of a secret listed but not readable: it holds no keys for the listing.
+_UNREADABLE = frozenset({"AccessDeniedException", "ResourceNotFoundException",
+                         "DecryptionFailure", "InvalidRequestException"})
 
 #: How many times a write is tried while other writers change the service's secret.
 WRITE_ATTEMPTS = 12
@@ -501,7 +511,61 @@ class SecretsManagerStore(Store):
             return [f.result() for f in futures]
 
     def list_services(self, prefix: str, include_secret_name: bool = False) -> list[str]:
-        raise ChamberError(LIST_SERVICES_MSG)
+        """pychamber (chamber answers that the backend is experimental): every secret whose name is a
+        service name is a service; found with ListSecrets (100 a page, the name filter doing
+        the prefix match, which is case-sensitive as chamber's). Without secret names, the
+        services whose name begins with ``prefix`` (no value is read, so a secret holding no
+        key is listed too). With them, ``/<service>/<key>`` for every key of every such secret
+        that begins with ``/<prefix>`` (as SSM's), read concurrently; a secret that is not a
+        JSON object, or that this caller may not read, holds no chamber keys and is skipped."""
+        head = prefix.split("/", 1)[0]
+        services = [n for n in self._secret_names(head) if names.SERVICE_RE.fullmatch(n)]
+        if not include_secret_name:
+            return [n for n in services if n.startswith(prefix)]
+        want = "/" + prefix
+        services = [n for n in services if n.startswith(prefix) or prefix.startswith(n + "/")]
+        found = []
+        for service, obj in zip(services, self._objects_for_listing(services)):
+            found += [name for k in sorted(obj, key=sort_key) if k != METADATA_KEY
+                      and names.KEY_RE.fullmatch(k) and (name := f"/{service}/{k}").startswith(want)]
+        return found
+
+    def _secret_names(self, head: str) -> list[str]:
+        """The names of the secrets beginning with ``head`` (ListSecrets, every page)."""
+        params: dict[str, Any] = {"MaxResults": LIST_SECRETS_PAGE_SIZE}
+        if head and _FILTER_VALUE_RE.fullmatch(head):
+            params["Filters"] = [{"Key": "name", "Values": [head]}]
+        out: list[str] = []
+        seen: set[str] = set()
+        while True:
+            resp = self._call("ListSecrets", **params)
+            out += [e.get("Name") or "" for e in resp.get("SecretList") or ()]
+            token = resp.get("NextToken")
+            if not token or token in seen:
+                return [n for n in out if n.startswith(head)]
+            seen.add(token)
+            params["NextToken"] = token
+
+    def _objects_for_listing(self, services: list[str]) -> list[dict[str, str]]:
+        """Each service's secret object, fetched concurrently; {} for one that holds no chamber
+        keys (not a JSON object, empty, or not readable by this caller)."""
+        def one(service: str) -> dict[str, str]:
+            try:
+                return self._read_latest(service)
+            except AwsError as err:
+                if err.code in _UNREADABLE:
+                    return {}
+                raise
+            except ChamberError:  # not chamber's JSON object, or empty
+                return {}
+
+        if len(services) <= 1:
+            return [one(s) for s in services]
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._client("secretsmanager", "GetSecretValue")  # build once, before the threads
+        with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(services))) as pool:
+            return list(pool.map(one, services))
 
     # --- tags (not implemented) ----------------------------------------------------------
     def read_tags(self, id: SecretId) -> dict[str, str]:
