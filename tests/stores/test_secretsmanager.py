@@ -166,6 +166,36 @@ def test_a_concurrent_write_is_merged_not_lost(store, sm_client, op):
     assert [e.version for e in store.history(SecretId("svc", "mine"))] == [1]
 
 
+def _deny(store, op):
+    """``op`` answers AccessDeniedException (an IAM policy without it), every time."""
+    from botocore.awsrequest import AWSResponse
+
+    class Raw:
+        def stream(self, **_):
+            yield b""
+
+    def handler(request, **_):
+        resp = AWSResponse(request.url, 400, {"Content-Type": "application/x-amz-json-1.1"}, Raw())
+        resp._content = json.dumps({"__type": "AccessDeniedException", "message": "no"}).encode()
+        return resp
+
+    store._client("secretsmanager", op).meta.events.register_first(
+        f"before-send.secrets-manager.{op}", handler)
+
+
+def test_without_update_secret_version_stage_writes_as_chamber_and_still_merges(store, sm_client):
+    store.write(SecretId("svc", "first"), "1")
+    _deny(store, "UpdateSecretVersionStage")
+    store.write(SecretId("svc", "second"), "2")  # chamber's put with AWSCURRENT, then checked
+    count = _sneak_in(store, sm_client, "PutSecretValue", times=2)  # 1: the put; 2: the retry's
+    store.write(SecretId("svc", "mine"), "3")
+    assert count["n"] == 2
+    obj = json.loads(stored(sm_client, "svc"))
+    assert {k: obj.get(k) for k in ("first", "second", "other1", "other2", "mine")} == {
+        "first": "1", "second": "2", "other1": "theirs", "other2": "theirs", "mine": "3"}
+    assert current_stages(sm_client, "svc") == ["AWSCURRENT", "CHAMBER1"]
+
+
 def test_a_write_that_keeps_losing_gives_up_and_says_so(store, sm_client, monkeypatch):
     monkeypatch.setattr(sm, "WRITE_ATTEMPTS", 3)
     monkeypatch.setattr(sm, "BACKOFF_BASE", 0.001)

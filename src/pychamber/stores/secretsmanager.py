@@ -70,6 +70,7 @@ class _WriteState:
     user: str | None = None  # the caller's ARN, asked once per write
     rotation_checked: bool = False
     staged: bool = True  # put unstaged + compare-and-swap AWSCURRENT (else chamber's put)
+    rebase: tuple[str, str] | None = None  # (our current version, the one it replaced)
 
 
 def _token() -> str:
@@ -337,15 +338,16 @@ class SecretsManagerStore(Store):
 
         Without the ``secretsmanager:UpdateSecretVersionStage`` permission, chamber's way (a put
         with AWSCURRENT) is used, checked afterwards: the version read must be AWSPREVIOUS and
-        the new one AWSCURRENT, else the write is merged and tried again. That check cannot see
-        a writer that puts between another's put and check, so without the permission a
+        the new one AWSCURRENT, else the change is made again on the version the put replaced
+        (AWSPREVIOUS, while the put is still current) and tried again. A writer that puts
+        between another's put and its check defeats that, so without the permission a
         concurrent write can still be lost (as in chamber)."""
         delete_key = len(value) == 0
         state = _WriteState()
         for attempt in range(WRITE_ATTEMPTS):
             if attempt:
                 _backoff(attempt)
-            base, latest, must_create = self._read_for_write(id.service, delete_key)
+            base, latest, must_create = self._read_for_write(id.service, delete_key, state)
             if delete_key:
                 if id.key not in latest:
                     raise SecretNotFound()
@@ -387,10 +389,18 @@ class SecretsManagerStore(Store):
             f"the secret {id.service} kept changing under other writers; gave up after "
             f"{WRITE_ATTEMPTS} attempts, and this write is not stored")
 
-    def _read_for_write(self, service: str, delete_key: bool) -> tuple[str | None, dict[str, str], bool]:
-        """(the current VersionId, its secret object, whether the secret must be created)."""
+    def _read_for_write(self, service: str, delete_key: bool,
+                        state: "_WriteState") -> tuple[str | None, dict[str, str], bool]:
+        """(the current VersionId, its secret object, whether the secret must be created). After
+        chamber's put lost a race and is still current, the object is the version before it
+        (what that put replaced), so that the retry brings back what it dropped."""
+        rebase, state.rebase = state.rebase, None
         try:
-            resp = self._call("GetSecretValue", SecretId=service, VersionStage="AWSCURRENT")
+            if rebase is not None:
+                resp = self._call("GetSecretValue", SecretId=service, VersionId=rebase[1])
+                resp["VersionId"] = rebase[0]
+            else:
+                resp = self._call("GetSecretValue", SecretId=service, VersionStage="AWSCURRENT")
         except AwsError as err:
             if delete_key or err.code != "ResourceNotFoundException":
                 raise
@@ -431,7 +441,11 @@ class SecretsManagerStore(Store):
         self._call("PutSecretValue", redact=secrets, SecretId=service, SecretString=contents,
                    ClientRequestToken=token, VersionStages=["AWSCURRENT", label])
         stages = self._stages(service)
-        return stages.get("AWSCURRENT") == token and stages.get("AWSPREVIOUS") == base
+        if stages.get("AWSCURRENT") == token and stages.get("AWSPREVIOUS") == base:
+            return True
+        if stages.get("AWSCURRENT") == token and stages.get("AWSPREVIOUS"):
+            state.rebase = (token, stages["AWSPREVIOUS"])
+        return False
 
     def _stages(self, service: str) -> dict[str, str]:
         """Staging label -> VersionId, from DescribeSecret."""
