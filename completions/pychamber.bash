@@ -25,7 +25,7 @@ _pychamber() {
       -b|--backend|--backend-s3-bucket|--kms-key-alias|-r|--retries|--retry-mode|--min-throttle-delay) [ "${COMP_WORDS[i + 1]}" = "=" ] && i=$((i + 1))  # bash splits --flag=value
         globals+=("$w" "${COMP_WORDS[i + 1]}"); i=$((i + 1)); continue ;;
       --backend=*|--backend-s3-bucket=*|--kms-key-alias=*|--retries=*|--retry-mode=*|--min-throttle-delay=*) globals+=("$w"); continue ;;
-      -*) case "$cmd:$w" in "ecs policy:--role"|"ecs secrets:--container"|"ecs secrets:--image"|"exec:--strict-value"|"exec:--files"|"exec:--watch-interval"|"exec:--on-change"|"exec:--grace"|"exec:--stop-signal"|"exec:--splay"|"export:-f"|"export:--format"|"export:-o"|"export:--output-file"|"export:--name"|"import:--format"|"import:--flatten"|"materialize:--dir"|"materialize:--mode"|"materialize:--uid"|"materialize:--gid"|"read:-v"|"read:--version"|"write:-t"|"write:--tags") [ "${COMP_WORDS[i + 1]}" = "=" ] && i=$((i + 1)); i=$((i + 1)) ;; esac ;;
+      -*) case "$cmd:$w" in "ecs policy:--role"|"ecs secrets:--container"|"ecs secrets:--image"|"exec:--strict-value"|"exec:--files"|"exec:--watch-interval"|"exec:--on-change"|"exec:--grace"|"exec:--stop-signal"|"exec:--splay"|"export:-f"|"export:--format"|"export:-o"|"export:--output-file"|"export:--name"|"import:--format"|"import:--flatten"|"import:--tier"|"materialize:--dir"|"materialize:--mode"|"materialize:--uid"|"materialize:--gid"|"read:-v"|"read:--version"|"write:-t"|"write:--tags"|"write:--tier") [ "${COMP_WORDS[i + 1]}" = "=" ] && i=$((i + 1)); i=$((i + 1)) ;; esac ;;
       *) if [ -z "$cmd" ]; then cmd="$w"
          elif [ ${#args[@]} -eq 0 ] && case "$cmd" in ecs|tag) true ;; *) false ;; esac; then cmd="$cmd $w"
          else args+=("$w"); fi ;;
@@ -55,13 +55,13 @@ _pychamber() {
       "exec") words="--pristine --strict --strict-value --files --watch --watch-interval --on-change --grace --stop-signal --splay --init --dry-run" ;;
       "export") words="-f --format -o --output-file --name --mask" ;;
       "find") words="-v --by-value" ;;
-      "import") words="--normalize-keys --format --flatten --expand" ;;
+      "import") words="--normalize-keys --format --flatten --expand --tier" ;;
       "list") words="-e --expand -t --time -u --user -v --version" ;;
       "list-services") words="-s --secrets" ;;
       "materialize") words="--dir --mode --uid --gid" ;;
-      "read") words="-v --version -q --quiet" ;;
+      "read") words="-v --version -q --quiet --exact-key" ;;
       "tag write") words="--delete-other-tags" ;;
-      "write") words="-s --singleline --skip-unchanged -t --tags" ;;
+      "write") words="-s --singleline --skip-unchanged -t --tags --tier" ;;
       *) words="" ;;
     esac
     COMPREPLY=($(compgen -W "$words -b --backend --backend-s3-bucket --kms-key-alias -r --retries --retry-mode --verbose" -- "$cur"))

@@ -38,7 +38,7 @@ function __pychamber_complete
             case '--backend=*' '--backend-s3-bucket=*' '--kms-key-alias=*' '--retries=*' '--retry-mode=*' '--min-throttle-delay=*'
                 set -a globals $w
             case '-*'
-                if contains -- "$cmd:$w" 'ecs policy:--role' 'ecs secrets:--container' 'ecs secrets:--image' 'exec:--strict-value' 'exec:--files' 'exec:--watch-interval' 'exec:--on-change' 'exec:--grace' 'exec:--stop-signal' 'exec:--splay' 'export:-f' 'export:--format' 'export:-o' 'export:--output-file' 'export:--name' 'import:--format' 'import:--flatten' 'materialize:--dir' 'materialize:--mode' 'materialize:--uid' 'materialize:--gid' 'read:-v' 'read:--version' 'write:-t' 'write:--tags'
+                if contains -- "$cmd:$w" 'ecs policy:--role' 'ecs secrets:--container' 'ecs secrets:--image' 'exec:--strict-value' 'exec:--files' 'exec:--watch-interval' 'exec:--on-change' 'exec:--grace' 'exec:--stop-signal' 'exec:--splay' 'export:-f' 'export:--format' 'export:-o' 'export:--output-file' 'export:--name' 'import:--format' 'import:--flatten' 'import:--tier' 'materialize:--dir' 'materialize:--mode' 'materialize:--uid' 'materialize:--gid' 'read:-v' 'read:--version' 'write:-t' 'write:--tags' 'write:--tier'
                     set i (math $i + 1)
                     test $i -gt $n; and set value 1
                 end
@@ -91,7 +91,7 @@ function __pychamber_complete
             case 'find'
                 set cands -v --by-value
             case 'import'
-                set cands --normalize-keys --format --flatten --expand
+                set cands --normalize-keys --format --flatten --expand --tier
             case 'list'
                 set cands -e --expand -t --time -u --user -v --version
             case 'list-services'
@@ -99,11 +99,11 @@ function __pychamber_complete
             case 'materialize'
                 set cands --dir --mode --uid --gid
             case 'read'
-                set cands -v --version -q --quiet
+                set cands -v --version -q --quiet --exact-key
             case 'tag write'
                 set cands --delete-other-tags
             case 'write'
-                set cands -s --singleline --skip-unchanged -t --tags
+                set cands -s --singleline --skip-unchanged -t --tags --tier
         end
         printf '%s\n' $cands -b --backend --backend-s3-bucket --kms-key-alias -r --retries --retry-mode --verbose
         return

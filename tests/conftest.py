@@ -405,3 +405,37 @@ def wait_for(predicate, timeout: float = 40.0, step: float = 0.05) -> bool:
             return True
         time.sleep(step)
     return False
+
+
+def run_concurrently(argvs: Sequence[Sequence[object]], env: Mapping[str, str],
+                     inputs: Sequence[bytes], timeout: float = 180) -> list[tuple[int, bytes, bytes]]:
+    """``python -m pychamber ARGV`` for each argv at once, each reading its ``inputs`` entry
+    from stdin: every child is started and let through its start-up to the read of stdin (so
+    that their AWS calls overlap; an alignment only, never an assertion), then all stdins are
+    written and closed together. Returns (exit code, stdout, stderr) per argv, in order."""
+    procs = [subprocess.Popen([*PYCHAMBER, *[str(a) for a in argv]], env=dict(env),
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+             for argv in argvs]
+
+    def reading(p) -> bool:
+        try:
+            with open(f"/proc/{p.pid}/wchan") as f:
+                return "pipe" in f.read()
+        except OSError:
+            return True
+
+    try:
+        wait_for(lambda: all(reading(p) for p in procs), timeout=60)
+        for p, data in zip(procs, inputs):
+            p.stdin.write(data)
+        for p in procs:
+            p.stdin.close()
+        codes = [p.wait(timeout=timeout) for p in procs]  # their output is a few lines
+        return [(code, p.stdout.read(), p.stderr.read()) for code, p in zip(codes, procs)]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+            for f in (p.stdout, p.stderr):
+                f.close()

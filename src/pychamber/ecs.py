@@ -175,7 +175,9 @@ def policy(settings: "Settings", store: "Store", services: Sequence[str], role: 
         actions = ["secretsmanager:GetSecretValue"]
         if role == "writer":
             actions += ["secretsmanager:DescribeSecret", "secretsmanager:ListSecretVersionIds",
-                        "secretsmanager:PutSecretValue"]
+                        "secretsmanager:PutSecretValue",
+                        # a write moves AWSCURRENT only from the version it read (no lost keys)
+                        "secretsmanager:UpdateSecretVersionStage"]
         statements.append(_allow("ReadTheServicesSecrets" if role != "writer" else "WriteTheServicesSecrets",
                                  actions, sorted(set(arns))))
     key_arns = sorted({_key_arn(ctx, k) for k in kms_keys})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
@@ -45,6 +46,9 @@ class Flag:
     no_opt_default: str | None = None
 
 
+TIER_HELP = ("SSM parameter tier: standard (values up to 4096 bytes, the default), advanced (8192) "
+             "or intelligent-tiering")
+
 FLAGS: tuple[Flag, ...] = (
     # The help texts are chamber's (cmd/root.go), as its usage block prints them.
     Flag("backend_flag", ("-b", "--backend"), True,
@@ -72,6 +76,12 @@ FLAGS: tuple[Flag, ...] = (
          pflag_type="duration", shown_default="0s"),
     Flag("verbose", ("--verbose",), False, "Print more information to STDERR", type=bool,
          default=False),
+    # read, write, import
+    Flag("exact_key", ("--exact-key",), False,
+         "Prevent normalization of the provided key in order to read a key written with other "
+         "casing (as delete --exact-key)", scope="read", type=bool, default=False),
+    Flag("tier", ("--tier",), True, TIER_HELP, scope="write"),
+    Flag("tier", ("--tier",), True, TIER_HELP, scope="import"),
     # exec
     Flag("pristine", ("--pristine",), False,
          "only use variables retrieved from the backend; do not inherit existing environment "
@@ -236,8 +246,15 @@ class Settings:
         return _with_alias_prefix(env) if env else DEFAULT_KMS_KEY_ALIAS
 
 
+_KEY_ID_RE = re.compile(r"(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})")
+
+
 def _with_alias_prefix(alias: str) -> str:
-    return alias if alias.startswith("alias/") else "alias/" + alias
+    """An alias name gets chamber's ``alias/`` prefix; a key id, a key ARN or an alias ARN (in
+    any region or account: ``arn:aws:kms:...``) is used as it is (chamber PR #64, #212)."""
+    if alias.startswith(("alias/", "arn:")) or _KEY_ID_RE.fullmatch(alias):
+        return alias
+    return "alias/" + alias
 
 
 def debug(settings: Settings | None, msg: str, **fields: object) -> None:

@@ -72,6 +72,8 @@ GLOBAL_FLAGS = """Global Flags:
 
 
 def test_an_argument_error_prints_cobras_whole_usage_block(run_cli):
+    # chamber's lines, in cobra's sorted order, with pychamber's own flags among them
+    # (read --exact-key, write --tier)
     r = run_cli("read", "x")
     assert r.returncode == 1
     assert r.stderr == """Error: accepts 2 arg(s), received 1
@@ -79,6 +81,7 @@ Usage:
   pychamber read <service> <key> [flags]
 
 Flags:
+      --exact-key     Prevent normalization of the provided key in order to read a key written with other casing (as delete --exact-key)
   -h, --help          help for read
   -q, --quiet         Only print the secret
   -v, --version int   The version number of the secret. Defaults to latest. (default -1)
@@ -97,6 +100,7 @@ Flags:
   -s, --singleline            Insert single line parameter (end with \\n)
       --skip-unchanged        Skip writing secret if value is unchanged
   -t, --tags stringToString   Add tags to the secret; new secrets only (default [])
+      --tier string           SSM parameter tier: standard (values up to 4096 bytes, the default), advanced (8192) or intelligent-tiering
 
 """ + GLOBAL_FLAGS
     r = run_cli("tag", "write", "a", "b")

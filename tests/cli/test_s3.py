@@ -118,14 +118,6 @@ def test_list_fails_when_index_has_no_object(run, s3):
     assert r.stdout == '{"ghost":"boo"}\n'
 
 
-@pytest.mark.parametrize("name,word", [("s3", "S3"), ("s3-kms", "S3KMS")])
-def test_list_services_not_implemented(run, name, word):
-    r = run(*BACKENDS[name], "list-services")
-    assert r.returncode == 1
-    assert r.stderr == (f"Error: Failed to list store contents: {word} Backend is experimental and "
-                        "does not implement this command\n")
-
-
 def test_tags_not_implemented(run, backend):
     b = BACKENDS[backend]
     r = run(*b, "tag", "read", "svc", "k")
@@ -168,6 +160,18 @@ def test_kms_key_alias_flag_and_env(run, s3):
                                            "alias/other; mismatch with existing key alias/team/key\n")
     r = run(*BACKENDS["s3-kms"], "--kms-key-alias", "other", "delete", "svc", "a")
     assert r.returncode == 1 and "mismatch with existing key alias/team/key" in r.stderr
+
+
+def test_kms_key_alias_takes_a_key_id_or_arn(run, s3):
+    key_id = "1234abcd-12ab-34cd-56ef-1234567890ab"
+    arn = f"arn:aws:kms:eu-west-1:111122223333:key/{key_id}"  # another region
+    run(*BACKENDS["s3-kms"], "--kms-key-alias", key_id, "write", "svc", "a", "1", check=True)
+    run(*BACKENDS["s3-kms"], "--kms-key-alias", arn, "write", "svc", "b", "2", check=True)
+    assert s3.head_object(Bucket=BUCKET, Key="svc/a.json")["SSEKMSKeyId"] == key_id
+    assert s3.head_object(Bucket=BUCKET, Key="svc/b.json")["SSEKMSKeyId"] == arn
+    assert f"svc/__kms_{key_id}__latest.json" in keys(s3)
+    assert f"svc/__kms_{arn.replace('/', '_')}__latest.json" in keys(s3)
+    assert run(*BACKENDS["s3-kms"], "export", "svc", check=True).stdout == '{"a":"1","b":"2"}\n'
 
 
 def test_missing_bucket_error(run):

@@ -44,7 +44,15 @@ def test_write_stores_what_chamber_stores(run, ssm_client):
     assert (p["Value"], d["Description"]) == ("hunter3", "2")
 
 
-@pytest.mark.parametrize("alias,want", [("my-key", "alias/my-key"), ("alias/x", "alias/x"), ("", "alias/")])
+KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"
+KEY_ARN = f"arn:aws:kms:eu-west-1:111122223333:key/{KEY_ID}"  # another region and account
+
+
+@pytest.mark.parametrize("alias,want", [
+    ("my-key", "alias/my-key"), ("alias/x", "alias/x"), ("", "alias/"),
+    (KEY_ID, KEY_ID), (KEY_ARN, KEY_ARN), ("mrk-" + "0" * 32, "mrk-" + "0" * 32),
+    ("arn:aws:kms:us-west-2:111122223333:alias/other", "arn:aws:kms:us-west-2:111122223333:alias/other"),
+])
 def test_kms_key_alias_from_env(run, ssm_client, alias, want):
     run("write", "svc", "k", "v", env_extra={"CHAMBER_KMS_KEY_ALIAS": alias}, check=True)
     assert stored(ssm_client, "/svc/k")[1]["KeyId"] == want
@@ -183,10 +191,88 @@ def test_tag_commands_and_required_tags(run, ssm_client):
 
 
 def test_aws_errors_are_one_line(run):
-    r = run("write", "svc", "k", "")  # SSM refuses empty values
+    r = run("write", "aws", "k", "v")  # /aws/... is reserved by Parameter Store
     assert r.returncode == 1 and r.stderr.count("\n") == 1
     assert r.stderr.startswith("Error: operation error SSM: PutParameter, https response error StatusCode: 400")
-    assert "ValidationException" in r.stderr
+    assert "AccessDeniedException" in r.stderr
+
+
+def test_an_empty_value_is_refused_before_any_call_with_the_rule_import_applies(run, ssm_client):
+    r = run("write", "svc", "k", "")
+    assert (r.returncode, r.stderr) == (1, "Error: Failed to write secret k: the value is empty "
+                                           "(Parameter Store refuses empty values)\n")
+    r = run("import", "svc", "-", input='{"a": "", "b": "1", "c": ""}')
+    assert (r.returncode, r.stderr) == (1, "Error: Failed to import: key 'a': the value is empty "
+                                           "(Parameter Store refuses empty values); key 'c': the value "
+                                           "is empty (Parameter Store refuses empty values); nothing "
+                                           "was written\n")
+    assert ssm_client.describe_parameters()["Parameters"] == []
+
+
+def test_import_names_every_offending_key_up_to_ten(run):
+    data = {f"k{i:02d}": "" for i in range(13)}
+    r = run("import", "svc", "-", input=json.dumps(data))
+    assert r.returncode == 1 and r.stderr.count("\n") == 1
+    assert [f"key 'k{i:02d}'" in r.stderr for i in range(13)] == [True] * 10 + [False] * 3
+    assert r.stderr.endswith("; and 3 more; nothing was written\n")
+
+
+BIG = "x" * 4097
+HUGE = "é" * 4097  # 8194 bytes
+
+
+def test_write_and_import_refuse_a_value_over_the_tier_limit_before_any_call(run, ssm_client):
+    r = run("write", "svc", "big", BIG)
+    assert (r.returncode, r.stderr) == (1, "Error: Failed to write secret big: the value is 4097 "
+                                           "bytes, over the 4096-byte limit of a standard parameter; "
+                                           "--tier advanced stores up to 8192 bytes\n")
+    r = run("write", "--tier", "advanced", "svc", "huge", HUGE)
+    assert (r.returncode, r.stderr) == (1, "Error: Failed to write secret huge: the value is 8194 "
+                                           "bytes, over the 8192-byte limit of --tier advanced (the "
+                                           "largest tier)\n")
+    r = run("import", "svc", "-", input=json.dumps({"ok": "1", "big": BIG}))
+    assert r.returncode == 1 and r.stderr.startswith(
+        "Error: Failed to import: key 'big': the value is 4097 bytes, over the 4096-byte limit")
+    assert "--tier advanced" in r.stderr
+    assert ssm_client.describe_parameters()["Parameters"] == []
+    r = run("write", "--tier", "premium", "svc", "k", "v")
+    assert (r.returncode, r.stderr) == (1, "Error: invalid --tier 'premium': use standard, advanced, "
+                                           "intelligent-tiering\n")
+
+
+@pytest.mark.parametrize("tier,api", [("advanced", "Advanced"), ("Intelligent-Tiering", "Intelligent-Tiering")])
+def test_write_and_import_with_a_tier(run, ssm_client, tier, api):
+    run("write", "--tier", tier, "svc", "big", BIG, check=True)
+    p, d = stored(ssm_client, "/svc/big")
+    assert (p["Value"], d["Tier"], d["Description"]) == (BIG, api, "1")
+    run("import", "--tier", tier, "svc", "-", input=json.dumps({"a": BIG, "b": "small"}), check=True)
+    assert [stored(ssm_client, n)[1]["Tier"] for n in ("/svc/a", "/svc/b")] == [api, api]
+    assert run("read", "-q", "svc", "a", check=True).stdout == BIG + "\n"
+
+
+def test_without_tier_no_tier_is_sent_as_chamber(run, ssm_client):
+    run("write", "svc", "k", "v", check=True)
+    assert stored(ssm_client, "/svc/k")[1]["Tier"] == "Standard"  # the default, not ours
+
+
+def test_tier_on_a_backend_without_tiers(run, tmp_path):
+    env = {"CHAMBER_SECRET_BACKEND": "local", "PYCHAMBER_LOCAL_PATH": str(tmp_path / "s.db"),
+           "PYCHAMBER_LOCAL_KEY": "A" * 43 + "="}
+    r = run("write", "--tier", "advanced", "svc", "k", "v", env_extra=env)
+    assert (r.returncode, r.stderr) == (1, "Error: Unable to use --tier with this backend.\n")
+    r = run("import", "--tier", "advanced", "svc", "-", input='{"a": "1"}', env_extra=env)
+    assert (r.returncode, r.stderr) == (1, "Error: Unable to use --tier with this backend.\n")
+
+
+def test_read_exact_key_reads_a_key_with_capitals(run, ssm_client):
+    ssm_client.put_parameter(Name="/svc/DB_Url", Value="u", Type="SecureString", Description="1")
+    r = run("read", "svc", "DB_Url")
+    assert (r.returncode, r.stderr) == (1, "Error: Failed to read: secret not found\n")
+    assert run("read", "--exact-key", "-q", "svc", "DB_Url", check=True).stdout == "u\n"
+    r = run("read", "--exact-key", "svc", "DB_Url", check=True)
+    assert r.stdout.splitlines()[1].split("\t")[0] == "DB_Url"
+    r = run("read", "--exact-key", "svc", "bad key")
+    assert r.returncode == 1 and r.stderr.startswith("Error: Failed to validate key: ")
 
 
 @pytest.mark.parametrize("env,needle", [
@@ -233,3 +319,67 @@ def test_mfa_profile_without_a_terminal_fails_at_once(run, tmp_path):
         "AWS_SECRET_ACCESS_KEY": None})
     assert r.returncode == 1 and r.stderr.count("\n") == 1, r.stderr
     assert "needs an MFA code" in r.stderr and "aws-vault exec" in r.stderr
+
+
+def test_local_write_and_import_both_accept_an_empty_value(run, tmp_path):
+    env = {"CHAMBER_SECRET_BACKEND": "local", "PYCHAMBER_LOCAL_PATH": str(tmp_path / "s.db"),
+           "PYCHAMBER_LOCAL_KEY": "A" * 43 + "="}
+    run("write", "svc", "empty", "", env_extra=env, check=True)
+    run("write", "svc", "full", "v", env_extra=env, check=True)
+    exported = run("export", "svc", env_extra=env, check=True).stdout
+    r = run("import", "copy", "-", input=exported, env_extra=env, check=True)
+    assert r.stdout == "Successfully imported 2 secrets\n"
+    assert json.loads(run("export", "copy", env_extra=env, check=True).stdout) == {"empty": "", "full": "v"}
+
+
+def test_concurrent_writers_of_one_key_warn_of_a_shared_version(run, aws_env, ssm_client):
+    from conftest import run_concurrently
+
+    run("write", "svc", "k", "v0", check=True)
+    n = 6
+    results = run_concurrently([["write", "svc", "k", "-"] for _ in range(n)], aws_env,
+                               [f"v{i + 1}".encode() for i in range(n)])
+    assert [rc for rc, _, _ in results] == [0] * n
+    warned = [err.decode() for _, _, err in results if err]
+    assert all(w.startswith("warning: /svc/k has chamber version ") and w.count("\n") == 1
+               for w in warned), warned
+    hist = sorted(ssm_client.get_parameter_history(Name="/svc/k", WithDecryption=True)["Parameters"],
+                  key=lambda h: h["Version"])
+    assert len(hist) == n + 1  # no write lost in Parameter Store's own history
+    by_number: dict[str, list[dict]] = {}
+    for h in hist:
+        by_number.setdefault(h["Description"], []).append(h)
+    for number, entries in by_number.items():
+        if len(entries) > 1:  # a collision: some writer said so, and read -v picks the newest
+            assert any(f"chamber version {number} more than once" in w for w in warned), (number, warned)
+            r = run("read", "-q", "-v", number, "svc", "k", check=True)
+            assert r.stdout == entries[-1]["Value"] + "\n"
+            assert f"read -v {number} reads the newest ({entries[-1]['Version']})" in r.stderr
+    r = run("history", "svc", "k", check=True)
+    assert [ln.split("\t")[0] != "" for ln in r.stdout.splitlines()[1:]] == [True] * (n + 1)
+    assert [ln.split()[1] for ln in r.stdout.splitlines()[1:]] == [h["Description"] for h in hist]
+
+
+LISTING_BACKENDS = {
+    "secretsmanager": ["-b", "secretsmanager"],
+    "s3": ["-b", "s3", "--backend-s3-bucket", "listing-bucket"],
+    "s3-kms": ["-b", "s3-kms", "--backend-s3-bucket", "listing-bucket"],
+}
+
+
+@pytest.mark.parametrize("backend", sorted(LISTING_BACKENDS))
+def test_list_services_and_find_on_every_backend_print_what_ssm_prints(run, aws_client, backend):
+    """chamber answers "... Backend is experimental and does not implement this command"."""
+    aws_client("s3").create_bucket(Bucket="listing-bucket")
+    data = [("app", "db", "x"), ("app/sub", "db", "y"), ("apple", "s3_bucket", "x"),
+            ("other", "s3_bucket_base", "z")]
+    commands = [("list-services",), ("list-services", "APP"), ("list-services", "-s", "app/"),
+                ("find", "s3_bucket"), ("find", "db"), ("find", "-v", "x"), ("find", "nothing")]
+    outputs = {}
+    for name, flags in (("ssm", []), (backend, LISTING_BACKENDS[backend])):
+        for svc, key, val in data:
+            run(*flags, "write", svc, key, val, check=True)
+        outputs[name] = [run(*flags, *c, check=True).stdout for c in commands]
+    assert outputs[backend] == outputs["ssm"]
+    assert outputs["ssm"][0] == "Service\napp\napp/sub\napple\nother\n"
+    assert outputs["ssm"][5] == "Service\t\tKey\napp\t\tdb\napple\t\ts3_bucket\n"

@@ -33,7 +33,7 @@ def test_write_read_list_history(sm, sm_client):
     sm("write", "MySvc", "DB_Pass", "one", check=True)
     sm("write", "mysvc", "db_pass", "two", check=True)
     sm("write", "mysvc", "other", "--", "-x", check=True)
-    data = json.loads(sm_client.get_secret_value(SecretId="mysvc")["SecretString"])
+    data = json.loads(sm_client.get_secret_value(SecretId="mysvc", VersionStage="AWSCURRENT")["SecretString"])
     assert sorted(data) == ["_chamber_metadata", "db_pass", "other"]
 
     r = sm("read", "mysvc", "db_pass", "-q", check=True)
@@ -78,7 +78,7 @@ def test_delete_and_empty_value(sm, sm_client):
     assert r.stderr == "Error: secret not found\n"
     # writing an empty value deletes too (stdin "" -> empty value)
     sm("write", "svc", "b", "-", input="", check=True)
-    assert json.loads(sm_client.get_secret_value(SecretId="svc")["SecretString"]) == {
+    assert json.loads(sm_client.get_secret_value(SecretId="svc", VersionStage="AWSCURRENT")["SecretString"]) == {
         "_chamber_metadata": "{}"
     }
     r = sm("list", "svc", check=True)
@@ -102,7 +102,7 @@ def test_missing_service_is_an_error(sm):
 
 def test_export_includes_chamber_metadata(sm, sm_client):
     sm("write", "svc", "db", "p<w>", check=True)
-    raw = json.loads(sm_client.get_secret_value(SecretId="svc")["SecretString"])
+    raw = json.loads(sm_client.get_secret_value(SecretId="svc", VersionStage="AWSCURRENT")["SecretString"])
     r = sm("export", "svc", check=True)
     assert json.loads(r.stdout) == {"_chamber_metadata": raw["_chamber_metadata"], "db": "p<w>"}
     assert r.stdout.startswith('{"_chamber_metadata":"{\\"db\\":{\\"created\\":\\"')
@@ -113,7 +113,7 @@ def test_export_includes_chamber_metadata(sm, sm_client):
 
 def test_env_and_exec_export_chamber_metadata(sm, sm_client):
     sm("write", "svc", "db-pass", "pw", check=True)
-    raw = json.loads(sm_client.get_secret_value(SecretId="svc")["SecretString"])
+    raw = json.loads(sm_client.get_secret_value(SecretId="svc", VersionStage="AWSCURRENT")["SecretString"])
     r = sm("env", "svc", check=True)
     names = [line.split("=", 1)[0] for line in r.stdout.splitlines()]
     assert names == ["export _CHAMBER_METADATA", "export DB_PASS"]
@@ -126,7 +126,7 @@ def test_env_and_exec_export_chamber_metadata(sm, sm_client):
 def test_import(sm, sm_client):
     r = sm("import", "svc", "-", input='{"a": "1", "b": "2"}', check=True)
     assert r.stdout == "Successfully imported 2 secrets\n"
-    meta = json.loads(json.loads(sm_client.get_secret_value(SecretId="svc")["SecretString"])
+    meta = json.loads(json.loads(sm_client.get_secret_value(SecretId="svc", VersionStage="AWSCURRENT")["SecretString"])
                       ["_chamber_metadata"])
     assert {k: v["version"] for k, v in meta.items()} == {"a": 1, "b": 1}
 
@@ -161,12 +161,6 @@ def test_rotation_enabled(sm, sm_client):
 def test_not_implemented_messages(sm):
     sm("write", "svc", "k", "v", check=True)
     cases = [
-        (("list-services",),
-         "Error: Failed to list store contents: Secrets Manager Backend is experimental and does "
-         "not implement this command\n"),
-        (("list-services", "svc", "-s"),
-         "Error: Failed to list store contents: Secrets Manager Backend is experimental and does "
-         "not implement this command\n"),
         (("tag", "read", "svc", "k"), "Error: Failed to read tags: Not implemented for Secrets Manager Store\n"),
         (("tag", "write", "svc", "k", "a=b"),
          "Error: Failed to write tags: Not implemented for Secrets Manager Store\n"),
@@ -190,3 +184,26 @@ def test_exec_several_services(sm):
     assert r.stdout == "1 2\n"
     r = sm("exec", "one", "missing", "--", sys.executable, "-c", code, check=1)
     assert "ResourceNotFoundException" in r.stderr and r.stdout == ""
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["new-secret", "existing-secret"])
+def test_eight_concurrent_writers_lose_no_key(aws_env, sm_client, existing):
+    from conftest import run_concurrently
+
+    if existing:
+        sm_client.create_secret(Name="svc", SecretString='{"before":"0"}')
+    results = run_concurrently([[*SM, "write", "svc", f"key{i}", "-"] for i in range(8)], aws_env,
+                               [f"value{i}".encode() for i in range(8)])
+    assert results == [(0, b"", b"")] * 8
+    data = json.loads(sm_client.get_secret_value(SecretId="svc", VersionStage="AWSCURRENT")["SecretString"])
+    want = {f"key{i}": f"value{i}" for i in range(8)} | ({"before": "0"} if existing else {})
+    assert {k: v for k, v in data.items() if k != "_chamber_metadata"} == want
+    assert sorted(json.loads(data["_chamber_metadata"])) == sorted(k for k in want if k != "before")
+
+
+def test_a_secret_without_chamber_metadata_shows_go_zero_time(sm, sm_client):
+    sm_client.create_secret(Name="foreign", SecretString='{"k":"v"}')
+    r = sm("list", "foreign", check=True, env_extra={"TZ": "UTC"})
+    assert rows(r.stdout)[1] == ["k", "0", "0001-01-01 00:00:00"]
+    r = sm("read", "foreign", "k", check=True, env_extra={"TZ": "UTC"})
+    assert rows(r.stdout)[1] == ["k", "v", "0", "0001-01-01 00:00:00"]

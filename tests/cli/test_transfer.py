@@ -177,6 +177,8 @@ def test_import_dotenv_by_name_and_flag(cli, tmp_path):
 def test_bad_import_writes_nothing(cli, content, msg):
     if "4097" in msg and cli.backend != "ssm":
         pytest.skip("the 4 KB limit is Parameter Store's")
+    if "empty" in msg and cli.backend == "local":
+        pytest.skip("the local database holds empty values (write and import alike)")
     r = cli("import", "svc", "-", input=content)
     assert r.returncode == 1 and r.stderr.startswith(msg) and r.stderr.count("\n") == 1, r.stderr
     assert cli("list", "svc", check=True).stdout == "Key\tVersion\t\tLastModified\tUser\n"

@@ -61,3 +61,17 @@ def test_timestamp_local_time(monkeypatch):
     finally:
         monkeypatch.delenv("TZ")
         time.tzset()
+
+
+def test_timestamp_pads_the_year_to_four_digits_as_go_does(monkeypatch):
+    import time
+
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    try:
+        assert timestamp(datetime(1, 1, 1, tzinfo=timezone.utc)) == "0001-01-01 00:00:00"
+        assert timestamp(datetime(999, 12, 31, 23, 59, 58, tzinfo=timezone.utc)) == "0999-12-31 23:59:58"
+        assert timestamp(datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc)) == T
+    finally:
+        monkeypatch.undo()
+        time.tzset()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from pychamber import names
-from pychamber.errors import NotImplementedByStore
+from pychamber.errors import ChamberError, NotImplementedByStore
 from pychamber.model import SecretId, StoreConfig
 from pychamber.settings import Settings
 from pychamber.stores.base import Store
@@ -85,16 +85,15 @@ def test_null_store_is_empty_and_refuses_the_rest():
 
 
 # --- capabilities ---------------------------------------------------------------------------
-#: What import has always decided by backend name (cli/transfer.py): SSM's value limit, empty
-#: values only on S3 and S3-KMS.
+#: What each backend can hold (write and import apply the same rule, Store.value_problem).
 CAPABILITIES = {
-    # backend: (max_value_bytes, allows_empty_values, concurrent_listing)
-    "NULL": (None, False, False),
-    "SSM": (names.SSM_MAX_VALUE_BYTES, False, True),
-    "SECRETSMANAGER": (None, False, True),
-    "S3": (None, True, False),
-    "S3-KMS": (None, True, False),
-    "LOCAL": (None, False, False),
+    # backend: (max_value_bytes, allows_empty_values, empty_value_deletes, concurrent_listing)
+    "NULL": (None, False, False, False),
+    "SSM": (names.SSM_MAX_VALUE_BYTES, False, False, True),
+    "SECRETSMANAGER": (65536, False, True, True),
+    "S3": (None, True, False, False),
+    "S3-KMS": (None, True, False, False),
+    "LOCAL": (None, True, False, False),
 }
 
 
@@ -105,15 +104,47 @@ def test_capabilities_per_backend(backend, tmp_path):
     settings = Settings(backend_flag=backend.lower(), s3_bucket_flag="bucket",
                         environ={"PYCHAMBER_LOCAL_PATH": str(tmp_path / "s.db")})
     store = open_store(settings)
-    got = (store.max_value_bytes, store.allows_empty_values, store.concurrent_listing)
+    got = (store.max_value_bytes, store.allows_empty_values, store.empty_value_deletes,
+           store.concurrent_listing)
     assert got == CAPABILITIES[backend]
-    # exactly the rule import used to spell out with backend names
-    assert store.max_value_bytes == (names.SSM_MAX_VALUE_BYTES if backend == "SSM" else None)
-    assert store.allows_empty_values == (backend in ("S3", "S3-KMS"))
     # concurrent listing is declared exactly where list_raw_many is overridden
     overridden = type(store).list_raw_many is not Store.list_raw_many
     assert store.concurrent_listing == overridden
+    # tiers only where the backend has them
+    assert bool(store.tiers) == (backend == "SSM")
 
+
+@pytest.mark.parametrize("backend", sorted(CAPABILITIES))
+def test_one_value_rule_for_write_and_import(backend):
+    from pychamber.stores import backend_class
+
+    cls = backend_class(backend)
+    empty_ok = CAPABILITIES[backend][1]
+    assert (cls.value_problem("") is None) == empty_ok
+    # write keeps chamber's meaning of an empty value where it deletes (Secrets Manager)
+    assert (cls.value_problem("", write=True) is None) == (empty_ok or CAPABILITIES[backend][2])
+    assert cls.value_problem("a\0b") == names.NUL_VALUE
+    limit = CAPABILITIES[backend][0]
+    if limit is not None:
+        assert cls.value_problem("x" * limit) is None
+        assert f"over the {limit}-byte limit" in cls.value_problem("x" * (limit + 1))
+        assert f"over the {limit}-byte limit" in cls.values_problem([("k", "é" * (limit // 2 + 1))])
+    problem = cls.values_problem([("a", "1"), ("b", "\0"), ("c", "2")])
+    assert problem == f"key 'b': {names.NUL_VALUE}"
+
+
+def test_ssm_tiers():
+    from pychamber.stores.ssm import SSMStore
+
+    assert SSMStore.resolve_tier(None) is None
+    assert SSMStore.resolve_tier("ADVANCED") == "advanced"
+    assert SSMStore.value_problem("x" * 8192, "advanced") is None
+    assert SSMStore.value_problem("x" * 8192, "intelligent-tiering") is None
+    assert SSMStore.value_problem("x" * 4097, "standard").endswith("--tier advanced stores up to 8192 bytes")
+    with pytest.raises(ChamberError, match="invalid --tier 'x'"):
+        SSMStore.resolve_tier("x")
+    with pytest.raises(ChamberError, match="Unable to use --tier with this backend."):
+        Store.resolve_tier("advanced")
 
 
 def test_capabilities_cover_every_backend():

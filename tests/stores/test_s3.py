@@ -320,9 +320,6 @@ def test_delete_missing_key_succeeds_and_writes_index(store, s3):
 
 
 def test_not_implemented(store):
-    with pytest.raises(ChamberError) as e:
-        store.list_services("")
-    assert str(e.value) == "S3 Backend is experimental and does not implement this command"
     for call in (lambda: store.read_tags(sid("s", "k")),
                  lambda: store.write_tags(sid("s", "k"), {"a": "b"}),
                  lambda: store.delete_tags(sid("s", "k"), ["a"])):
@@ -510,10 +507,27 @@ def test_kms_delete_missing_key_succeeds(kms_store, s3):
     assert body(s3, DEFAULT_INDEX) == b'{"latest":{}}'
 
 
-def test_kms_list_services_message(kms_store):
-    with pytest.raises(ChamberError) as e:
-        kms_store.list_services("x", True)
-    assert str(e.value) == "S3KMS Backend is experimental and does not implement this command"
+@pytest.mark.parametrize("flavour", ["s3", "s3-kms"])
+def test_list_services_from_the_secret_objects(make_store, s3, flavour):
+    store = make_store(flavour)
+    for service, key in [("app", "db"), ("app/sub", "db"), ("apple", "s3_bucket"), ("other", "x")]:
+        store.write(sid(service, key), "v")
+    put_raw(s3, "app/README.txt", "not a secret")  # neither .json nor an index: not a secret
+    put_raw(s3, "app/bad key.json", "{}")  # not a key name chamber could have written
+    put_raw(s3, "toplevel.json", "{}")  # no service
+    assert sorted(store.list_services("")) == ["app", "app/sub", "apple", "other"]
+    assert sorted(store.list_services("app")) == ["app", "app/sub", "apple"]
+    assert sorted(store.list_services("app/", True)) == ["/app/db", "/app/sub/db"]
+    assert store.list_services("app/d", True) == ["/app/db"]
+    assert store.list_services("app/db.j", True) == []  # names, not object paths, match
+    assert store.list_services("nothing") == []
+
+
+def test_list_services_pages(store, s3):
+    for i in range(1003):
+        put_raw(s3, f"svc{i % 3}/k{i}.json", "{}")
+    found = store.list_services("", True)
+    assert len(found) == 1003 and sorted(store.list_services("")) == ["svc0", "svc1", "svc2"]
 
 
 def test_kms_missing_bucket(make_store):

@@ -43,7 +43,7 @@ def fixed_now(monkeypatch):
 
 
 def stored(sm_client, service: str) -> str:
-    return sm_client.get_secret_value(SecretId=service)["SecretString"]
+    return sm_client.get_secret_value(SecretId=service, VersionStage="AWSCURRENT")["SecretString"]
 
 
 def metadata(sm_client, service: str) -> dict:
@@ -130,6 +130,94 @@ def test_versions_history_and_stages(store, sm_client):
         ("Created", 1), ("Updated", 2), ("Updated", 3)
     ]
     assert all(e.user.startswith("arn:aws:") for e in events)
+
+
+def _sneak_in(store, sm_client, op, times=1):
+    """Before the store's next ``op`` call(s), another writer stores key ``other`` (a put with
+    AWSCURRENT, as chamber does): the store's read-modify-write then races it."""
+    count = {"n": 0}
+
+    def before(**kwargs):
+        if count["n"] < times:
+            count["n"] += 1
+            obj = json.loads(stored(sm_client, "svc"))
+            obj[f"other{count['n']}"] = "theirs"
+            sm_client.put_secret_value(SecretId="svc", SecretString=json.dumps(obj))
+        return None
+
+    client = store._client("secretsmanager", op)
+    client.meta.events.register_first(f"before-send.secrets-manager.{op}", before)
+    return count
+
+
+@pytest.mark.parametrize("op", ["PutSecretValue", "UpdateSecretVersionStage"])
+def test_a_concurrent_write_is_merged_not_lost(store, sm_client, op):
+    store.write(SecretId("svc", "first"), "1")
+    count = _sneak_in(store, sm_client, op, times=2)
+    store.write(SecretId("svc", "mine"), "2")
+    assert count["n"] == 2  # two conflicts, then the third attempt went through
+    obj = json.loads(stored(sm_client, "svc"))
+    assert {k: obj[k] for k in ("first", "other1", "other2", "mine")} == {
+        "first": "1", "other1": "theirs", "other2": "theirs", "mine": "2"}
+    # the versions that lost the race are left unstaged: history sees the stored versions only
+    staged = sm_client.list_secret_version_ids(SecretId="svc")["Versions"]
+    assert all(json.loads(sm_client.get_secret_value(SecretId="svc", VersionId=v["VersionId"])
+                          ["SecretString"]).get("mine") in (None, "2") for v in staged)
+    assert [e.version for e in store.history(SecretId("svc", "mine"))] == [1]
+
+
+def _deny(store, op):
+    """``op`` answers AccessDeniedException (an IAM policy without it), every time."""
+    from botocore.awsrequest import AWSResponse
+
+    class Raw:
+        def stream(self, **_):
+            yield b""
+
+    def handler(request, **_):
+        resp = AWSResponse(request.url, 400, {"Content-Type": "application/x-amz-json-1.1"}, Raw())
+        resp._content = json.dumps({"__type": "AccessDeniedException", "message": "no"}).encode()
+        return resp
+
+    store._client("secretsmanager", op).meta.events.register_first(
+        f"before-send.secrets-manager.{op}", handler)
+
+
+def test_without_update_secret_version_stage_writes_as_chamber_and_still_merges(store, sm_client):
+    store.write(SecretId("svc", "first"), "1")
+    _deny(store, "UpdateSecretVersionStage")
+    store.write(SecretId("svc", "second"), "2")  # chamber's put with AWSCURRENT, then checked
+    count = _sneak_in(store, sm_client, "PutSecretValue", times=2)  # 1: the put; 2: the retry's
+    store.write(SecretId("svc", "mine"), "3")
+    assert count["n"] == 2
+    obj = json.loads(stored(sm_client, "svc"))
+    assert {k: obj.get(k) for k in ("first", "second", "other1", "other2", "mine")} == {
+        "first": "1", "second": "2", "other1": "theirs", "other2": "theirs", "mine": "3"}
+    assert current_stages(sm_client, "svc") == ["AWSCURRENT", "CHAMBER1"]
+
+
+def test_a_write_that_keeps_losing_gives_up_and_says_so(store, sm_client, monkeypatch):
+    monkeypatch.setattr(sm, "WRITE_ATTEMPTS", 3)
+    monkeypatch.setattr(sm, "BACKOFF_BASE", 0.001)
+    store.write(SecretId("svc", "first"), "1")
+    _sneak_in(store, sm_client, "UpdateSecretVersionStage", times=99)
+    with pytest.raises(ChamberError) as exc:
+        store.write(SecretId("svc", "mine"), "2")
+    assert exc.value.message == ("the secret svc kept changing under other writers; gave up after "
+                                 "3 attempts, and this write is not stored")
+    assert "mine" not in json.loads(stored(sm_client, "svc"))
+
+
+def test_two_first_writes_race_to_create_the_secret(store, sm_client):
+    def before(**kwargs):
+        client.meta.events.unregister("before-send.secrets-manager.CreateSecret", before)
+        sm_client.create_secret(Name="svc", SecretString=json.dumps({"theirs": "x"}))
+
+    client = store._client("secretsmanager", "CreateSecret")
+    client.meta.events.register_first("before-send.secrets-manager.CreateSecret", before)
+    store.write(SecretId("svc", "mine"), "2")
+    obj = json.loads(stored(sm_client, "svc"))
+    assert (obj["theirs"], obj["mine"]) == ("x", "2")
 
 
 def test_other_keys_keep_their_metadata_verbatim(store, sm_client):
@@ -363,12 +451,34 @@ def test_no_endpoint_variable_uses_aws_endpoint_url(aws_process_env, monkeypatch
     assert "127.0.0.1:9" in exc.value.message
 
 
+# --- list-services / find (pychamber: chamber says the backend is experimental) ----------------
+def test_list_services(store, sm_client):
+    for service, key in [("app", "db"), ("app/sub", "db"), ("apple", "s3_bucket"), ("other", "x")]:
+        store.write(SecretId(service, key), "v")
+    sm_client.create_secret(Name="app/plain", SecretString="not json")  # no chamber keys
+    sm_client.create_secret(Name="app/keys", SecretString='{"Ok":"1","bad key":"2","x/y":"3"}')
+    sm_client.create_secret(Name="bad name!", SecretString="{}")  # not a service name
+    sm_client.create_secret(Name="App", SecretString='{"k":"v"}')  # the filter is case-sensitive
+    assert sorted(store.list_services("")) == ["App", "app", "app/keys", "app/plain", "app/sub",
+                                               "apple", "other"]
+    assert sorted(store.list_services("app")) == ["app", "app/keys", "app/plain", "app/sub", "apple"]
+    assert sorted(store.list_services("app/", True)) == ["/app/db", "/app/keys/Ok", "/app/sub/db"]
+    assert store.list_services("app/d", True) == ["/app/db"]
+    assert store.list_services("nothing", True) == []
+
+
+def test_list_services_pages(store, sm_client, monkeypatch):
+    monkeypatch.setattr(sm, "LIST_SECRETS_PAGE_SIZE", 2)
+    for i in range(5):
+        sm_client.create_secret(Name=f"svc{i}", SecretString=json.dumps({f"k{i}": "v"}))
+    assert store.list_services("") == [f"svc{i}" for i in range(5)]
+    assert sorted(store.list_services("", True)) == [f"/svc{i}/k{i}" for i in range(5)]
+
+
 # --- not implemented ---------------------------------------------------------------------------
 def test_not_implemented(store):
     sid = SecretId("svc", "k")
     cases = [
-        (lambda: store.list_services(""), sm.LIST_SERVICES_MSG),
-        (lambda: store.list_services("x", True), sm.LIST_SERVICES_MSG),
         (lambda: store.read_tags(sid), "Not implemented for Secrets Manager Store"),
         (lambda: store.write_tags(sid, {"a": "b"}), "Not implemented for Secrets Manager Store"),
         (lambda: store.delete_tags(sid, ["a"]), "Not implemented for Secrets Manager Store"),
@@ -379,7 +489,6 @@ def test_not_implemented(store):
         with pytest.raises(ChamberError) as exc:
             call()
         assert exc.value.message == message
-    assert sm.LIST_SERVICES_MSG == "Secrets Manager Backend is experimental and does not implement this command"
     config = store.config()
     assert (config.version, config.required_tags) == ("1", [])
 

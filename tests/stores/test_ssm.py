@@ -518,3 +518,71 @@ def test_write_many_aws_error_partial(store):
         store.write_many("svc", [("a", "1"), ("b", ""), ("c", "3")])
     assert e.value.written == ["a"] and e.value.not_written == ["b", "c"]
     assert "api error ValidationException" in str(e.value) and "\n" not in str(e.value)
+
+
+# --- concurrent writers of one key (chamber's counter lives in the Description) ----------------
+def _writer_sneaks_in(store: SSMStore, ssm_client, name: str, value: str) -> None:
+    """Before the store's next PutParameter, another chamber-like writer stores ``value`` under
+    the chamber version the store has just read + 1 (what a concurrent chamber would claim)."""
+
+    def before(**kwargs):
+        client.meta.events.unregister("before-send.ssm.PutParameter", before)
+        current = ssm_client.describe_parameters(
+            ParameterFilters=[{"Key": "Name", "Option": "Equals", "Values": [name]}])["Parameters"]
+        claimed = go_atoi(current[0]["Description"]) + 1 if current else 1
+        put(ssm_client, name, value, str(claimed))
+
+    client = store._get_client("PutParameter")
+    client.meta.events.register_first("before-send.ssm.PutParameter", before)
+
+
+@pytest.fixture
+def said(aws_process_env):
+    lines: list[str] = []
+    store = SSMStore.from_settings(Settings(environ=aws_process_env, report=lines.append), 3)
+    return store, lines
+
+
+def test_a_shared_chamber_version_is_detected_and_read_predictably(said, ssm_client):
+    store, lines = said
+    store.write(sid("svc", "k"), "one")
+    _writer_sneaks_in(store, ssm_client, "/svc/k", "theirs")
+    store.write(sid("svc", "k"), "mine")  # both claimed chamber version 2
+    warning = ("warning: /svc/k has chamber version 2 more than once (Parameter Store versions 2, "
+               "3, written concurrently); read -v 2 reads the newest (3)\n")
+    assert lines == [warning]
+    hist = ssm_client.get_parameter_history(Name="/svc/k")["Parameters"]
+    assert [(h["Version"], h["Description"]) for h in hist] == [(1, "1"), (2, "2"), (3, "2")]
+    lines.clear()
+    assert store.read(sid("svc", "k"), 2).value == "mine"  # the newest of the two
+    assert lines == [warning]
+    lines.clear()
+    assert [(e.type, e.version) for e in store.history(sid("svc", "k"))] == [
+        ("Created", 1), ("Updated", 2), ("Updated", 2)]
+    assert lines == [warning]
+    lines.clear()
+    store.write(sid("svc", "k"), "next")  # no one in between: no line
+    assert lines == [] and store.read(sid("svc", "k")).meta.version == 3
+
+
+def test_a_concurrent_write_with_another_number_says_nothing(said, ssm_client):
+    store, lines = said
+    store.write(sid("svc", "k"), "one")
+
+    def before(**kwargs):
+        client.meta.events.unregister("before-send.ssm.PutParameter", before)
+        put(ssm_client, "/svc/k", "other tool")  # no Description: moto keeps "1"... then 7
+        put(ssm_client, "/svc/k", "other tool", "7")
+
+    client = store._get_client("PutParameter")
+    client.meta.events.register_first("before-send.ssm.PutParameter", before)
+    store.write(sid("svc", "k"), "mine")
+    assert lines == []
+
+
+def test_import_detects_a_shared_version_too(said, ssm_client):
+    store, lines = said
+    store.write(sid("svc", "k"), "one")
+    _writer_sneaks_in(store, ssm_client, "/svc/k", "theirs")
+    store.write_many("svc", [("k", "mine"), ("j", "new")])
+    assert len(lines) == 1 and lines[0].startswith("warning: /svc/k has chamber version 2 more than once")

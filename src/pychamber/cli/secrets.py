@@ -9,7 +9,7 @@ import typer
 from pychamber import __version__, names
 from pychamber.cli.console import Console
 from pychamber.cli.framework import (CommandSet, console_of, exact_args, invocation, key_arg,
-                                     min_args, open_store, service_arg, wrapped)
+                                     min_args, open_store, option, service_arg, wrapped)
 from pychamber.compat import cobra, gosort
 from pychamber.compat.tabwriter import table, timestamp
 from pychamber.compat.unicode import byte_order
@@ -50,6 +50,7 @@ def write_cmd(
                                         help="Skip writing secret if value is unchanged"),
     tags: Optional[List[str]] = typer.Option(None, "-t", "--tags",
                                              help="Add tags to the secret; new secrets only"),
+    tier: Optional[str] = option("tier", "write"),
 ) -> None:
     console = console_of(ctx)
     if args is not None and len(args) == 2 and console.stdin_isatty():
@@ -61,9 +62,13 @@ def write_cmd(
     if value == "-":
         value = (console.ask_new_secret(f"{service}/{key}") if console.stdin_isatty()
                  else read_stdin_value(console, singleline))
-    if "\0" in value:
-        raise ChamberError(f"Failed to write secret {key}: {names.NUL_VALUE}")
     store = open_store(ctx)
+    tier = store.resolve_tier(tier)
+    problem = store.value_problem(value, tier, write=True)  # the rule import applies too
+    if problem:
+        raise ChamberError(f"Failed to write secret {key}: {problem}")
+    if tier:
+        store.use_tier(tier)
     sid = SecretId(service, key)
     if skip_unchanged:
         try:
@@ -85,11 +90,12 @@ def read_cmd(
     version: int = typer.Option(-1, "-v", "--version",
                                 help="The version number of the secret. Defaults to latest."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="Only print the secret"),
+    exact_key: bool = option("exact_key", "read"),
 ) -> None:
     console = console_of(ctx)
     service_raw, key_raw = exact_args(args, 2)
     service = service_arg(ctx, service_raw)
-    key = key_arg(key_raw)
+    key = key_arg(key_raw, lower=not exact_key)
     store = open_store(ctx)
     secret = wrapped("Failed to read: ", store.read, SecretId(service, key), version)
     value = secret.value or ""

@@ -146,6 +146,7 @@ def import_cmd(
                                "input ${VAR} is stored as written (see --expand)"),
     flatten: Optional[str] = _flatten_option(),
     expand: bool = option("expand", "import"),
+    tier: Optional[str] = option("tier", "import"),
 ) -> None:
     console = console_of(ctx)
     from pychamber import formats
@@ -173,12 +174,14 @@ def import_cmd(
     # what the backend can hold, checked before anything is written (and before the store is
     # opened, so that a bad file is reported first, as it always was)
     can = _capabilities(settings_of(ctx).backend)
-    problems = [p for k, v in writes
-                if (p := names.import_problem(k, v, can.max_value_bytes, can.allows_empty_values))]
-    if problems:
-        extra = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise ChamberError(f"Failed to import: {problems[0]}{extra}; nothing was written")
+    tier = can.resolve_tier(tier)
+    problem = can.values_problem(writes, tier,  # write's rule, plus import's key names
+                                 key_rule=lambda k, v: names.import_problem(k, v, None, True))
+    if problem:
+        raise ChamberError(f"Failed to import: {problem}; nothing was written")
     store = open_store(ctx)
+    if tier:
+        store.use_tier(tier)
     try:
         with console.progress("importing", len(merged)) as progress:
             store.write_many(service, writes, progress)

@@ -60,6 +60,19 @@ ZERO_TIME = GoTime(1, 1, 1, 0, 0, 0, 0, 0)
 #: Go's zero ``time.Time`` as a Python datetime (``model.EPOCH``).
 EPOCH = datetime(1, 1, 1, tzinfo=timezone.utc)
 
+def short_time(dt: datetime) -> str:
+    """Go's layout ``2006-01-02 15:04:05`` (chamber's ShortTimeFormat) in the machine's local
+    time zone (honours ``TZ``). The year is always four digits, as Go prints it: the zero time is
+    ``0001-01-01 00:00:00`` (glibc's ``strftime("%Y")`` would print ``1``)."""
+    if dt.tzinfo is not None:
+        try:
+            dt = dt.astimezone()
+        except (OverflowError, ValueError):
+            pass
+    return (f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d} "
+            f"{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}")
+
+
 _RFC3339_RE = re.compile(
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})"
     r"(?:\.([0-9]+))?(Z|[+-][0-9]{2}:[0-9]{2})",

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from pychamber.compat.gotime import short_time
+
 TABWIDTH = 8
 PADDING = 2
 
@@ -98,9 +100,4 @@ def table(rows: list[list[str]]) -> str:
 
 def timestamp(dt: datetime) -> str:
     """Go layout ``2006-01-02 15:04:05`` in the machine's local time zone (honours ``TZ``)."""
-    if dt.tzinfo is not None:
-        try:
-            dt = dt.astimezone()
-        except (OverflowError, ValueError):
-            pass
-    return dt.strftime("%Y-%m-%d %H:%M:%S")
+    return short_time(dt)

@@ -11,13 +11,19 @@ Conventions shared by every backend:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Iterable
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
+from pychamber import names
 from pychamber.errors import ChamberError, NotImplementedByStore
 from pychamber.model import ChangeEvent, RawSecret, Secret, SecretId, StoreConfig
 
 if TYPE_CHECKING:  # pragma: no cover
     from pychamber.settings import Settings
+
+
+#: How many offending keys a refusal names before "and N more".
+MAX_LISTED = 10
 
 
 class PartialWriteError(ChamberError):
@@ -56,9 +62,92 @@ class Store:
     or gives it another meaning (Secrets Manager deletes the key); import refuses empty values
     up front on such backends."""
 
+    empty_value_deletes: bool = False
+    """Whether ``write`` of an empty value deletes the key (Secrets Manager, as chamber): write
+    keeps that meaning, import refuses empty values (an import never deletes)."""
+
+    empty_value_note: str = "this backend refuses empty values"
+    """Why an empty value is refused, for the one-line refusal (never mentions a value)."""
+
+    tiers: Mapping[str, tuple[str, int]] = MappingProxyType({})
+    """What ``--tier`` selects (SSM): the flag's word -> (the API's name, the largest value in
+    bytes). Empty: the backend has no tiers and refuses ``--tier``. :attr:`max_value_bytes` is
+    the limit without ``--tier``."""
+
     concurrent_listing: bool = False
     """Whether :meth:`list_raw_many` fetches the services concurrently (so that a caller such as
     ``exec`` should prefer it to one :meth:`list_raw` per service)."""
+
+    # --- the value rule (write and import apply the same one, before any call) -------------
+    @classmethod
+    def resolve_tier(cls, tier: str | None) -> str | None:
+        """``--tier``'s word, checked: None when not given; ChamberError when the backend has
+        no tiers or does not know the word."""
+        if tier is None:
+            return None
+        if not cls.tiers:
+            raise ChamberError("Unable to use --tier with this backend.")
+        word = tier.lower()
+        if word not in cls.tiers:
+            raise ChamberError(f"invalid --tier {tier!r}: use " + ", ".join(cls.tiers))
+        return word
+
+    @classmethod
+    def value_limit(cls, tier: str | None = None) -> int | None:
+        """The largest value in UTF-8 bytes with ``tier`` (a word :meth:`resolve_tier` gave),
+        or the backend's default limit; None: no limit pychamber checks."""
+        return cls.tiers[tier][1] if tier else cls.max_value_bytes
+
+    @classmethod
+    def value_problem(cls, value: str, tier: str | None = None, *, write: bool = False) -> str | None:
+        """Why this backend cannot store ``value`` (empty, NUL byte, over the limit), or None;
+        never mentions the value. ``write``: an empty value is the delete that ``write`` means
+        on a backend where it deletes (:attr:`empty_value_deletes`)."""
+        if value == "":
+            if cls.allows_empty_values or (write and cls.empty_value_deletes):
+                return None
+            return f"the value is empty ({cls.empty_value_note})"
+        if "\0" in value:
+            return names.NUL_VALUE
+        limit = cls.value_limit(tier)
+        if limit is None:
+            return None
+        try:
+            size = len(value.encode("utf-8", "surrogateescape"))
+        except UnicodeEncodeError:
+            size = len(value.encode("utf-8", "surrogatepass"))
+        if size <= limit:
+            return None
+        if not cls.tiers:
+            return f"the value is {size} bytes, over the {limit}-byte limit of {cls.name}"
+        bigger = [(w, n) for w, (_, n) in cls.tiers.items() if n > limit]
+        if tier is None:
+            where = f"the {limit}-byte limit of a {next(iter(cls.tiers))} parameter"
+        else:
+            where = f"the {limit}-byte limit of --tier {tier}"
+        hint = (f"; --tier {bigger[0][0]} stores up to {bigger[0][1]} bytes" if bigger
+                else " (the largest tier)")
+        return f"the value is {size} bytes, over {where}{hint}"
+
+    @classmethod
+    def values_problem(cls, pairs: Iterable[tuple[str, str]], tier: str | None = None,
+                       key_rule: Callable[[str, str], str | None] | None = None) -> str | None:
+        """Every (key, value) that cannot be stored, as one line (``key 'a': why; key 'b':
+        why; and 3 more``, at most :data:`MAX_LISTED` named), or None. ``key_rule(key, value)``
+        adds a check of its own (import's key names), tried first."""
+        problems = []
+        for key, value in pairs:
+            why = (key_rule(key, value) if key_rule else None) or cls.value_problem(value, tier)
+            if why:
+                problems.append(why if why.startswith("key ") else f"key {key!r}: {why}")
+        if not problems:
+            return None
+        more = len(problems) - MAX_LISTED
+        return "; ".join(problems[:MAX_LISTED]) + (f"; and {more} more" if more > 0 else "")
+
+    def use_tier(self, tier: str) -> None:
+        """Write with ``tier`` (a word :meth:`resolve_tier` gave) from now on."""
+        raise ChamberError("Unable to use --tier with this backend.")
 
     @classmethod
     def from_settings(cls, settings: "Settings") -> "Store":

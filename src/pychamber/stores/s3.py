@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from pychamber import aws
+from pychamber.names import KEY_RE as _KEY_RE, STORED_NAME_RE as _STORED_NAME_RE
 from pychamber.errors import ChamberError, SecretNotFound
 from pychamber.compat import gojson
 from pychamber.compat.gojson import json_string
@@ -44,6 +45,10 @@ _MODELED_ERRORS = {
     "ListObjectsV2": {"NoSuchBucket"},
     "PutObject": {"EncryptionTypeMismatch", "InvalidRequest", "InvalidWriteOffset", "TooManyParts"},
 }
+
+
+#: The names of the KMS indexes (``__kms_<alias>__latest.json``), which are not secrets.
+_KMS_INDEX_RE = re.compile(r"__kms_.*__latest\.json", re.DOTALL)
 
 
 # --- Go time.Time in JSON (RFC 3339 with nanoseconds) -----------------------------------------
@@ -378,14 +383,8 @@ class S3Store(Store):
         listed later). Indexes that answer AccessDenied are skipped."""
         merged: dict[str, KMSLatestValue] = {}
         error: ChamberError | None = None
-        token: str | None = None
-        while True:
-            params: dict[str, Any] = {"Bucket": self.bucket, "Prefix": f"{service}/__kms"}
-            if token:
-                params["ContinuationToken"] = token
-            page = self._call("s3", "ListObjectsV2", **params) or {}
-            for entry in page.get("Contents") or ():
-                path = entry.get("Key") or ""
+        for page in self._listing(f"{service}/__kms"):
+            for path in page:
                 try:
                     raw = self._get(path, ok_codes=("NoSuchKey", "AccessDenied"))
                     index = parse_kms_index(raw) if raw is not None else {}
@@ -398,12 +397,22 @@ class S3Store(Store):
                 for k, v in index.items():
                     old = merged.get(k)
                     merged[k] = old if old is not None and old.version > v.version else v
-            token = page.get("NextContinuationToken") if page.get("IsTruncated") else None
-            if not token:
-                break
         if error is not None:
             raise error
         return merged
+
+    def _listing(self, prefix: str) -> Iterable[list[str]]:
+        """ListObjectsV2 of ``prefix``, every page: the object keys of each page, in order."""
+        token: str | None = None
+        while True:
+            params: dict[str, Any] = {"Bucket": self.bucket, "Prefix": prefix}
+            if token:
+                params["ContinuationToken"] = token
+            page = self._call("s3", "ListObjectsV2", **params) or {}
+            yield [entry.get("Key") or "" for entry in page.get("Contents") or ()]
+            token = page.get("NextContinuationToken") if page.get("IsTruncated") else None
+            if not token:
+                return
 
     def _check_alias(self, index: dict[str, KMSLatestValue], key: str) -> None:
         entry = index.get(key)
@@ -512,8 +521,28 @@ class S3Store(Store):
             self._write_index(id.service, index)
 
     def list_services(self, prefix: str, include_secret_name: bool = False) -> list[str]:
-        which = "S3KMS" if self.kms else "S3"
-        raise ChamberError(f"{which} Backend is experimental and does not implement this command")
+        """pychamber (chamber answers that the backend is experimental): the services are the
+        folders holding secret objects (``<service>/<key>.json``; the indexes are not secrets),
+        as the same names SSM gives: ``/<service>/<key>`` beginning with ``/<prefix>``, or their
+        services. One ListObjectsV2 listing of the prefix, 1000 objects a page, no object read;
+        both flavours list every service of the bucket (secret objects are the same in both)."""
+        found: dict[str, None] = {}
+        for path in self._object_paths(prefix):
+            service, _, base = path.rpartition("/")
+            key = base[:-len(".json")]
+            if (not base.endswith(".json") or base == LATEST_OBJECT_NAME
+                    or _KMS_INDEX_RE.fullmatch(base) or not _KEY_RE.fullmatch(key)):
+                continue
+            name = f"/{service}/{key}"
+            if not _STORED_NAME_RE.fullmatch(name) or not name.startswith("/" + prefix):
+                continue
+            found[name if include_secret_name else service] = None
+        return list(found)
+
+    def _object_paths(self, prefix: str) -> Iterable[str]:
+        """The key of every object whose key begins with ``prefix``."""
+        for page in self._listing(prefix):
+            yield from page
 
 
 class S3KMSStore(S3Store):

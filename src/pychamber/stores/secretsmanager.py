@@ -10,6 +10,9 @@ Compatibility notes (deliberately as chamber):
 - ``list_raw`` (exec / env / export) includes ``_chamber_metadata`` as an ordinary key;
 - a missing service is an AWS error (ResourceNotFoundException), not an empty list;
 - read of a version / history only see versions ListSecretVersionIds still returns.
+
+pychamber adds: ``list-services`` and ``find`` (ListSecrets; chamber says the backend is
+experimental), and writes that never lose a concurrent writer's key (see ``write``).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
-from pychamber import aws
+from pychamber import aws, names
 from pychamber.compat import gojson
 from pychamber.errors import ChamberError, SecretNotFound
 from pychamber.model import (
@@ -41,12 +44,46 @@ if TYPE_CHECKING:  # pragma: no cover
 METADATA_KEY = "_chamber_metadata"
 
 ROTATION_ENABLED_MSG = "Cannot write to a secret with rotation enabled"
-LIST_SERVICES_MSG = "Secrets Manager Backend is experimental and does not implement this command"
 TAGS_MSG = "Not implemented for Secrets Manager Store"
 WRITE_TAGS_MSG = "tags on write not implemented for Secrets Manager Store"
 
 #: Upper bound on concurrent GetSecretValue calls in :meth:`SecretsManagerStore.list_raw_many`.
 MAX_WORKERS = 8
+
+#: ListSecrets' largest page.
+LIST_SECRETS_PAGE_SIZE = 100
+#: What a ListSecrets filter value may hold (else the prefix is matched here only).
+_FILTER_VALUE_RE = re.compile(r"[a-zA-Z0-9 :_@/+=.\-]+", re.ASCII)
+#: GetSecretValue errors of a secret listed but not readable: it holds no keys for the listing.
+_UNREADABLE = frozenset({"AccessDeniedException", "ResourceNotFoundException",
+                         "DecryptionFailure", "InvalidRequestException"})
+
+#: How many times a write is tried while other writers change the service's secret.
+WRITE_ATTEMPTS = 12
+#: The backoff between attempts: random up to min(cap, base * 2**attempt) seconds.
+BACKOFF_BASE = 0.05
+BACKOFF_CAP = 2.0
+
+
+@dataclass
+class _WriteState:
+    user: str | None = None  # the caller's ARN, asked once per write
+    rotation_checked: bool = False
+    staged: bool = True  # put unstaged + compare-and-swap AWSCURRENT (else chamber's put)
+    rebase: tuple[str, str] | None = None  # (our current version, the one it replaced)
+
+
+def _token() -> str:
+    import uuid
+
+    return str(uuid.uuid4())
+
+
+def _backoff(attempt: int) -> None:
+    import random
+    import time
+
+    time.sleep(random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2 ** attempt)))
 
 _INT64_MAX = 2**63 - 1
 _INT64_MIN = -(2**63)
@@ -211,6 +248,9 @@ def hydrate(obj: dict[str, str]) -> dict[str, KeyMetadata]:
 class SecretsManagerStore(Store):
     name = "Secrets Manager Store"
     allows_empty_values = False  # writing an empty value deletes the key
+    empty_value_deletes = True
+    empty_value_note = "in Secrets Manager an empty value deletes the key"
+    max_value_bytes = 65536  # a whole secret's SecretString
     concurrent_listing = True  # list_raw_many: one thread per service
 
     def __init__(
@@ -260,6 +300,8 @@ class SecretsManagerStore(Store):
         params: dict[str, Any] = {"SecretId": service}
         if version_id is not None:
             params["VersionId"] = version_id
+        else:  # the same as no stage on AWS; moto moves its default only on a put with AWSCURRENT
+            params["VersionStage"] = "AWSCURRENT"
         resp = self._call("GetSecretValue", **params)
         return resp.get("SecretString") or ""
 
@@ -286,54 +328,139 @@ class SecretsManagerStore(Store):
 
     # --- secrets -------------------------------------------------------------------------
     def write(self, id: SecretId, value: str) -> None:
-        version = 1
+        """chamber's read-modify-write of the service's secret, safe against concurrent writers:
+        the new version is put without AWSCURRENT, then AWSCURRENT is moved to it only if it is
+        still on the version that was read (UpdateSecretVersionStage with RemoveFromVersionId:
+        a compare-and-swap). Another writer in between: the put version is left unstaged, the
+        secret re-read, the change merged into what that writer stored, and tried again after a
+        random backoff (at most :data:`WRITE_ATTEMPTS` times). A write that returns is the
+        current version; none is reported done that another writer replaced unseen.
+
+        Without the ``secretsmanager:UpdateSecretVersionStage`` permission, chamber's way (a put
+        with AWSCURRENT) is used, checked afterwards: the version read must be AWSPREVIOUS and
+        the new one AWSCURRENT, else the change is made again on the version the put replaced
+        (AWSPREVIOUS, while the put is still current) and tried again. A writer that puts
+        between another's put and its check defeats that, so without the permission a
+        concurrent write can still be lost (as in chamber)."""
         delete_key = len(value) == 0
-        must_create = False
-        try:
-            latest = self._read_latest(id.service)
-        except SecretNotFound:
+        state = _WriteState()
+        for attempt in range(WRITE_ATTEMPTS):
+            if attempt:
+                _backoff(attempt)
+            base, latest, must_create = self._read_for_write(id.service, delete_key, state)
             if delete_key:
-                raise
-            latest = {}
+                if id.key not in latest:
+                    raise SecretNotFound()
+                version = 1  # chamber stages deletions as CHAMBER1
+                del latest[id.key]
+                metadata = hydrate(latest)
+                metadata.pop(id.key, None)
+                latest[METADATA_KEY] = dump_metadata(metadata)
+            else:
+                if state.user is None:
+                    state.user = self._caller_arn()
+                metadata = hydrate(latest)
+                version = metadata[id.key].version + 1 if id.key in metadata else 1
+                metadata[id.key] = KeyMetadata(GoTime.now(), state.user, version)
+                latest[id.key] = value
+                latest[METADATA_KEY] = dump_metadata(metadata)
+
+            contents = dump_secret_object(latest)
+            secrets = [v for k, v in latest.items() if k != METADATA_KEY]
+            if value:
+                secrets.append(value)
+            if must_create:
+                try:
+                    self._call("CreateSecret", redact=secrets, Name=id.service,
+                               SecretString=contents, ClientRequestToken=_token())
+                except AwsError as err:
+                    if err.code == "ResourceExistsException":  # created meanwhile: merge
+                        continue
+                    raise
+                return
+            if not state.rotation_checked:
+                details = self._call("DescribeSecret", SecretId=id.service)
+                if details.get("RotationEnabled"):
+                    raise ChamberError(ROTATION_ENABLED_MSG)
+                state.rotation_checked = True
+            if self._put_version(id.service, contents, secrets, version, base, state):
+                return
+        raise ChamberError(
+            f"the secret {id.service} kept changing under other writers; gave up after "
+            f"{WRITE_ATTEMPTS} attempts, and this write is not stored")
+
+    def _read_for_write(self, service: str, delete_key: bool,
+                        state: "_WriteState") -> tuple[str | None, dict[str, str], bool]:
+        """(the current VersionId, its secret object, whether the secret must be created). After
+        chamber's put lost a race and is still current, the object is the version before it
+        (what that put replaced), so that the retry brings back what it dropped."""
+        rebase, state.rebase = state.rebase, None
+        try:
+            if rebase is not None:
+                resp = self._call("GetSecretValue", SecretId=service, VersionId=rebase[1])
+                resp["VersionId"] = rebase[0]
+            else:
+                resp = self._call("GetSecretValue", SecretId=service, VersionStage="AWSCURRENT")
         except AwsError as err:
             if delete_key or err.code != "ResourceNotFoundException":
                 raise
-            must_create = True
-            latest = {}
-
-        if delete_key:
-            if id.key not in latest:
+            return None, {}, True
+        text = resp.get("SecretString") or ""
+        if not text:
+            if delete_key:
                 raise SecretNotFound()
-            del latest[id.key]
-            metadata = hydrate(latest)
-            metadata.pop(id.key, None)
-            latest[METADATA_KEY] = dump_metadata(metadata)
-        else:
-            user = self._caller_arn()
-            metadata = hydrate(latest)
-            if id.key in metadata:
-                version = metadata[id.key].version + 1
-            metadata[id.key] = KeyMetadata(GoTime.now(), user, version)
-            latest[id.key] = value
-            latest[METADATA_KEY] = dump_metadata(metadata)
+            return resp.get("VersionId"), {}, False
+        return resp.get("VersionId"), parse_secret_object(text), False
 
-        contents = dump_secret_object(latest)
-        secrets = [v for k, v in latest.items() if k != METADATA_KEY]
-        if value:
-            secrets.append(value)
-        if must_create:
-            self._call("CreateSecret", redact=secrets, Name=id.service, SecretString=contents)
-            return
-        details = self._call("DescribeSecret", SecretId=id.service)
-        if details.get("RotationEnabled"):
-            raise ChamberError(ROTATION_ENABLED_MSG)
-        self._call(
-            "PutSecretValue",
-            redact=secrets,
-            SecretId=id.service,
-            SecretString=contents,
-            VersionStages=["AWSCURRENT", f"CHAMBER{version}"],
-        )
+    def _put_version(self, service: str, contents: str, secrets: list[str], version: int,
+                     base: str | None, state: "_WriteState") -> bool:
+        """Store ``contents`` as the current version if ``base`` still is; False on a conflict."""
+        token = _token()
+        label = f"CHAMBER{version}"
+        if state.staged:
+            self._call("PutSecretValue", redact=secrets, SecretId=service, SecretString=contents,
+                       ClientRequestToken=token, VersionStages=[label])
+            try:
+                self._call("UpdateSecretVersionStage", SecretId=service, VersionStage="AWSCURRENT",
+                           RemoveFromVersionId=base, MoveToVersionId=token)
+                return True
+            except AwsError as err:
+                if err.code == "AccessDeniedException":
+                    state.staged = False  # chamber's way from now on (see write)
+                    self._unstage(service, token, label)
+                elif err.code in ("InvalidParameterException", "InvalidRequestException"):
+                    current = self._stages(service).get("AWSCURRENT")
+                    if current == token:  # moved after all (a retried call)
+                        return True
+                    if current == base:
+                        raise
+                    self._unstage(service, token, label)
+                    return False
+                else:
+                    raise
+        self._call("PutSecretValue", redact=secrets, SecretId=service, SecretString=contents,
+                   ClientRequestToken=token, VersionStages=["AWSCURRENT", label])
+        stages = self._stages(service)
+        if stages.get("AWSCURRENT") == token and stages.get("AWSPREVIOUS") == base:
+            return True
+        if stages.get("AWSCURRENT") == token and stages.get("AWSPREVIOUS"):
+            state.rebase = (token, stages["AWSPREVIOUS"])
+        return False
+
+    def _stages(self, service: str) -> dict[str, str]:
+        """Staging label -> VersionId, from DescribeSecret."""
+        resp = self._call("DescribeSecret", SecretId=service)
+        return {label: vid for vid, labels in (resp.get("VersionIdsToStages") or {}).items()
+                for label in labels}
+
+    def _unstage(self, service: str, token: str, label: str) -> None:
+        """Take ``label`` off a version that lost the race, so that history and ``read -v`` never
+        see it (best effort: the label may have moved on already)."""
+        try:
+            self._call("UpdateSecretVersionStage", SecretId=service, VersionStage=label,
+                       RemoveFromVersionId=token)
+        except ChamberError:
+            pass
 
     def write_with_tags(self, id: SecretId, value: str, tags: dict[str, str]) -> None:
         raise ChamberError(WRITE_TAGS_MSG)
@@ -398,7 +525,61 @@ class SecretsManagerStore(Store):
             return [f.result() for f in futures]
 
     def list_services(self, prefix: str, include_secret_name: bool = False) -> list[str]:
-        raise ChamberError(LIST_SERVICES_MSG)
+        """pychamber (chamber answers that the backend is experimental): every secret whose name is a
+        service name is a service; found with ListSecrets (100 a page, the name filter doing
+        the prefix match, which is case-sensitive as chamber's). Without secret names, the
+        services whose name begins with ``prefix`` (no value is read, so a secret holding no
+        key is listed too). With them, ``/<service>/<key>`` for every key of every such secret
+        that begins with ``/<prefix>`` (as SSM's), read concurrently; a secret that is not a
+        JSON object, or that this caller may not read, holds no chamber keys and is skipped."""
+        head = prefix.split("/", 1)[0]
+        services = [n for n in self._secret_names(head) if names.SERVICE_RE.fullmatch(n)]
+        if not include_secret_name:
+            return [n for n in services if n.startswith(prefix)]
+        want = "/" + prefix
+        services = [n for n in services if n.startswith(prefix) or prefix.startswith(n + "/")]
+        found = []
+        for service, obj in zip(services, self._objects_for_listing(services)):
+            found += [name for k in sorted(obj, key=sort_key) if k != METADATA_KEY
+                      and names.KEY_RE.fullmatch(k) and (name := f"/{service}/{k}").startswith(want)]
+        return found
+
+    def _secret_names(self, head: str) -> list[str]:
+        """The names of the secrets beginning with ``head`` (ListSecrets, every page)."""
+        params: dict[str, Any] = {"MaxResults": LIST_SECRETS_PAGE_SIZE}
+        if head and _FILTER_VALUE_RE.fullmatch(head):
+            params["Filters"] = [{"Key": "name", "Values": [head]}]
+        out: list[str] = []
+        seen: set[str] = set()
+        while True:
+            resp = self._call("ListSecrets", **params)
+            out += [e.get("Name") or "" for e in resp.get("SecretList") or ()]
+            token = resp.get("NextToken")
+            if not token or token in seen:
+                return [n for n in out if n.startswith(head)]
+            seen.add(token)
+            params["NextToken"] = token
+
+    def _objects_for_listing(self, services: list[str]) -> list[dict[str, str]]:
+        """Each service's secret object, fetched concurrently; {} for one that holds no chamber
+        keys (not a JSON object, empty, or not readable by this caller)."""
+        def one(service: str) -> dict[str, str]:
+            try:
+                return self._read_latest(service)
+            except AwsError as err:
+                if err.code in _UNREADABLE:
+                    return {}
+                raise
+            except ChamberError:  # not chamber's JSON object, or empty
+                return {}
+
+        if len(services) <= 1:
+            return [one(s) for s in services]
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._client("secretsmanager", "GetSecretValue")  # build once, before the threads
+        with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(services))) as pool:
+            return list(pool.map(one, services))
 
     # --- tags (not implemented) ----------------------------------------------------------
     def read_tags(self, id: SecretId) -> dict[str, str]:

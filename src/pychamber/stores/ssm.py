@@ -2,6 +2,13 @@
 
 Parameters are ``/<service>/<key>`` SecureStrings. chamber's version number lives in the
 parameter's ``Description`` (a decimal string), not in SSM's own ``Version``.
+
+Concurrent writers of one key can both claim chamber version N+1 (the counter is read, then
+written; chamber does the same, and the layout is kept). A writer whose put moved SSM's own
+Version by more than one looks at the history and, when another entry carries its number, says
+so in one line on stderr. Then ``read -v N`` reads the newest entry with N (the highest SSM
+Version: the last written), and ``history`` lists every SSM version oldest first (a shared N
+appears once per entry), each with that line.
 """
 
 from __future__ import annotations
@@ -9,6 +16,7 @@ from __future__ import annotations
 import re
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from pychamber import aws, names
@@ -32,6 +40,8 @@ if TYPE_CHECKING:  # pragma: no cover
 STORE_CONFIG_ID = SecretId(names.RESERVED_SERVICE, "store-config")
 LATEST_STORE_CONFIG_VERSION = "1"
 
+#: The largest value of an advanced (and an intelligent-tiering) parameter.
+SSM_ADVANCED_MAX_VALUE_BYTES = 8192
 #: GetParametersByPath's maximum page size.
 BY_PATH_PAGE_SIZE = 10
 #: GetParameters accepts at most 10 names.
@@ -85,6 +95,15 @@ def _meta(p: dict) -> SecretMetadata:
     )
 
 
+def shared_version_warning(name: str, version: int, ssm_versions: list[int]) -> str:
+    """The one line said when concurrent writers gave two versions of ``name`` the same
+    chamber version (it lives in the Description, chamber's layout)."""
+    listed = ", ".join(str(v) for v in ssm_versions)
+    return (f"warning: {name} has chamber version {version} more than once (Parameter Store "
+            f"versions {listed}, written concurrently); read -v {version} reads the newest "
+            f"({ssm_versions[-1]})")
+
+
 class _Pacer:
     """Spaces calls at most ``rate`` per second (0 = no pacing)."""
 
@@ -108,6 +127,15 @@ class SSMStore(Store):
     name = "SSMStore"
     max_value_bytes = names.SSM_MAX_VALUE_BYTES
     allows_empty_values = False  # PutParameter refuses an empty value
+    empty_value_note = "Parameter Store refuses empty values"
+    tiers = MappingProxyType({
+        "standard": ("Standard", names.SSM_MAX_VALUE_BYTES),
+        "advanced": ("Advanced", SSM_ADVANCED_MAX_VALUE_BYTES),
+        # a value over 4 KB makes an intelligent-tiering parameter an advanced one
+        "intelligent-tiering": ("Intelligent-Tiering", SSM_ADVANCED_MAX_VALUE_BYTES),
+    })
+    #: The API's Tier for writes (``--tier``); None: no Tier on PutParameter, as chamber.
+    tier: str | None = None
     concurrent_listing = True  # list_raw_many: one thread per service
 
     def __init__(
@@ -197,8 +225,9 @@ class SSMStore(Store):
 
     def _write(self, id: SecretId, value: str, tags: dict[str, str] | None) -> None:
         version = 1
+        ssm_version = 0  # Parameter Store's own version of what was read
         try:
-            current = self.read(id, -1)
+            current, ssm_version = self._read_latest_with_version(id)
         except SecretNotFound:
             pass
         else:
@@ -212,7 +241,7 @@ class SSMStore(Store):
             if missing:
                 raise ChamberError(f"required tags {go_list(missing)} are missing")
 
-        self._put(self._name(id), value, version)
+        self._put(self._name(id), value, version, ssm_version)
         if tags:
             try:
                 self.write_tags(id, tags, False)
@@ -234,11 +263,13 @@ class SSMStore(Store):
         pace = _Pacer(self.settings.write_rate if self.settings is not None else 0)
         level = "/" + service
         versions: dict[str, int] = {}  # stored name -> current chamber version
+        ssm_versions: dict[str, int] = {}  # stored name -> Parameter Store's own version
         required: list[str] | None = None
         try:
             filters = [{"Key": "Path", "Option": "OneLevel", "Values": [level]}]
             for p in self._pages("DescribeParameters", "Parameters", ParameterFilters=filters):
                 versions[p.get("Name") or ""] = go_atoi(p.get("Description"))
+                ssm_versions[p.get("Name") or ""] = int(p.get("Version") or 0)
         except ChamberError as err:
             raise PartialWriteError([], [k for k, _ in items], err) from None
         for i, (key, value) in enumerate(items):
@@ -249,7 +280,8 @@ class SSMStore(Store):
                     version = versions[name] + 1 if name in versions else 1
                 else:
                     try:
-                        version = self.read(id, -1).meta.version + 1
+                        current, ssm_versions[name] = self._read_latest_with_version(id)
+                        version = current.meta.version + 1
                     except SecretNotFound:
                         version = 1
                 if version == 1:
@@ -258,7 +290,7 @@ class SSMStore(Store):
                     if required:
                         raise ChamberError(f"required tags {go_list(required)} are missing")
                 pace.wait()
-                self._put(name, value, version)
+                ssm_versions[name] = self._put(name, value, version, ssm_versions.get(name, 0))
             except ChamberError as err:
                 raise PartialWriteError(written, [k for k, _ in items[i:]], err) from None
             versions[name] = version
@@ -267,8 +299,16 @@ class SSMStore(Store):
                 progress(len(written), len(items))
         return written
 
-    def _put(self, name: str, value: str, version: int) -> None:
-        self._call(
+    def use_tier(self, tier: str) -> None:
+        self.tier = self.tiers[tier][0]
+
+    def _put(self, name: str, value: str, version: int, read_ssm_version: int = 0) -> int:
+        """PutParameter with chamber's version ``version`` in the Description; returns Parameter
+        Store's own new version. ``read_ssm_version``: SSM's version of what the chamber version
+        was read from (0: none). Another write in between (SSM's version moved by more than
+        one) may have claimed the same chamber version: that is checked and warned about."""
+        params: dict[str, Any] = {"Tier": self.tier} if self.tier else {}
+        resp = self._call(
             "PutParameter",
             redact=[value],
             KeyId=self.kms_key_alias,
@@ -277,7 +317,31 @@ class SSMStore(Store):
             Value=value,
             Overwrite=True,
             Description=str(version),
+            **params,
         )
+        ssm_version = int(resp.get("Version") or 0)
+        if ssm_version and ssm_version != read_ssm_version + 1:
+            self._check_shared_version(name, version, ssm_version)
+        return ssm_version
+
+    def _check_shared_version(self, name: str, version: int, ssm_version: int) -> None:
+        """After a concurrent write: one line on stderr when another entry of ``name``'s history
+        carries chamber version ``version`` too (chamber's counter cannot tell them apart)."""
+        try:
+            shared = [int(h.get("Version") or 0) for h in self._history_entries(name, False)
+                      if go_atoi(h.get("Description")) == version]
+        except ChamberError:
+            return  # the write is done; the check is only a courtesy
+        if len(shared) > 1:
+            self._warn(shared_version_warning(name, version, shared))
+
+    def _warn(self, line: str) -> None:
+        if self.settings is not None:
+            self.settings.say(line)
+        else:
+            import logging
+
+            logging.getLogger("pychamber").warning(line)
 
     def read(self, id: SecretId, version: int = -1) -> Secret:
         if version == -1:
@@ -285,6 +349,10 @@ class SSMStore(Store):
         return self._read_version(id, version)
 
     def _read_latest(self, id: SecretId) -> Secret:
+        return self._read_latest_with_version(id)[0]
+
+    def _read_latest_with_version(self, id: SecretId) -> tuple[Secret, int]:
+        """The latest secret and Parameter Store's own version of it."""
         name = self._name(id)
         resp = self._call("GetParameters", Names=[name], WithDecryption=True)
         params = resp.get("Parameters") or []
@@ -294,7 +362,7 @@ class SSMStore(Store):
         meta = self._describe_one(name)
         if meta is None:
             raise SecretNotFound()
-        return Secret(value=value, meta=_meta(meta))
+        return Secret(value=value, meta=_meta(meta)), int(params[0].get("Version") or 0)
 
     def _describe_one(self, name: str) -> dict | None:
         filters = [{"Key": "Path", "Option": "OneLevel", "Values": [base_path(name)]}]
@@ -303,32 +371,42 @@ class SSMStore(Store):
                 return p
         return None
 
+    def _history_entries(self, name: str, with_values: bool) -> list[dict]:
+        """GetParameterHistory of ``name``, every page, in Parameter Store's version order
+        (oldest first; sorted, whatever order the pages came in)."""
+        entries = list(self._pages("GetParameterHistory", "Parameters", not_found=True,
+                                   Name=name, WithDecryption=with_values))
+        return sorted(entries, key=lambda h: int(h.get("Version") or 0))
+
     def _read_version(self, id: SecretId, version: int) -> Secret:
-        result: Secret | None = None
-        for h in self._pages(
-            "GetParameterHistory",
-            "Parameters",
-            not_found=True,
-            Name=self._name(id),
-            WithDecryption=True,
-        ):
-            if go_atoi(h.get("Description")) == version and h.get("Value") is not None:
-                result = Secret(value=h["Value"], meta=_meta(h))  # the last match wins
-        if result is None:
+        """Chamber version ``version``. Two concurrent writers can both have claimed it (as in
+        chamber): then the newest of them (the highest Parameter Store version, the one written
+        last) is read, with one line on stderr naming them."""
+        name = self._name(id)
+        matches = [h for h in self._history_entries(name, True)
+                   if go_atoi(h.get("Description")) == version and h.get("Value") is not None]
+        if not matches:
             raise SecretNotFound()
-        return result
+        if version > 0 and len(matches) > 1:
+            self._warn(shared_version_warning(name, version,
+                                              [int(h.get("Version") or 0) for h in matches]))
+        newest = matches[-1]
+        return Secret(value=newest["Value"], meta=_meta(newest))
 
     def history(self, id: SecretId) -> list[ChangeEvent]:
-        events = []
-        for h in self._pages(
-            "GetParameterHistory",
-            "Parameters",
-            not_found=True,
-            Name=self._name(id),
-            WithDecryption=False,
-        ):
+        """One event per Parameter Store version, oldest first (as chamber). A chamber version
+        that two concurrent writers both claimed appears twice, in the order written, with one
+        line on stderr per shared number."""
+        name = self._name(id)
+        entries = self._history_entries(name, False)
+        events, seen = [], {}
+        for h in entries:
             m = _meta(h)
             events.append(ChangeEvent(event_type(m.version), m.created, m.created_by, m.version))
+            seen.setdefault(m.version, []).append(int(h.get("Version") or 0))
+        for version, ssm_versions in seen.items():
+            if version > 0 and len(ssm_versions) > 1:  # 0: written by another tool
+                self._warn(shared_version_warning(name, version, ssm_versions))
         return events
 
     def list(self, service: str, include_values: bool = False) -> list[Secret]:

@@ -63,7 +63,7 @@ def _parse_time(text: str) -> datetime:
 
 class LocalStore(Store):
     name = "Local Store"
-    allows_empty_values = False  # as import has always treated it (the database could hold one)
+    allows_empty_values = True  # the database holds one; write and import both accept it
 
     def __init__(self, path: str, environ: Mapping[str, str] | None = None,
                  settings: "Settings | None" = None):
