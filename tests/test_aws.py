@@ -174,7 +174,8 @@ def _one_line_error(fn) -> str:
     return msg
 
 
-def test_throttling_after_retries(aws_process_env):
+def test_throttling_after_retries(aws_process_env, monkeypatch):
+    monkeypatch.setenv("PYCHAMBER_THROTTLE_WINDOW", "0.5")  # a quick test, not a fleet's 12 s
     store = _store(retries=2)
     calls = throttle(store.client, "GetParametersByPath")
     t0 = time.monotonic()

@@ -77,20 +77,7 @@ NO_CREDENTIALS_MSG = (
     "container or instance role"
 )
 
-#: Error codes botocore's standard retry mode retries (throttling and transient errors): an
-#: error with one of these after the last attempt reads "exceeded maximum number of attempts".
-RETRYABLE_CODES = frozenset(
-    {
-        "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
-        "TooManyRequestsException", "ProvisionedThroughputExceededException",
-        "TransactionInProgressException", "RequestLimitExceeded", "BandwidthLimitExceeded",
-        "LimitExceededException", "RequestThrottled", "SlowDown", "PriorRequestNotComplete",
-        "EC2ThrottledException", "RequestTimeout", "RequestTimeoutException",
-        "InternalError", "InternalServerError", "ServiceUnavailable",
-    }
-)
-
-#: Error codes (of RETRYABLE_CODES) that mean "slow down".
+#: Error codes that mean "slow down" (botocore's standard mode retries them).
 THROTTLING_CODES = frozenset(
     {
         "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
@@ -100,6 +87,13 @@ THROTTLING_CODES = frozenset(
         "EC2ThrottledException",
     }
 )
+#: Error codes botocore's standard retry mode retries (throttling and transient errors): an
+#: error with one of these after the last attempt reads "exceeded maximum number of attempts".
+RETRYABLE_CODES = THROTTLING_CODES | {
+    "RequestTimeout", "RequestTimeoutException", "InternalError", "InternalServerError",
+    "ServiceUnavailable",
+}
+
 #: Parameter Store's read operations sharing one account-wide quota (40/s by default).
 SHARED_READ_QUOTA = frozenset({"GetParameter", "GetParameters", "GetParametersByPath"})
 #: Full-jitter window (s) of a throttled shared-quota read (``PYCHAMBER_THROTTLE_WINDOW``), and
@@ -294,9 +288,7 @@ class _Backoff:
 
     def delay_amount(self, context: Any) -> float:
         n = max(1, context.attempt_number)
-        response = context.http_response
-        throttled = context.get_error_code() in THROTTLING_CODES or (
-            response is not None and response.status_code == 429)
+        throttled = _is_throttle(context.get_error_code(), context.http_response)
         op = context.operation_model.name if context.operation_model is not None else ""
         if throttled and op in SHARED_READ_QUOTA:  # a crowd on the account's quota
             window = self.throttle_window if n <= 3 else max(self.throttle_window,
@@ -354,13 +346,16 @@ def _install_retry_policy(client: Any, window: float) -> None:
     events.register(f"needs-retry.{sid}", needs_retry, unique_id=unique_id)
 
 
+def _is_throttle(code: str | None, http: Any) -> bool:
+    return code in THROTTLING_CODES or getattr(http, "status_code", 0) == 429
+
+
 def _throttled(response: Any) -> bool:
     """Whether a needs-retry ``response`` ((http, parsed) or None) says "slow down"."""
     if not response:
         return False
     http, parsed = response
-    code = ((parsed or {}).get("Error") or {}).get("Code")
-    return code in THROTTLING_CODES or getattr(http, "status_code", 0) == 429
+    return _is_throttle(((parsed or {}).get("Error") or {}).get("Code"), http)
 
 
 class Deadline:
