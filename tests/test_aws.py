@@ -174,7 +174,8 @@ def _one_line_error(fn) -> str:
     return msg
 
 
-def test_throttling_after_retries(aws_process_env):
+def test_throttling_after_retries(aws_process_env, monkeypatch):
+    monkeypatch.setenv("PYCHAMBER_THROTTLE_WINDOW", "0.5")  # a quick test, not a fleet's 12 s
     store = _store(retries=2)
     calls = throttle(store.client, "GetParametersByPath")
     t0 = time.monotonic()
@@ -188,12 +189,49 @@ def test_throttling_after_retries(aws_process_env):
     )
 
 
-def test_throttling_recovers_within_retries(aws_process_env):
+def test_throttling_recovers_within_retries(aws_process_env, monkeypatch):
+    monkeypatch.setenv("PYCHAMBER_THROTTLE_WINDOW", "0.5")  # a quick test, not a fleet's 12 s
     store = _store(retries=3)
     store.write(SecretId("svc", "k"), "v")
     calls = throttle(store.client, "GetParametersByPath", times=1)
     assert [r.value for r in store.list_raw("svc")] == ["v"]
     assert len(calls) == 2
+
+
+def test_throttled_reads_are_not_cut_by_the_deadline(aws_process_env, monkeypatch):
+    """A throttle is the service answering: its retries run to the attempt count even past
+    PYCHAMBER_TIMEOUT (a large fleet is slowed, never failed by the deadline)."""
+    monkeypatch.setenv("PYCHAMBER_TIMEOUT", "0.3")
+    monkeypatch.setenv("PYCHAMBER_THROTTLE_WINDOW", "2")
+    store = _store(retries=3)
+    calls = throttle(store.client, "GetParametersByPath")
+    msg = _one_line_error(lambda: store.list_raw("svc"))
+    assert len(calls) == 3
+    assert "gave up" not in msg
+    assert "exceeded maximum number of attempts, 3" in msg
+
+
+def test_other_throttles_keep_botocores_backoff(aws_process_env, monkeypatch):
+    """The wide window is for the shared read quota only: a throttled write waits botocore's
+    0..1 s (import is paced at 3 writes/s; one writer needs no fleet-sized spreading)."""
+    monkeypatch.setenv("PYCHAMBER_THROTTLE_WINDOW", "60")
+    store = _store(retries=2)
+    calls = throttle(store.client, "PutParameter", times=1)
+    store._put("/svc/k", "v", 1)
+    assert len(calls) == 2
+    assert calls[1] - calls[0] < 1.5
+
+
+def test_per_attempt_timeouts(creds):
+    creds.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    c = aws.client("ssm", settings(), 3)
+    assert (c.meta.config.connect_timeout, c.meta.config.read_timeout) == (3, 5)
+    creds.setenv("PYCHAMBER_TIMEOUT", "2")  # never above the deadline
+    c = aws.client("ssm", settings(), 3)
+    assert (c.meta.config.connect_timeout, c.meta.config.read_timeout) == (2, 2)
+    creds.setenv("PYCHAMBER_TIMEOUT", "0")  # no deadline: the per-attempt timeouts stay
+    c = aws.client("ssm", settings(), 3)
+    assert (c.meta.config.connect_timeout, c.meta.config.read_timeout) == (3, 5)
 
 
 def test_single_attempt_throttle_fails_at_once(aws_process_env):

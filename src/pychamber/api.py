@@ -91,18 +91,27 @@ def fetch(store: "Store", services: Sequence[str]) -> Iterator[list["RawSecret"]
     A service's listing error is raised when its turn comes, after the earlier services were
     merged (chamber loads one at a time). When the store lists concurrently every service is
     fetched at once; if that fails they are listed again one by one, so that the error raised is
-    the first failing service's in argument order."""
+    the first failing service's in argument order. One ``PYCHAMBER_TIMEOUT`` deadline (from the
+    first call) covers the whole fetch."""
+    from pychamber import aws
+
     normalized = list(services)
+    deadline = aws.new_deadline(getattr(store, "settings", None))
     if getattr(store, "concurrent_listing", False) and len(normalized) > 1:
         try:
-            results = store.list_raw_many(normalized)
+            with aws.within(deadline):
+                results = store.list_raw_many(normalized)
         except ChamberError:
+            if deadline is not None and deadline.expired():
+                raise  # no time left to list them again one by one
             results = None
         if results is not None:
             yield from results
             return
     for service in normalized:
-        yield store.list_raw(service)
+        with aws.within(deadline):
+            secrets = store.list_raw(service)
+        yield secrets
 
 
 def assemble(settings: Settings, store: "Store", services: Sequence[str],

@@ -8,7 +8,17 @@ the project machine).
 Region: ``CHAMBER_AWS_REGION`` (non-empty) -> ``AWS_REGION`` (non-empty; botocore ignores it)
 -> botocore's own resolution (``AWS_DEFAULT_REGION``, profile ``region``).
 Retries: ``retries`` > 0 is the total number of attempts; 0 leaves the count to botocore
-(3, or ``AWS_MAX_ATTEMPTS``). The retry mode is always set explicitly.
+(3, or ``AWS_MAX_ATTEMPTS``). The retry mode is always set explicitly. botocore's standard
+retry handler is kept (its conditions, attempt count and retry quota) with pychamber's backoff:
+a throttled read of Parameter Store's shared read quota (GetParameter, GetParameters,
+GetParametersByPath) waits a random 0..``PYCHAMBER_THROTTLE_WINDOW`` s (default 12; 20 s after
+the third throttle of one request), not botocore's 0..1 s, which sends a fleet starting at once
+straight back into the quota (README "A fleet starting at once").
+Time: every attempt has a connect (3 s) and a read (5 s) timeout, never above the overall
+deadline ``PYCHAMBER_TIMEOUT`` (seconds, default 30; 0 = none) that :func:`within` sets around
+exec's and read's fetches: no retry of a timeout, connection or server error starts after it,
+and the error says so. A throttled call is the service answering: its retries are bounded by
+the attempts (CHAMBER_RETRIES), not the deadline, so a large fleet is slowed, never failed.
 Endpoint: the first non-empty variable named by ``endpoint_env`` (for SSM by default
 ``CHAMBER_AWS_SSM_ENDPOINT``); otherwise botocore honours ``AWS_ENDPOINT_URL[_<SERVICE>]``.
 
@@ -27,8 +37,10 @@ writes to a stream.
 
 from __future__ import annotations
 
+import random
 import re
 import threading
+import time
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
@@ -65,18 +77,33 @@ NO_CREDENTIALS_MSG = (
     "container or instance role"
 )
 
-#: Error codes botocore's standard retry mode retries (throttling and transient errors): an
-#: error with one of these after the last attempt reads "exceeded maximum number of attempts".
-RETRYABLE_CODES = frozenset(
+#: Error codes that mean "slow down" (botocore's standard mode retries them).
+THROTTLING_CODES = frozenset(
     {
         "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
         "TooManyRequestsException", "ProvisionedThroughputExceededException",
         "TransactionInProgressException", "RequestLimitExceeded", "BandwidthLimitExceeded",
         "LimitExceededException", "RequestThrottled", "SlowDown", "PriorRequestNotComplete",
-        "EC2ThrottledException", "RequestTimeout", "RequestTimeoutException",
-        "InternalError", "InternalServerError", "ServiceUnavailable",
+        "EC2ThrottledException",
     }
 )
+#: Error codes botocore's standard retry mode retries (throttling and transient errors): an
+#: error with one of these after the last attempt reads "exceeded maximum number of attempts".
+RETRYABLE_CODES = THROTTLING_CODES | {
+    "RequestTimeout", "RequestTimeoutException", "InternalError", "InternalServerError",
+    "ServiceUnavailable",
+}
+
+#: Parameter Store's read operations sharing one account-wide quota (40/s by default).
+SHARED_READ_QUOTA = frozenset({"GetParameter", "GetParameters", "GetParametersByPath"})
+#: Full-jitter window (s) of a throttled shared-quota read (``PYCHAMBER_THROTTLE_WINDOW``), and
+#: the window from the fourth throttle of one request on (botocore's own cap).
+THROTTLE_WINDOW = 12.0
+THROTTLE_WINDOW_LATE = 20.0
+#: Per-attempt socket timeouts (botocore's are 60 s each) and the default overall deadline.
+CONNECT_TIMEOUT = 3.0
+READ_TIMEOUT = 5.0
+DEFAULT_TIMEOUT = 30.0
 
 _lock = threading.Lock()
 _session: Any = None
@@ -175,6 +202,36 @@ def retry_config(retries: int, retry_mode: str = "standard") -> dict[str, Any]:
     return cfg
 
 
+def _seconds(settings: "Settings", name: str, default: float) -> float:
+    text = settings.environ.get(name, "")
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < 1e9:
+        raise ChamberError(f"Cannot parse ${name} to a number of seconds.")
+    return value
+
+
+def timeout(settings: "Settings") -> float:
+    """``PYCHAMBER_TIMEOUT``: seconds exec's and read's fetches may take (0 = no deadline)."""
+    return _seconds(settings, "PYCHAMBER_TIMEOUT", DEFAULT_TIMEOUT)
+
+
+def attempt_timeouts(settings: "Settings") -> tuple[float, float]:
+    """The (connect, read) timeouts of one attempt: 3 s and 5 s, never above the deadline."""
+    limit = timeout(settings)
+    if limit <= 0:
+        return CONNECT_TIMEOUT, READ_TIMEOUT
+    return min(CONNECT_TIMEOUT, limit), min(READ_TIMEOUT, limit)
+
+
+def throttle_window(settings: "Settings") -> float:
+    return _seconds(settings, "PYCHAMBER_THROTTLE_WINDOW", THROTTLE_WINDOW)
+
+
 def client(
     service_name: str,
     settings: "Settings",
@@ -193,7 +250,10 @@ def client(
     _asking.prompt = settings.prompt  # for the MFA prompter, should this client's call need it
     region = resolve_region(settings)
     endpoint = resolve_endpoint(service_name, settings, endpoint_env)
-    key = (service_name, region, endpoint, retries, retry_mode)
+    connect_timeout, read_timeout = attempt_timeouts(settings)
+    window = throttle_window(settings)
+    key = (service_name, region, endpoint, retries, retry_mode, connect_timeout, read_timeout,
+           window)
     with _lock:
         cached = _clients.get(key)
     if cached is not None:
@@ -203,7 +263,8 @@ def client(
         region = _imds_region(sess, settings)
     from botocore.config import Config
 
-    config = Config(retries=retry_config(retries, retry_mode))
+    config = Config(retries=retry_config(retries, retry_mode), connect_timeout=connect_timeout,
+                    read_timeout=read_timeout)
     with translated(operation, service_name):
         with _lock:  # creating clients from one session is not thread-safe
             cached = _clients.get(key)
@@ -211,8 +272,133 @@ def client(
                 cached = sess.create_client(
                     service_name, region_name=region, endpoint_url=endpoint, config=config
                 )
+                _install_retry_policy(cached, window)
                 _clients[key] = cached
     return cached
+
+
+# --- retries: backoff and deadline -----------------------------------------------------------
+class _Backoff:
+    """Full-jitter backoff: ``rand() * window``. A throttled shared-quota read: the window is
+    ``throttle_window`` (20 s from the fourth throttle of the request); another throttle:
+    botocore's ``min(2**(n-1), 20)``; any other transient error: ``min(0.05 * 2**(n-1), 20)``."""
+
+    def __init__(self, throttle_window: float):
+        self.throttle_window = throttle_window
+
+    def delay_amount(self, context: Any) -> float:
+        n = max(1, context.attempt_number)
+        throttled = _is_throttle(context.get_error_code(), context.http_response)
+        op = context.operation_model.name if context.operation_model is not None else ""
+        if throttled and op in SHARED_READ_QUOTA:  # a crowd on the account's quota
+            window = self.throttle_window if n <= 3 else max(self.throttle_window,
+                                                              THROTTLE_WINDOW_LATE)
+        elif throttled:
+            window = min(2.0 ** (n - 1), 20.0)
+        else:
+            window = min(0.05 * 2.0 ** (n - 1), 20.0)
+        return random.random() * window
+
+
+def _install_retry_policy(client: Any, window: float) -> None:
+    """Replace the backoff of botocore's standard retry handler (standard and adaptive modes)
+    with :class:`_Backoff`, and stop retrying at the thread's deadline (:func:`within`). The
+    retry conditions, attempt count and retry quota stay botocore's."""
+    if client.meta.config.retries.get("mode") not in ("standard", "adaptive"):
+        return
+    try:
+        from botocore.retries import quota, standard
+
+        sid = client.meta.service_model.service_id.hyphenize()
+        attempts = (client.meta.config.retries.get("total_max_attempts")
+                    or standard.DEFAULT_MAX_ATTEMPTS)
+        adapter = standard.RetryEventAdapter()
+        retry_quota = standard.RetryQuotaChecker(
+            quota.RetryQuota(), standard.ThrottlingErrorDetector(adapter))
+        handler = standard.RetryHandler(
+            retry_policy=standard.RetryPolicy(
+                retry_checker=standard.StandardRetryConditions(max_attempts=attempts),
+                retry_backoff=_Backoff(window)),
+            retry_event_adapter=adapter,
+            retry_quota=retry_quota,
+        )
+    except Exception:  # noqa: BLE001 - a botocore without these keeps its own policy
+        return
+    events = client.meta.events
+    unique_id = f"retry-config-{sid}"
+    events.unregister(f"needs-retry.{sid}", unique_id=unique_id)
+    events.register(f"after-call.{sid}", retry_quota.release_retry_quota)
+    decide = handler.needs_retry
+
+    def needs_retry(**kwargs: Any) -> float | None:
+        delay = decide(**kwargs)
+        if delay is None or delay is False:
+            return None
+        current = getattr(_state, "deadline", None)
+        if current is not None and not _throttled(kwargs.get("response")):
+            remaining = current.end - time.monotonic()
+            if remaining <= 0:
+                _state.expired = (current, kwargs.get("attempts") or 0)
+                return None
+            delay = min(delay, remaining)
+        return delay
+
+    events.register(f"needs-retry.{sid}", needs_retry, unique_id=unique_id)
+
+
+def _is_throttle(code: str | None, http: Any) -> bool:
+    return code in THROTTLING_CODES or getattr(http, "status_code", 0) == 429
+
+
+def _throttled(response: Any) -> bool:
+    """Whether a needs-retry ``response`` ((http, parsed) or None) says "slow down"."""
+    if not response:
+        return False
+    http, parsed = response
+    return _is_throttle(((parsed or {}).get("Error") or {}).get("Code"), http)
+
+
+class Deadline:
+    """An overall time limit: ``seconds`` from ``start`` (``time.monotonic()``)."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.start = time.monotonic()
+        self.end = self.start + seconds
+
+    def expired(self) -> bool:
+        return time.monotonic() >= self.end
+
+
+_state = threading.local()  # .deadline: Deadline | None; .expired: (Deadline, attempts) | None
+
+
+def new_deadline(settings: "Settings | None") -> Deadline | None:
+    """A deadline of ``PYCHAMBER_TIMEOUT`` seconds from now (None: none set, or no settings)."""
+    if settings is None:
+        return None
+    seconds = timeout(settings)
+    return Deadline(seconds) if seconds > 0 else None
+
+
+def current_deadline() -> Deadline | None:
+    """The deadline the calls of this thread are under (to hand it on to worker threads)."""
+    return getattr(_state, "deadline", None)
+
+
+@contextmanager
+def within(deadline: Deadline | None) -> Iterator[None]:
+    """Run the block's AWS calls under ``deadline``: no retry starts after it. An outer
+    deadline already in force on this thread wins (a fetch's covers its pages and services)."""
+    if deadline is None or getattr(_state, "deadline", None) is not None:
+        yield
+        return
+    _state.deadline = deadline
+    _state.expired = None
+    try:
+        yield
+    finally:
+        _state.deadline = None
 
 
 def _imds_region(sess: Any, settings: "Settings") -> str | None:
@@ -277,8 +463,10 @@ def call(
         from pychamber.settings import debug
 
         debug(settings, "aws call", operation=op)
+    bound = None
     try:
-        return getattr(client_for(op), snake(op))(**params)
+        bound = client_for(op)
+        return getattr(bound, snake(op))(**params)
     except ChamberError:
         if not_found is True:
             raise SecretNotFound() from None
@@ -292,12 +480,35 @@ def call(
         if code in set(ok_codes):
             return None
         message = translate(exc, op, service, redact).message
+        message = _timing(message, exc, bound, op, service)
         if reword is not None:
             message = reword(message, exc, op, service)
         raise AwsError(message, code) from None
 
 
 # --- error translation ----------------------------------------------------------------------
+def _timing(message: str, exc: BaseException, client: Any, op: str, service: str) -> str:
+    """Say how long a timed-out attempt waited, and whether the deadline ended the retries
+    (``..., gave up after 30.1s (PYCHAMBER_TIMEOUT=30s) and 6 attempts, <the last error>``)."""
+    from botocore import exceptions as bex
+
+    config = getattr(getattr(client, "meta", None), "config", None)
+    if isinstance(exc, bex.ReadTimeoutError) and config is not None:
+        message += f" (no answer within {config.read_timeout:g}s)"
+    elif isinstance(exc, bex.ConnectTimeoutError) and config is not None:
+        message += f" (no connection within {config.connect_timeout:g}s)"
+    expired = getattr(_state, "expired", None)
+    if expired is not None:
+        _state.expired = None
+        deadline, attempts = expired
+        prefix = _prefix(op, service)
+        rest = message[len(prefix):] if message.startswith(prefix) else message
+        message = (f"{prefix}gave up after {time.monotonic() - deadline.start:.1f}s "
+                   f"(PYCHAMBER_TIMEOUT={deadline.seconds:g}s) and {attempts} "
+                   f"attempt{'' if attempts == 1 else 's'}, {rest}")
+    return message
+
+
 def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 

@@ -344,9 +344,10 @@ class SSMStore(Store):
             logging.getLogger("pychamber").warning(line)
 
     def read(self, id: SecretId, version: int = -1) -> Secret:
-        if version == -1:
-            return self._read_latest(id)
-        return self._read_version(id, version)
+        with aws.within(aws.new_deadline(self.settings)):  # PYCHAMBER_TIMEOUT
+            if version == -1:
+                return self._read_latest(id)
+            return self._read_version(id, version)
 
     def _read_latest(self, id: SecretId) -> Secret:
         return self._read_latest_with_version(id)[0]
@@ -429,18 +430,21 @@ class SSMStore(Store):
         return list(secrets.values())
 
     def list_raw(self, service: str) -> list[RawSecret]:
+        """exec's listing: GetParametersByPath, 10 decrypted values a page (the fewest calls
+        of the shared read quota without knowing the names), under PYCHAMBER_TIMEOUT."""
         secrets: dict[str, RawSecret] = {}
-        for p in self._pages(
-            "GetParametersByPath",
-            "Parameters",
-            Path="/" + service + "/",
-            Recursive=False,
-            WithDecryption=True,
-            MaxResults=BY_PATH_PAGE_SIZE,
-        ):
-            name = p.get("Name") or ""
-            if names.is_stored_name(name):
-                secrets[name] = RawSecret(key=name, value=p.get("Value") or "")
+        with aws.within(aws.new_deadline(self.settings)):
+            for p in self._pages(
+                "GetParametersByPath",
+                "Parameters",
+                Path="/" + service + "/",
+                Recursive=False,
+                WithDecryption=True,
+                MaxResults=BY_PATH_PAGE_SIZE,
+            ):
+                name = p.get("Name") or ""
+                if names.is_stored_name(name):
+                    secrets[name] = RawSecret(key=name, value=p.get("Value") or "")
         return list(secrets.values())
 
     def versions(self, service: str) -> dict[str, str]:
@@ -448,21 +452,30 @@ class SSMStore(Store):
         GetParametersByPath listing as exec's, without decryption (no KMS call, no value),
         never the rate-limited DescribeParameters."""
         found: dict[str, str] = {}
-        for p in self._pages("GetParametersByPath", "Parameters", Path="/" + service + "/",
-                             Recursive=False, WithDecryption=False, MaxResults=BY_PATH_PAGE_SIZE):
-            name = p.get("Name") or ""
-            if names.is_stored_name(name):
-                found[name] = str(p.get("Version", ""))
+        with aws.within(aws.new_deadline(self.settings)):
+            for p in self._pages("GetParametersByPath", "Parameters", Path="/" + service + "/",
+                                 Recursive=False, WithDecryption=False,
+                                 MaxResults=BY_PATH_PAGE_SIZE):
+                name = p.get("Name") or ""
+                if names.is_stored_name(name):
+                    found[name] = str(p.get("Version", ""))
         return found
 
     def list_raw_many(self, services: list[str]) -> list[list[RawSecret]]:
         """``list_raw`` of several services, fetched concurrently; results in argument order.
-        The first failing service (in argument order) raises its error."""
+        The first failing service (in argument order) raises its error. One PYCHAMBER_TIMEOUT
+        deadline covers them all (the caller's, if it set one)."""
         if len(services) <= 1:
             return [self.list_raw(s) for s in services]
+        deadline = aws.current_deadline() or aws.new_deadline(self.settings)
         _ = self.client  # build the client once, before the threads share it
+
+        def one(service: str) -> list[RawSecret]:
+            with aws.within(deadline):
+                return self.list_raw(service)
+
         with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(services))) as pool:
-            futures = [pool.submit(self.list_raw, s) for s in services]
+            futures = [pool.submit(one, s) for s in services]
             return [f.result() for f in futures]
 
     def list_services(self, prefix: str, include_secret_name: bool = False) -> list[str]:
