@@ -36,6 +36,8 @@ LATEST_STORE_CONFIG_VERSION = "1"
 BY_PATH_PAGE_SIZE = 10
 #: GetParameters accepts at most 10 names.
 GET_PARAMETERS_BATCH = 10
+#: DescribeParameters' largest page (its default is 10): import's listing of the versions.
+DESCRIBE_PAGE_SIZE = 50
 #: ListServices page size (chamber sets MaxResults 50).
 LIST_SERVICES_PAGE_SIZE = 50
 #: Upper bound on concurrent GetParametersByPath calls in :meth:`SSMStore.list_raw_many`.
@@ -237,7 +239,8 @@ class SSMStore(Store):
         required: list[str] | None = None
         try:
             filters = [{"Key": "Path", "Option": "OneLevel", "Values": [level]}]
-            for p in self._pages("DescribeParameters", "Parameters", ParameterFilters=filters):
+            for p in self._pages("DescribeParameters", "Parameters", ParameterFilters=filters,
+                                 MaxResults=DESCRIBE_PAGE_SIZE):
                 versions[p.get("Name") or ""] = go_atoi(p.get("Description"))
         except ChamberError as err:
             raise PartialWriteError([], [k for k, _ in items], err) from None
