@@ -122,3 +122,35 @@ def test_trimmed_keeps_every_shape_an_operation_reaches(op):
         assert all(r["shape"] in cut["shapes"] for r in refs)
         assert "documentation" not in shape
     assert cut["metadata"] == full["metadata"]
+
+
+def test_shipped_endpoints_are_the_installed_botocores_for_pychambers_services():
+    from pychamber import aws
+
+    assert set(aws.SERVICE_IDS) <= set(awsboot.ENDPOINT_SERVICES)
+    shipped = json.loads(Path(awsboot.DATA, "endpoints.json").read_text())
+    assert shipped == awsboot.endpoints_for(awsboot.botocore_endpoints(),
+                                            awsboot.ENDPOINT_SERVICES), (
+        "stale: run python -m pychamber.awsboot")
+
+
+def test_clients_resolve_as_with_botocores_own_data():
+    """Endpoint, partition, signing region and name of each service pychamber talks to, in
+    regions of several partitions (a FIPS one too): the same as a plain botocore session's."""
+    out = fresh("""
+import botocore.session
+from pychamber import aws
+from pychamber.settings import Settings
+plain = botocore.session.get_session()
+ours = aws.session()
+for service in ("ssm", "secretsmanager", "s3", "sts", "kms"):
+    for region in ("us-east-1", "eu-west-1", "cn-north-1", "us-gov-west-1", "us-east-1-fips"):
+        got = []
+        for sess in (plain, ours):
+            c = sess.create_client(service, region_name=region)
+            got.append((c.meta.endpoint_url, c.meta.partition, c.meta.region_name,
+                        c._request_signer._region_name, c._request_signer._signing_name))
+        assert got[0] == got[1], (service, region, got)
+print("ok")
+""")
+    assert out == "ok\n"

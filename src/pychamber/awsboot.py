@@ -23,9 +23,15 @@ client does:
   class with a method for each); pychamber uses Parameter Store's dozen. ``awsdata/`` holds
   that part of botocore's own model (:data:`SSM_OPERATIONS`, their shapes, no documentation;
   written by ``python -m pychamber.awsboot`` from the installed botocore; a test keeps it equal
-  to it). It is found after ``AWS_DATA_PATH`` and ``~/.aws/models`` and before botocore's data,
-  so a model of the user's own still wins. Every other file (endpoint rules, partitions, other
-  services) is botocore's.
+  to it).
+- **Every service's endpoints.** Each session parses botocore's ``endpoints.json`` (1.2 MB: the
+  regions of all ~450 services) for the legacy endpoint resolver. ``awsdata/endpoints.json`` is
+  that file with the services pychamber talks to (:data:`ENDPOINT_SERVICES`, ``aws.SERVICE_IDS``)
+  and every partition and region definition kept (34 kB).
+
+``awsdata/`` is found after ``AWS_DATA_PATH`` and ``~/.aws/models`` and before botocore's own
+data, so a model of the user's own still wins; every other file (endpoint rules, partitions,
+other services' models) is botocore's.
 """
 
 from __future__ import annotations
@@ -46,6 +52,8 @@ SSM_OPERATIONS = (
     "UnlabelParameterVersion",
 )
 SSM_MODEL = ("ssm", "2014-11-06", "service-2.json")
+#: The services whose entries ``awsdata/endpoints.json`` keeps.
+ENDPOINT_SERVICES = ("kms", "s3", "secretsmanager", "ssm", "sts")
 
 _DOCS = "botocore.docs"
 _DOCSTRING = "botocore.docs.docstring"
@@ -268,17 +276,40 @@ def botocore_ssm_model() -> dict:
     return Loader().load_service_model("ssm", "service-2", SSM_MODEL[1])
 
 
-def write_ssm_model() -> str:
-    """Write ``awsdata/ssm/.../service-2.json`` from the installed botocore; its path."""
+def endpoints_for(endpoints: dict, services: Iterable[str]) -> dict:
+    """botocore's ``endpoints.json`` with only ``services``' entries (partitions, regions and
+    defaults all kept)."""
+    keep = set(services)
+    return {**endpoints, "partitions": [
+        {**p, "services": {k: v for k, v in p.get("services", {}).items() if k in keep}}
+        for p in endpoints["partitions"]]}
+
+
+def botocore_endpoints() -> dict:
+    """The installed botocore's ``endpoints.json``."""
+    from botocore.loaders import Loader
+
+    return Loader(include_default_search_paths=False,
+                  extra_search_paths=[Loader.BUILTIN_DATA_PATH]).load_data("endpoints")
+
+
+def write_data() -> list[str]:
+    """Write ``awsdata/`` from the installed botocore; the paths written."""
     import json
 
-    path = os.path.join(DATA, *SSM_MODEL)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(trimmed(botocore_ssm_model(), SSM_OPERATIONS), f, indent=1, sort_keys=True)
-        f.write("\n")
-    return path
+    files = {os.path.join(*SSM_MODEL): trimmed(botocore_ssm_model(), SSM_OPERATIONS),
+             "endpoints.json": endpoints_for(botocore_endpoints(), ENDPOINT_SERVICES)}
+    written = []
+    for name, data in files.items():
+        path = os.path.join(DATA, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(data, f, indent=None if name == "endpoints.json" else 1, sort_keys=True,
+                      separators=(",", ":") if name == "endpoints.json" else None)
+            f.write("\n")
+        written.append(path)
+    return written
 
 
 if __name__ == "__main__":  # python -m pychamber.awsboot: after a botocore upgrade
-    print(write_ssm_model())
+    print("\n".join(write_data()))
