@@ -36,7 +36,7 @@ def run_cli(argv: Sequence[str], console: Console | None = None, fast: bool = Tr
             prog: str = "pychamber") -> int:
     """Run one command line; returns its exit status (``exec`` replaces the process instead).
     ``fast=False`` sends a plain exec line and ``version`` through the typer app too."""
-    from pychamber.cli import errors, fastexec
+    from pychamber.cli import errors
 
     inv = Invocation(console or Console(), list(argv), prog=prog)
 
@@ -44,6 +44,8 @@ def run_cli(argv: Sequence[str], console: Console | None = None, fast: bool = Tr
         if fast and inv.argv == ["version"]:
             inv.console.out(version_line(inv.prog))
             return 0
+        from pychamber.cli import fastexec
+
         parsed = fastexec.parse(inv.argv) if fast else None
         if parsed is not None:
             return fastexec.run(inv, parsed)
