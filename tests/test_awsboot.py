@@ -92,9 +92,20 @@ def test_a_model_on_aws_data_path_still_wins(tmp_path):
     assert out == "True\n"
 
 
+def same_botocore():
+    """The exact comparisons need the botocore ``awsdata/`` was cut from (a newer one may have
+    changed a model or added a region: ``python -m pychamber.awsboot`` rewrites the files; the
+    resolution test below still compares what matters with whatever botocore is installed)."""
+    import botocore
+
+    if botocore.__version__ != awsboot.source_version():
+        pytest.skip(f"awsdata/ was cut from botocore {awsboot.source_version()}, "
+                    f"{botocore.__version__} is installed: python -m pychamber.awsboot")
+
+
 def test_shipped_model_is_the_installed_botocores_part():
-    """``awsdata``'s SSM model is botocore's, cut (after a botocore upgrade changes these
-    operations: ``python -m pychamber.awsboot`` rewrites it)."""
+    """``awsdata``'s SSM model is botocore's, cut."""
+    same_botocore()
     path = Path(awsboot.DATA, *awsboot.SSM_MODEL)
     shipped = json.loads(path.read_text())
     assert shipped == awsboot.trimmed(awsboot.botocore_ssm_model(), awsboot.SSM_OPERATIONS), (
@@ -128,6 +139,7 @@ def test_shipped_endpoints_are_the_installed_botocores_for_pychambers_services()
     from pychamber import aws
 
     assert set(aws.SERVICE_IDS) <= set(awsboot.ENDPOINT_SERVICES)
+    same_botocore()
     shipped = json.loads(Path(awsboot.DATA, "endpoints.json").read_text())
     assert shipped == awsboot.endpoints_for(awsboot.botocore_endpoints(),
                                             awsboot.ENDPOINT_SERVICES), (

@@ -22,8 +22,8 @@ client does:
 - **The whole SSM model.** SSM's model has ~150 operations (950 kB of JSON, and a client
   class with a method for each); pychamber uses Parameter Store's dozen. ``awsdata/`` holds
   that part of botocore's own model (:data:`SSM_OPERATIONS`, their shapes, no documentation;
-  written by ``python -m pychamber.awsboot`` from the installed botocore; a test keeps it equal
-  to it).
+  written by ``python -m pychamber.awsboot`` from the installed botocore, whose version
+  ``awsdata/SOURCE`` names; a test keeps the files equal to that botocore's).
 - **Every service's endpoints.** Each session parses botocore's ``endpoints.json`` (1.2 MB: the
   regions of all ~450 services) for the legacy endpoint resolver. ``awsdata/endpoints.json`` is
   that file with the services pychamber talks to (:data:`ENDPOINT_SERVICES`, ``aws.SERVICE_IDS``)
@@ -293,13 +293,23 @@ def botocore_endpoints() -> dict:
                   extra_search_paths=[Loader.BUILTIN_DATA_PATH]).load_data("endpoints")
 
 
+def source_version() -> str:
+    """The botocore version ``awsdata/`` was cut from."""
+    with open(os.path.join(DATA, "SOURCE"), encoding="utf-8") as f:
+        return f.read().split()[-1]
+
+
 def write_data() -> list[str]:
     """Write ``awsdata/`` from the installed botocore; the paths written."""
     import json
 
     files = {os.path.join(*SSM_MODEL): trimmed(botocore_ssm_model(), SSM_OPERATIONS),
              "endpoints.json": endpoints_for(botocore_endpoints(), ENDPOINT_SERVICES)}
+    import botocore
+
     written = []
+    with open(os.path.join(DATA, "SOURCE"), "w", encoding="utf-8") as f:
+        f.write(f"botocore {botocore.__version__}\n")  # what the files were cut from
     for name, data in files.items():
         path = os.path.join(DATA, name)
         os.makedirs(os.path.dirname(path), exist_ok=True)
