@@ -101,7 +101,7 @@ def table(rows: list[list[str]]) -> str:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--runs", type=int, default=7, help="interleaved runs per case (after a warm-up)")
+    ap.add_argument("--runs", type=int, default=9, help="interleaved runs per case (after a warm-up)")
     ap.add_argument("--no-fleet", action="store_true", help="skip the fleet case")
     opts = ap.parse_args()
     started = time.monotonic()
