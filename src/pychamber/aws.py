@@ -125,14 +125,16 @@ def session() -> Any:
     global _session, _loader
     with _lock:
         if _session is None:
+            from pychamber import awsboot
+
+            awsboot.prepare()  # what botocore loads at start, cut to what a client needs
             import botocore.session
 
             _session = botocore.session.get_session()
             _guard_mfa_prompt(_session)
             if _loader is None:
-                _loader = _session.get_component("data_loader")
-            else:
-                _session.register_component("data_loader", _loader)
+                _loader = awsboot.loader(_session)
+            _session.register_component("data_loader", _loader)
         return _session
 
 

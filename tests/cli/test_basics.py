@@ -35,6 +35,28 @@ def test_version():
     assert cli("version", "extra", "args")[0] == 0
 
 
+def test_version_without_typer_is_the_typer_commands():
+    """A bare ``version`` is answered before the typer app is built: same bytes, and a fresh
+    interpreter imports no click for it (typer is most of the command's time)."""
+    from conftest import FakeConsole
+
+    from pychamber.cli import run_cli
+
+    outs = []
+    for fast in (True, False):
+        console = FakeConsole(b"")
+        assert run_cli(["version"], console, fast=fast, prog="chamber") == 0
+        outs.append((console.stdout_bytes, console.stderr_bytes))
+    assert outs[0] == outs[1] == (b"chamber v" + __import__("pychamber").__version__.encode() + b"\n", b"")
+    code = ("import sys, runpy; sys.argv=['pychamber', 'version']\n"
+            "try:\n    runpy.run_module('pychamber', run_name='__main__')\n"
+            "except SystemExit as e:\n    assert not e.code, e.code\n"
+            "bad = [m for m in sys.modules if m.split('.')[0] in ('typer', 'click')]\n"
+            "assert not bad, bad\n")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, env={**os.environ, "PYTHONPATH": SRC})
+    assert p.returncode == 0, p.stderr.decode()
+
+
 @pytest.mark.parametrize("args", [["version"], ["--help"], ["write", "--help"], []])
 def test_help_and_version_import_no_aws(args):
     code = ("import sys, runpy; sys.argv=['pychamber', *%r]\n"

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 import time
@@ -18,11 +19,19 @@ class Counting:
         self.throttle: dict[str, int] = {}
         self.allow: dict[str, int] = {}  # let this many through before throttling starts
         self.lock = threading.Lock()
+        self.keep_bodies = False
+        self.bodies: list[tuple[str, dict]] = []
 
     def __call__(self, environ, start_response):
         target = environ.get("HTTP_X_AMZ_TARGET", "").split(".")[-1]
+        if self.keep_bodies:
+            n = int(environ.get("CONTENT_LENGTH") or 0)
+            body = environ["wsgi.input"].read(n)
+            environ["wsgi.input"] = io.BytesIO(body)
         with self.lock:
             self.calls[target] += 1
+            if self.keep_bodies:
+                self.bodies.append((target, json.loads(body or b"{}")))
             if self.allow.get(target, 0) > 0:
                 self.allow[target] -= 1
                 throttled = False
@@ -67,6 +76,20 @@ def test_import_spends_one_listing_and_one_put_per_key(run_cli, proxy):
     # chamber would spend 3 calls per key: 75
     out = json.loads(run_cli("export", "svc", env_extra=env, check=True).stdout)
     assert out == data
+
+
+def test_reimport_lists_existing_keys_fifty_a_page(run_cli, proxy):
+    """New versions of existing keys: the listing that finds their versions asks for
+    DescribeParameters' largest page (50; its default is 10, so 100 keys take 2 calls, not 10.
+    moto pages by 10 whatever is asked)."""
+    data = {f"key{i:02d}": f"value {i}" for i in range(12)}
+    env = {"AWS_ENDPOINT_URL": proxy.url, "PYCHAMBER_WRITE_RATE": "0"}
+    run_cli("import", "svc", "-", input=json.dumps(data), env_extra=env, check=True)
+    proxy.keep_bodies = True
+    run_cli("import", "svc", "-", input=json.dumps(data), env_extra=env, check=True)
+    listings = [body for op, body in proxy.bodies if op == "DescribeParameters"]
+    assert listings and all(body.get("MaxResults") == 50 for body in listings)
+    assert [op for op, _ in proxy.bodies].count("PutParameter") == 12
 
 
 def test_import_is_paced(run_cli, proxy):

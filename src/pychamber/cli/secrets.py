@@ -6,7 +6,7 @@ from typing import List, Optional
 
 import typer
 
-from pychamber import __version__, names
+from pychamber import names
 from pychamber.cli.console import Console
 from pychamber.cli.framework import (CommandSet, console_of, exact_args, invocation, key_arg,
                                      min_args, open_store, option, service_arg, wrapped)
@@ -24,7 +24,9 @@ ARGS = typer.Argument(None, show_default=False, metavar="", hidden=True)
 # --- version -------------------------------------------------------------------------------
 @commands.command("version", "version", "print version")
 def version_cmd(ctx: typer.Context, args: Optional[List[str]] = ARGS) -> None:
-    console_of(ctx).out(f"{invocation(ctx).prog} v{__version__}\n")
+    from pychamber.cli import version_line
+
+    console_of(ctx).out(version_line(invocation(ctx).prog))
 
 
 # --- write ---------------------------------------------------------------------------------

@@ -46,6 +46,8 @@ SSM_ADVANCED_MAX_VALUE_BYTES = 8192
 BY_PATH_PAGE_SIZE = 10
 #: GetParameters accepts at most 10 names.
 GET_PARAMETERS_BATCH = 10
+#: DescribeParameters' largest page (its default is 10): import's listing of the versions.
+DESCRIBE_PAGE_SIZE = 50
 #: ListServices page size (chamber sets MaxResults 50).
 LIST_SERVICES_PAGE_SIZE = 50
 #: Upper bound on concurrent GetParametersByPath calls in :meth:`SSMStore.list_raw_many`.
@@ -267,7 +269,8 @@ class SSMStore(Store):
         required: list[str] | None = None
         try:
             filters = [{"Key": "Path", "Option": "OneLevel", "Values": [level]}]
-            for p in self._pages("DescribeParameters", "Parameters", ParameterFilters=filters):
+            for p in self._pages("DescribeParameters", "Parameters", ParameterFilters=filters,
+                                 MaxResults=DESCRIBE_PAGE_SIZE):
                 versions[p.get("Name") or ""] = go_atoi(p.get("Description"))
                 ssm_versions[p.get("Name") or ""] = int(p.get("Version") or 0)
         except ChamberError as err:
