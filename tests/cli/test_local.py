@@ -184,7 +184,7 @@ def test_keyring_backend_is_each_runs_own(cli, monkeypatch, tmp_path):
     plain = {"PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring", "PYCHAMBER_LOCAL_KEY": None,
              "PYCHAMBER_LOCAL_PATH": str(tmp_path / "other" / "secrets.db")}
     second = cli("write", "svc", "k", "v", **plain)
-    assert "created a new data key in the OS keyring" in second.stderr
+    assert "created a new data key in the plaintext keyring file" in second.stderr
     assert cli("read", "-q", "svc", "k", **plain).stdout == "v\n"
     denied = cli("read", "svc", "k", ok=False,
                  **{**plain, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"})

@@ -462,7 +462,8 @@ def test_keyring_in_process(tmp_path, monkeypatch, notices):
     assert len(base64.b64decode(backend.entries[("pychamber", path)])) == 32
     assert not (tmp_path / "data" / "secrets.key").exists()
     err = notices.readouterr()
-    assert err.count("\n") == 1 and 'created a new data key in the OS keyring (service "pychamber"' in err
+    assert err.count("\n") == 1
+    assert 'created a new data key in the OS keyring (stores.test_local.MemoryKeyring), service "pychamber"' in err
     assert make(tmp_path, notices.append, PYCHAMBER_LOCAL_KEY=None).read(sid("svc", "k")).value == "v"
     assert notices.readouterr() == ""
     # the keyring entry changed behind our back: a clear error
@@ -513,9 +514,12 @@ def test_null_keyring_falls_back_to_key_file(tmp_path, monkeypatch):
 def test_plaintext_keyring_via_environment(tmp_path):
     env = child_env(tmp_path, PYTHON_KEYRING_BACKEND="keyrings.alt.file.PlaintextKeyring")
     first = run_py(CHILD_PRELUDE + "store.write(SecretId('svc', 'k'), 'v1')\n", env)
-    assert first.stderr.count("created a new data key in the OS keyring") == 1
-    assert not (tmp_path / "data" / "secrets.key").exists()
     cfg = tmp_path / "xdg" / "python_keyring" / "keyring_pass.cfg"
+    # named for what it is: a plaintext file, never "the OS keyring"
+    assert first.stderr.count(f"created a new data key in the plaintext keyring file {cfg} "
+                              "(keyrings.alt.file.PlaintextKeyring, chosen by PYTHON_KEYRING_BACKEND)") == 1
+    assert "OS keyring" not in first.stderr
+    assert not (tmp_path / "data" / "secrets.key").exists()
     assert cfg.exists() and "pychamber" in cfg.read_text()
     second = run_py(CHILD_PRELUDE + "print(store.read(SecretId('svc', 'k')).value)\n", env)
     assert second.stdout == "v1\n" and second.stderr == ""
@@ -575,31 +579,43 @@ def test_no_value_in_clear_on_disk(tmp_path):
 
 
 def test_aad_binds_service_key_and_version(tmp_path):
+    from pychamber.stores.local.keys import Cipher
+
+    cipher = Cipher(bytes(range(32)), "db")
+    nonce, ct = cipher.seal("svc", "a", 1, "alpha-secret")
+    assert cipher.open("svc", "a", 1, nonce, ct) == "alpha-secret"
+    for service, key, version in (("svc", "b", 1), ("other", "a", 1), ("svc", "a", 2)):
+        with pytest.raises(ChamberError, match=f"^cannot decrypt /{service}/{key} version {version} ") as err:
+            cipher.open(service, key, version, nonce, ct)
+        assert "alpha" not in str(err.value) and "\n" not in str(err.value)
+
+
+def test_moved_renamed_or_renumbered_rows_fail_the_integrity_check(tmp_path):
     store = make(tmp_path)
     store.write(sid("svc", "a"), "alpha-secret")
     store.write(sid("svc", "a"), "alpha-secret-2")
-    store.close()
-    conn = sqlite3.connect(db_path(tmp_path))
-    conn.execute("UPDATE versions SET key = 'b' WHERE key = 'a' AND version = 1")
-    conn.execute("UPDATE versions SET service = 'other' WHERE key = 'a' AND version = 2")
-    conn.commit()
-    conn.close()
-    store = make(tmp_path)
-    for call in (lambda: store.read(sid("svc", "b")), lambda: store.read(sid("other", "a"))):
-        with pytest.raises(ChamberError, match="^cannot decrypt /(svc/b|other/a) version [12] ") as err:
-            call()
-        assert "alpha" not in str(err.value) and "\n" not in str(err.value)
-    # swapping version numbers is caught too
     store.write(sid("svc", "c"), "c1")
     store.write(sid("svc", "c"), "c2")
     store.close()
-    conn = sqlite3.connect(db_path(tmp_path))
-    conn.execute("UPDATE versions SET version = -version WHERE key = 'c'")
-    conn.execute("UPDATE versions SET version = 3 + version WHERE key = 'c'")  # -1 -> 2, -2 -> 1
-    conn.commit()
-    conn.close()
-    with pytest.raises(ChamberError, match="^cannot decrypt /svc/c version 2 "):
-        make(tmp_path).read(sid("svc", "c"))
+    for tamper in ("UPDATE versions SET key = 'b' WHERE key = 'a' AND version = 1",
+                   "UPDATE versions SET service = 'other' WHERE key = 'a' AND version = 2",
+                   "UPDATE versions SET version = -version WHERE key = 'c'; "
+                   "UPDATE versions SET version = 3 + version WHERE key = 'c'",  # 1 <-> 2
+                   "UPDATE versions SET created_by = 'mallory' WHERE key = 'c'"):
+        saved = db_path(tmp_path).read_bytes()
+        conn = sqlite3.connect(db_path(tmp_path))
+        conn.executescript(tamper)
+        conn.commit()
+        conn.close()
+        for call in (lambda s: s.read(sid("svc", "c")), lambda s: s.list_raw("svc"),
+                     lambda s: s.write(sid("svc", "d"), "d")):
+            reader = make(tmp_path)
+            with pytest.raises(ChamberError, match="fails its integrity check") as err:
+                call(reader)
+            reader.close()
+            assert "alpha" not in str(err.value) and "\n" not in str(err.value)
+        db_path(tmp_path).write_bytes(saved)
+    assert make(tmp_path).read(sid("svc", "c")).value == "c2"
 
 
 def test_newer_schema_is_refused_untouched(tmp_path):
