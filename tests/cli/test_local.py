@@ -294,3 +294,39 @@ def test_a_database_this_user_may_not_write_is_readable(what):
             if p.is_dir():
                 p.chmod(0o700)
         shutil.rmtree(top)
+
+
+# --- keyring only when it is used (issue 12 item 10) ------------------------------------------
+def _imports(env: dict[str, str], *args: str) -> tuple[set[str], str]:
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-X", "importtime", "-m", "pychamber", *args], env=env,
+                       capture_output=True, text=True, timeout=60)
+    modules = {line.split("|")[-1].strip() for line in r.stderr.splitlines() if line.startswith("import time:")}
+    rest = "".join(line + "\n" for line in r.stderr.splitlines() if not line.startswith("import time:"))
+    return {m.split(".")[0] for m in modules}, r.stdout + rest
+
+
+def test_exec_imports_keyring_only_when_the_key_is_there(tmp_path):
+    import subprocess
+    import sys
+
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": SRC, "HOME": str(tmp_path / "home"),
+           "XDG_DATA_HOME": str(tmp_path / "xdg"), "XDG_CONFIG_HOME": str(tmp_path / "config"),
+           "CHAMBER_SECRET_BACKEND": "local", "PYCHAMBER_LOCAL_PATH": str(tmp_path / "data" / "secrets.db"),
+           "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    subprocess.run([sys.executable, "-m", "pychamber", "write", "svc", "k", "v"], env=env, check=True,
+                   capture_output=True, timeout=60)
+    assert (tmp_path / "data" / "secrets.key").exists()
+    del env["PYTHON_KEYRING_BACKEND"]
+    exec_line = ("exec", "svc", "--", "sh", "-c", "echo K=$K")
+    from_file, out = _imports(env, *exec_line)
+    assert out == "K=v\n" and "keyring" not in from_file and "cryptography" in from_file
+    from_env, out = _imports({**env, "PYCHAMBER_LOCAL_KEY": (tmp_path / "data" / "secrets.key").read_text()},
+                             *exec_line)
+    assert out == "K=v\n" and "keyring" not in from_env
+    # without the file the keyring is looked in (and then the key is missing)
+    (tmp_path / "data" / "secrets.key").unlink()
+    from_ring, out = _imports({**env, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}, *exec_line)
+    assert "keyring" in from_ring and "no data key for local secrets database" in out
