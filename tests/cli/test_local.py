@@ -330,3 +330,30 @@ def test_exec_imports_keyring_only_when_the_key_is_there(tmp_path):
     (tmp_path / "data" / "secrets.key").unlink()
     from_ring, out = _imports({**env, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}, *exec_line)
     assert "keyring" in from_ring and "no data key for local secrets database" in out
+
+
+# --- core dumps (issue 13 item 11) ------------------------------------------------------------
+DUMPABLE = "import ctypes; print('dumpable', ctypes.CDLL(None, use_errno=True).prctl(3, 0, 0, 0, 0))"
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="Linux only")
+def test_pychamber_is_not_dumpable_and_the_program_is_again(tmp_path):
+    import subprocess
+    import sys
+
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": SRC, "HOME": str(tmp_path),
+           "CHAMBER_SECRET_BACKEND": "local", "PYCHAMBER_LOCAL_KEY": KEY,
+           "PYCHAMBER_LOCAL_PATH": str(tmp_path / "data" / "secrets.db"),
+           "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    subprocess.run([sys.executable, "-m", "pychamber", "write", "svc", "k", "v"], env=env, check=True, timeout=60)
+    # pychamber itself, at its exit (after having read the secrets)
+    me = subprocess.run([sys.executable, "-c", "import atexit, sys; code = sys.argv.pop(1); atexit.register(lambda: exec(code)); "
+                         "from pychamber.cli import main; main()", DUMPABLE,
+                         "export", "svc"], env=env, capture_output=True, text=True, timeout=60)
+    assert me.stdout == '{"k":"v"}\ndumpable 0\n', me.stderr
+    # the program exec'd in its place (same PID), and one started by the supervisor (--init)
+    for flags in ((), ("--init",)):
+        app = subprocess.run([sys.executable, "-m", "pychamber", "exec", *flags, "svc", "--", sys.executable,
+                              "-c", DUMPABLE + "; import os; print('K', os.environ['K'])"],
+                             env=env, capture_output=True, text=True, timeout=60)
+        assert (app.returncode, app.stdout) == (0, "dumpable 1\nK v\n"), (flags, app.stderr)
