@@ -1014,3 +1014,30 @@ def test_a_whole_older_copy_restored_is_not_detected_as_documented(tmp_path):
     newer.close()
     db_path(tmp_path).write_bytes(saved)
     assert make(tmp_path).read(sid("svc", "k")).value == "old-value"
+
+
+def test_what_the_database_shows_in_clear(tmp_path):
+    # docs/threat-model.md: names, times, users, version counts and value lengths (GCM adds 16
+    # bytes) are readable by anyone who can read the file; values are not.
+    store = make(tmp_path)
+    store.write(sid("svc", "db-password"), "hunter2-hunter2")
+    store.write(sid("svc", "db-password"), "hunter2-hunter2!")
+    store.close()
+    conn = sqlite3.connect(db_path(tmp_path))
+    rows = conn.execute("SELECT service, key, version, created_by, length(ciphertext) FROM versions"
+                        " ORDER BY version").fetchall()
+    conn.close()
+    assert rows == [("svc", "db-password", 1, "alice", 15 + 16), ("svc", "db-password", 2, "alice", 16 + 16)]
+    assert b"hunter2" not in b"".join(all_files_bytes(tmp_path / "data").values())
+
+
+def test_the_threat_model_names_tests_that_exist():
+    import re
+
+    root = Path(__file__).resolve().parents[2]
+    text = (root / "docs" / "threat-model.md").read_text()
+    named = re.findall(r"`([\w/]+\.py)::(\w+)`", text.replace("\n", " "))
+    assert len(named) >= 20
+    for path, name in named:
+        source = (root / "tests" / path).read_text()
+        assert re.search(rf"^def {name}\(", source, re.M), f"{path}::{name}"
