@@ -300,8 +300,8 @@ class KeySource:
         ring = self.keyring()
         if ring is not None and ring.get(self.db_path):
             return ring.name
-        where = ring.name if ring is not None else "no usable keyring"
-        return f"no data key found ({KEY_ENV} unset, no key file {self.key_path}, nothing in {where})"
+        where = f"nothing in {ring.name}" if ring is not None else "no usable keyring"
+        return f"no data key found ({KEY_ENV} unset, no key file {self.key_path}, {where})"
 
     def holder(self, key: bytes) -> tuple[str, str]:
         """Where ``key`` (as :meth:`find` returned it) is kept: ``("env", KEY_ENV)``,
