@@ -89,7 +89,9 @@ class LocalStore(Store):
         self.keys = KeySource(self.path, self.environ, settings.say)
         self.key_path = self.keys.key_path
         self._cipher: Cipher | None = None  # once the data key is known
-        self._changing_now = False  # inside _changing: the state was checked on entry
+        import threading
+
+        self._txn_state = threading.local()  # .changing: inside _changing (state checked on entry)
 
     @classmethod
     def from_settings(cls, settings: "Settings") -> "LocalStore":
@@ -119,11 +121,11 @@ class LocalStore(Store):
         with self.db.write_txn() as conn:
             if db.key_check(conn) is not None:
                 self._verify_state(conn, self._data_key(conn, create=False))
-            self._changing_now = True
+            self._txn_state.changing = True
             try:
                 yield conn
             finally:
-                self._changing_now = False
+                self._txn_state.changing = False
             cipher = self._data_key(conn, create=False)
             check = db.key_check(conn)
             if check is not None and cipher.check_version(check) < KEY_CHECK_VERSION:
@@ -137,7 +139,7 @@ class LocalStore(Store):
         has been checked (inside :meth:`_changing` it was checked on entry)."""
         with self.db.snapshot(conn):
             cipher = self._data_key(conn, create=False)
-            if not self._changing_now:
+            if not getattr(self._txn_state, "changing", False):
                 self._verify_state(conn, cipher)
             yield cipher
 
