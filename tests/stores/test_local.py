@@ -906,7 +906,7 @@ def test_a_key_file_others_may_read_is_refused(tmp_path, mode):
     again = make(tmp_path, PYCHAMBER_LOCAL_KEY=None, PYTHON_KEYRING_BACKEND=FAIL_BACKEND)
     with pytest.raises(ChamberError) as err:
         again.read(sid("svc", "k"))
-    assert str(err.value) == (f"key file {key_file} is accessible by group or others (mode {mode:04o}); "
+    assert str(err.value) == (f"key file {key_file} is accessible by group or others (mode {mode:o}); "
                               f"refusing to use it: run chmod 600 {key_file}")
     key_file.chmod(0o600)
     assert make(tmp_path, PYCHAMBER_LOCAL_KEY=None, PYTHON_KEYRING_BACKEND=FAIL_BACKEND).read(
