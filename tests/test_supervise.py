@@ -38,23 +38,28 @@ def start(env, *args):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-# An app that logs its starts (with the value it sees) and the signals it gets.
+# An app that logs its starts (with the value it sees) and the signals it gets. Its handlers
+# are in place before it says "start" (a signal sent on seeing the line must find them), and
+# they write with os.write (a buffered write interrupted by a handler writing is reentrant).
 APP = r"""
 import os, signal, sys, time
-log = open(sys.argv[1], "a", buffering=1)
-log.write(f"start {os.getpid()} {os.environ.get('PW', os.environ.get('PW_FILE', '-'))}\n")
+log = os.open(sys.argv[1], os.O_WRONLY | os.O_APPEND)
+def say(text):
+    os.write(log, (text + "\n").encode())
 def on(sig, _):
-    log.write(f"signal {signal.Signals(sig).name}\n")
+    say(f"signal {signal.Signals(sig).name}")
     if sig == signal.SIGTERM:
-        sys.exit(int(os.environ.get("EXIT_ON_TERM", "3")))
+        os._exit(int(os.environ.get("EXIT_ON_TERM", "3")))
     if sig == signal.SIGUSR1 and "PW_FILE" in os.environ:
-        log.write("file " + open(os.environ["PW_FILE"]).read() + "\n")
+        with open(os.environ["PW_FILE"]) as f:
+            say("file " + f.read())
 if os.environ.get("IGNORE_TERM"):
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
 else:
     signal.signal(signal.SIGTERM, on)
 signal.signal(signal.SIGUSR1, on)
 signal.signal(signal.SIGHUP, on)
+say(f"start {os.getpid()} {os.environ.get('PW', os.environ.get('PW_FILE', '-'))}")
 while True:
     time.sleep(0.05)
 """
@@ -98,8 +103,8 @@ def test_init_forwards_signals_and_the_child_is_not_pychamber(env, app):
 
 def test_init_child_without_a_term_handler_ends_143(env):
     pychamber(env, "write", "app", "pw", "one")
-    p = start(env, "exec", "--init", "app", "--", "sleep", "60")
-    time.sleep(0.5)
+    p = start(env, "exec", "--init", "app", "--", "sh", "-c", "echo ready; exec sleep 60")
+    assert p.stdout.readline() == "ready\n"  # pychamber forwards signals once the child runs
     p.send_signal(signal.SIGTERM)
     assert p.wait(timeout=30) == 143
 

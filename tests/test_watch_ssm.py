@@ -72,7 +72,7 @@ def test_watch_on_ssm_costs_one_listing_per_interval_and_survives_an_outage(serv
     for i in range(25):  # 26 keys: three GetParametersByPath pages per listing
         cli(env, "write", "web", f"k{i:02d}", "v")
     log = tmp_path / "log"
-    app = f'echo "start $DB_PASSWORD" >> {log}; trap "exit 0" TERM; while :; do sleep 0.05; done'
+    app = f'trap "exit 0" TERM; echo "start $DB_PASSWORD" >> {log}; while :; do sleep 0.05; done'
     p = subprocess.Popen([sys.executable, "-m", "pychamber", "exec", "--watch", "--watch-interval",
                           "500ms", "web", "--", "sh", "-c", app], env=env,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -415,7 +415,9 @@ def _local(settings: "Settings") -> list[Check]:
                                     f"none yet; the first write creates one in {place}",
                                     _plaintext_advice(where)))
                 return checks
+            refused = f"run chmod 600 {store.key_path}"  # the key file's mode (keys.py)
             checks.append(Check("data key", False, e.message,
+                                f"chmod 600 {store.key_path}" if e.message.endswith(refused) else
                                 "set PYCHAMBER_LOCAL_KEY to the database's key, or restore the "
                                 "keyring entry or the key file"))
             return checks

@@ -184,9 +184,176 @@ def test_keyring_backend_is_each_runs_own(cli, monkeypatch, tmp_path):
     plain = {"PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring", "PYCHAMBER_LOCAL_KEY": None,
              "PYCHAMBER_LOCAL_PATH": str(tmp_path / "other" / "secrets.db")}
     second = cli("write", "svc", "k", "v", **plain)
-    assert "created a new data key in the OS keyring" in second.stderr
+    assert "created a new data key in the plaintext keyring file" in second.stderr
     assert cli("read", "-q", "svc", "k", **plain).stdout == "v\n"
     denied = cli("read", "svc", "k", ok=False,
                  **{**plain, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"})
     assert denied.returncode == 1 and "no data key" in denied.stderr, denied.stderr
     assert keyring.core._keyring_backend is mine
+
+
+# --- read-only databases (issue 13 item 10) --------------------------------------------------
+RO_SCRIPT = """
+import json, subprocess, sys
+py, out = sys.executable, []
+for args in (["read", "-q", "svc", "k"], ["list", "svc"], ["exec", "svc", "--", "sh", "-c", "echo K=$K"],
+             ["export", "svc"], ["write", "svc", "k2", "v2"], ["delete", "svc", "k"]):
+    r = subprocess.run([py, "-m", "pychamber", *args], capture_output=True, text=True, timeout=60)
+    out.append([r.returncode, r.stdout, r.stderr])
+print(json.dumps(out))
+"""
+
+
+def _seed_ro(directory: Path) -> dict[str, str]:
+    import subprocess
+    import sys
+
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": SRC, "HOME": str(directory),
+           "USER": "alice", "CHAMBER_SECRET_BACKEND": "local", "PYCHAMBER_LOCAL_KEY": KEY,
+           "PYCHAMBER_LOCAL_PATH": str(directory / "data" / "secrets.db"),
+           "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    for key, value in (("k", "ro-value"), ("other", "x")):
+        subprocess.run([sys.executable, "-m", "pychamber", "write", "svc", key, value], env=env,
+                       check=True, timeout=60)
+    assert sorted(p.name for p in (directory / "data").iterdir()) == ["secrets.db"]  # no -wal left
+    return env
+
+
+def _check_ro(results: list, db: Path) -> None:
+    read, listing, exec_, export, write, delete = results
+    assert read == [0, "ro-value\n", ""]
+    assert listing[0] == 0 and "k\t" in listing[1] and listing[2] == ""
+    assert exec_ == [0, "K=ro-value\n", ""]
+    assert export[0] == 0 and '"k":"ro-value"' in export[1]
+    for rc, out, err in (write, delete):
+        assert (rc, out) == (1, "")
+        assert err == (f"Error: local secrets database {db} is read-only (this user may not write the "
+                       "file or its directory): nothing was written\n")
+
+
+@pytest.mark.parametrize("target", ["directory", "file"])
+def test_a_database_on_a_read_only_mount_is_readable(tmp_path, target):
+    # A read-only bind mount in a mount namespace of our own (unshare -rm): of the directory
+    # (SQLite's immutable=1, no -shm can be made) or of the file alone (mode=ro).
+    import json
+    import shutil
+    import subprocess
+    import sys
+
+    if shutil.which("unshare") is None or subprocess.run(["unshare", "-rm", "true"]).returncode != 0:
+        pytest.skip("no unprivileged mount namespace (unshare -rm)")
+    env = _seed_ro(tmp_path)
+    data = tmp_path / "data"
+    before = (data / "secrets.db").read_bytes()
+    mount = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" "$1" && exec "$2" -c "$3"'
+    ro = data if target == "directory" else data / "secrets.db"
+    r = subprocess.run(["unshare", "-rm", "sh", "-c", mount, "sh", str(ro), sys.executable, RO_SCRIPT],
+                       env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    _check_ro(json.loads(r.stdout), data / "secrets.db")
+    assert (data / "secrets.db").read_bytes() == before
+
+
+@pytest.mark.parametrize("what", ["directory", "file"])
+def test_a_database_this_user_may_not_write_is_readable(what):
+    # chmod does not bind root: as root the check runs as nobody (setpriv), else as this user.
+    import json
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+        probe = subprocess.run(["sh", "-c", 'cd / && exec "$@"', "sh", *prefix, sys.executable, "-c",
+                                "import subprocess, sys; subprocess.run([sys.executable, '-c', "
+                                "'import pychamber.stores.local, cryptography'], check=True)"],
+                               env={"PYTHONPATH": SRC}, capture_output=True) if shutil.which("setpriv") else None
+        if probe is None or probe.returncode != 0:
+            pytest.skip("root, where chmod does not bind, and nobody cannot run this Python")
+    top = Path(tempfile.mkdtemp(prefix="pychamber-ro-"))
+    try:
+        top.chmod(0o755)
+        env = _seed_ro(top)
+        data = top / "data"
+        db = data / "secrets.db"
+        if prefix:
+            for p in (top, data, db):
+                os.chown(p, 65534, 65534)
+        if what == "directory":
+            data.chmod(0o500)
+        else:
+            db.chmod(0o400)
+        r = subprocess.run([*prefix, sys.executable, "-c", RO_SCRIPT], env=env, capture_output=True,
+                           text=True, timeout=300)
+        assert r.returncode == 0, r.stderr
+        _check_ro(json.loads(r.stdout), db)
+    finally:
+        for p in top.rglob("*"):
+            if p.is_dir():
+                p.chmod(0o700)
+        shutil.rmtree(top)
+
+
+# --- keyring only when it is used (issue 12 item 10) ------------------------------------------
+def _imports(env: dict[str, str], *args: str) -> tuple[set[str], str]:
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-X", "importtime", "-m", "pychamber", *args], env=env,
+                       capture_output=True, text=True, timeout=60)
+    modules = {line.split("|")[-1].strip() for line in r.stderr.splitlines() if line.startswith("import time:")}
+    rest = "".join(line + "\n" for line in r.stderr.splitlines() if not line.startswith("import time:"))
+    return {m.split(".")[0] for m in modules}, r.stdout + rest
+
+
+def test_exec_imports_keyring_only_when_the_key_is_there(tmp_path):
+    import subprocess
+    import sys
+
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": SRC, "HOME": str(tmp_path / "home"),
+           "XDG_DATA_HOME": str(tmp_path / "xdg"), "XDG_CONFIG_HOME": str(tmp_path / "config"),
+           "CHAMBER_SECRET_BACKEND": "local", "PYCHAMBER_LOCAL_PATH": str(tmp_path / "data" / "secrets.db"),
+           "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    subprocess.run([sys.executable, "-m", "pychamber", "write", "svc", "k", "v"], env=env, check=True,
+                   capture_output=True, timeout=60)
+    assert (tmp_path / "data" / "secrets.key").exists()
+    del env["PYTHON_KEYRING_BACKEND"]
+    exec_line = ("exec", "svc", "--", "sh", "-c", "echo K=$K")
+    from_file, out = _imports(env, *exec_line)
+    assert out == "K=v\n" and "keyring" not in from_file and "cryptography" in from_file
+    from_env, out = _imports({**env, "PYCHAMBER_LOCAL_KEY": (tmp_path / "data" / "secrets.key").read_text()},
+                             *exec_line)
+    assert out == "K=v\n" and "keyring" not in from_env
+    # without the file the keyring is looked in (and then the key is missing)
+    (tmp_path / "data" / "secrets.key").unlink()
+    from_ring, out = _imports({**env, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}, *exec_line)
+    assert "keyring" in from_ring and "no data key for local secrets database" in out
+
+
+# --- core dumps (issue 13 item 11) ------------------------------------------------------------
+DUMPABLE = "import ctypes; print('dumpable', ctypes.CDLL(None, use_errno=True).prctl(3, 0, 0, 0, 0))"
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="Linux only")
+def test_pychamber_is_not_dumpable_and_the_program_is_again(tmp_path):
+    import subprocess
+    import sys
+
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": SRC, "HOME": str(tmp_path),
+           "CHAMBER_SECRET_BACKEND": "local", "PYCHAMBER_LOCAL_KEY": KEY,
+           "PYCHAMBER_LOCAL_PATH": str(tmp_path / "data" / "secrets.db"),
+           "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    subprocess.run([sys.executable, "-m", "pychamber", "write", "svc", "k", "v"], env=env, check=True, timeout=60)
+    # pychamber itself, at its exit (after having read the secrets)
+    me = subprocess.run([sys.executable, "-c", "import atexit, sys; code = sys.argv.pop(1); atexit.register(lambda: exec(code)); "
+                         "from pychamber.cli import main; main()", DUMPABLE,
+                         "export", "svc"], env=env, capture_output=True, text=True, timeout=60)
+    assert me.stdout == '{"k":"v"}\ndumpable 0\n', me.stderr
+    # the program exec'd in its place (same PID), and one started by the supervisor (--init)
+    for flags in ((), ("--init",)):
+        app = subprocess.run([sys.executable, "-m", "pychamber", "exec", *flags, "svc", "--", sys.executable,
+                              "-c", DUMPABLE + "; import os; print('K', os.environ['K'])"],
+                             env=env, capture_output=True, text=True, timeout=60)
+        assert (app.returncode, app.stdout) == (0, "dumpable 1\nK v\n"), (flags, app.stderr)

@@ -57,5 +57,8 @@ def run_cli(argv: Sequence[str], console: Console | None = None, fast: bool = Tr
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    from pychamber.process import no_core_dumps
+
+    no_core_dumps()  # before any secret is in memory
     prog = prog_name(sys.argv[0] if sys.argv else None)
     sys.exit(run_cli(sys.argv[1:] if argv is None else argv, prog=prog))

@@ -11,7 +11,13 @@ Tables:
 - ``versions(service, key, version, created, created_by, nonce, ciphertext)``: every version of
   every secret (the history); the latest version is the highest number.
 - ``tags(service, key, tag_key, tag_value)``.
-- ``meta(name, value)``: ``key_check``, the data key's check value (see ``keys.py``).
+- ``meta(name, value)``: ``key_check``, the data key's check value, and ``state_mac``, the MAC
+  over every version row (see ``keys.py``).
+
+A database whose file or directory this process may not write (a read-only mount, an image
+layer, a file of mode 0400) is opened read-only (SQLite's ``mode=ro``; ``immutable=1`` when
+the directory is not writable, as WAL's ``-shm`` cannot be created there): reads work, and a
+write fails at once with one line.
 """
 
 from __future__ import annotations
@@ -79,6 +85,7 @@ class Database:
 
         self.path = path
         self._local = threading.local()
+        self.read_only = False
 
     @property
     def _conn(self) -> sqlite3.Connection | None:
@@ -113,17 +120,34 @@ class Database:
             self._create_file()
         elif os.path.isdir(self.path):
             raise ChamberError(f"local secrets database {self.path} is a directory")
+        directory = os.path.dirname(self.path) or "."
+        dir_writable = os.access(directory, os.W_OK)
+        self.read_only = not (dir_writable and os.access(self.path, os.W_OK))
         try:
-            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            if self.read_only:
+                from urllib.parse import quote
+
+                uri = "file:" + quote(self.path) + "?mode=ro" + ("" if dir_writable else "&immutable=1")
+                conn = sqlite3.connect(uri, timeout=BUSY_TIMEOUT_S, isolation_level=None, uri=True)
+            else:
+                conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         except sqlite3.Error as e:
             raise self.error(e) from None
         try:
-            self._check_schema(conn)
+            if not self._check_schema(conn):
+                conn.close()
+                return None
         except BaseException:
             conn.close()
             raise
         self._conn = conn
         return conn
+
+    def _refuse_write(self) -> None:
+        raise ChamberError(
+            f"local secrets database {self.path} is read-only (this user may not write the file "
+            "or its directory): nothing was written"
+        )
 
     def _create_file(self) -> None:
         directory = os.path.dirname(self.path)
@@ -141,7 +165,8 @@ class Database:
         except OSError as e:
             raise ChamberError(f"cannot create local secrets database {self.path}: {e.strerror}") from None
 
-    def _check_schema(self, conn: sqlite3.Connection) -> None:
+    def _check_schema(self, conn: sqlite3.Connection) -> bool:
+        """False: a read-only database that is still empty (reads find nothing)."""
         try:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
@@ -151,7 +176,12 @@ class Database:
                     "upgrade pychamber"
                 )
             if version == SCHEMA_VERSION:
-                return
+                return True
+            if self.read_only:
+                tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+                if tables - _OUR_TABLES:
+                    raise ChamberError(f"local secrets database {self.path} is not a pychamber database")
+                return False
             # Version 0: a new (empty) file. Create the schema, unless the file holds
             # something else, which is left untouched.
             conn.execute("BEGIN IMMEDIATE")
@@ -177,7 +207,8 @@ class Database:
                 except sqlite3.OperationalError:
                     pass  # stays in rollback-journal mode, which is just as safe
             elif version > SCHEMA_VERSION:  # another process upgraded meanwhile
-                self._check_schema(conn)
+                return self._check_schema(conn)
+            return True
         except sqlite3.Error as e:
             raise self.error(e) from None
 
@@ -185,7 +216,13 @@ class Database:
     def write_txn(self) -> Iterator[sqlite3.Connection]:
         """A write transaction (``BEGIN IMMEDIATE``), creating the database if needed;
         committed at the end, rolled back on any exception."""
+        if self._conn is None and not os.path.exists(self.path):
+            directory = os.path.dirname(self.path) or "."
+            if os.path.isdir(directory) and not os.access(directory, os.W_OK):
+                self._refuse_write()
         conn = self.connect(create=True)
+        if conn is None or self.read_only:
+            self._refuse_write()
         assert conn is not None
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -194,6 +231,18 @@ class Database:
         except BaseException:
             rollback(conn)
             raise
+
+    @contextmanager
+    def snapshot(self, conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+        """One read transaction: every query inside sees the same committed state."""
+        if conn.in_transaction:
+            yield conn
+            return
+        conn.execute("BEGIN")
+        try:
+            yield conn
+        finally:
+            rollback(conn)
 
 
 def guarded(fn: F) -> F:
@@ -226,6 +275,24 @@ def key_check(conn: sqlite3.Connection) -> bytes | None:
 
 def set_key_check(conn: sqlite3.Connection, value: bytes) -> None:
     conn.execute("INSERT OR REPLACE INTO meta(name, value) VALUES ('key_check', ?)", (value,))
+
+
+# --- the state MAC ------------------------------------------------------------------------------
+def state_mac(conn: sqlite3.Connection) -> bytes | None:
+    row = conn.execute("SELECT value FROM meta WHERE name = 'state_mac'").fetchone()
+    return None if row is None else bytes(row[0])
+
+
+def set_state_mac(conn: sqlite3.Connection, value: bytes) -> None:
+    conn.execute("INSERT OR REPLACE INTO meta(name, value) VALUES ('state_mac', ?)", (value,))
+
+
+def state_rows(conn: sqlite3.Connection) -> Iterator[tuple]:
+    """(service, key, version, created, created_by, nonce) of every version, in key order."""
+    return conn.execute(
+        "SELECT service, key, version, created, created_by, nonce FROM versions"
+        " ORDER BY service, key, version"
+    )
 
 
 # --- versions -----------------------------------------------------------------------------------

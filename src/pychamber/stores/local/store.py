@@ -8,14 +8,22 @@ Versions follow chamber's SSM counter: the first write is 1, each write adds 1, 
 (service, key), times (UTC) and users are in clear, so listing needs no key; values are
 encrypted. When pychamber creates a key it says once where it keeps it, through
 ``settings.say`` (the CLI's stderr, else the ``pychamber`` logger).
+
+Every change to the versions (write, import, delete) stores a new state MAC, an HMAC under the
+data key over every version row; every read that decrypts checks it first, in the same read
+transaction. Someone who can write the file but does not hold the key cannot remove a version
+(a deleted latest row would otherwise make the previous value current), renumber, re-date or
+copy rows unnoticed. Restoring a whole older copy of the file (with its own valid MAC) is not
+detected: see docs/threat-model.md.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
+from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping
 
 from pychamber.errors import ChamberError, SecretNotFound
 from pychamber.model import (
@@ -32,7 +40,7 @@ from pychamber.stores.base import PartialWriteError, Store
 from pychamber.stores.config import dump_store_config, parse_store_config
 from pychamber.stores.local import db
 from pychamber.stores.local.db import Database, guarded, resolve_db_path
-from pychamber.stores.local.keys import Cipher, KeySource
+from pychamber.stores.local.keys import KEY_CHECK_VERSION, Cipher, KeySource
 
 if TYPE_CHECKING:  # pragma: no cover
     from pychamber.settings import Settings
@@ -81,6 +89,9 @@ class LocalStore(Store):
         self.keys = KeySource(self.path, self.environ, settings.say)
         self.key_path = self.keys.key_path
         self._cipher: Cipher | None = None  # once the data key is known
+        import threading
+
+        self._txn_state = threading.local()  # .changing: inside _changing (state checked on entry)
 
     @classmethod
     def from_settings(cls, settings: "Settings") -> "LocalStore":
@@ -102,12 +113,52 @@ class LocalStore(Store):
             self._cipher = cipher
         return self._cipher
 
+    @contextmanager
+    def _changing(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction that changes versions: the state it starts from is checked, the
+        state MAC renewed before the commit, and a key just created in a keyring read back
+        after it."""
+        with self.db.write_txn() as conn:
+            if db.key_check(conn) is not None:
+                self._verify_state(conn, self._data_key(conn, create=False))
+            self._txn_state.changing = True
+            try:
+                yield conn
+            finally:
+                self._txn_state.changing = False
+            cipher = self._data_key(conn, create=False)
+            check = db.key_check(conn)
+            if check is not None and cipher.check_version(check) < KEY_CHECK_VERSION:
+                db.set_key_check(conn, cipher.new_check())  # from now on the MAC is required
+            db.set_state_mac(conn, cipher.state_mac(db.state_rows(conn)))
+        self.keys.confirm()
+
+    @contextmanager
+    def _reading(self, conn: sqlite3.Connection) -> Iterator[Cipher]:
+        """A read transaction whose values may be decrypted: the cipher, once the state MAC
+        has been checked (inside :meth:`_changing` it was checked on entry)."""
+        with self.db.snapshot(conn):
+            cipher = self._data_key(conn, create=False)
+            if not getattr(self._txn_state, "changing", False):
+                self._verify_state(conn, cipher)
+            yield cipher
+
+    def _verify_state(self, conn: sqlite3.Connection, cipher: Cipher) -> None:
+        import hmac
+
+        check = db.key_check(conn)
+        stored = db.state_mac(conn)
+        required = check is None or cipher.check_version(check) >= KEY_CHECK_VERSION
+        if stored is None and not required:
+            return  # written by a pychamber before state MACs: verified from its next write
+        if stored is None or not hmac.compare_digest(stored, cipher.state_mac(db.state_rows(conn))):
+            raise ChamberError(
+                f"local secrets database {self.path} fails its integrity check: a version was "
+                "removed or rows were altered since pychamber last wrote it"
+            )
+
     def _encrypt(self, conn: sqlite3.Connection, id: SecretId, version: int, value: str) -> tuple[bytes, bytes]:
         return self._data_key(conn, create=True).seal(id.service, id.key, version, value)
-
-    def _decrypt(self, conn: sqlite3.Connection, service: str, key: str, version: int,
-                 nonce: bytes, ct: bytes) -> str:
-        return self._data_key(conn, create=False).open(service, key, version, nonce, ct)
 
     # --- secrets ---------------------------------------------------------------------------
     @guarded
@@ -125,7 +176,7 @@ class LocalStore(Store):
         items = list(pairs)
         written: list[str] = []
         try:
-            with self.db.write_txn() as conn:
+            with self._changing() as conn:
                 for key, value in items:
                     self._write_in(conn, SecretId(service, key), value, None)
                     written.append(key)
@@ -136,7 +187,7 @@ class LocalStore(Store):
         return written
 
     def _write(self, id: SecretId, value: str, tags: dict[str, str] | None) -> None:
-        with self.db.write_txn() as conn:
+        with self._changing() as conn:
             self._write_in(conn, id, value, tags)
 
     def _write_in(self, conn: sqlite3.Connection, id: SecretId, value: str,
@@ -163,14 +214,18 @@ class LocalStore(Store):
         conn = self.db.connect(create=False)
         if conn is None:
             raise SecretNotFound()
-        return self._read(conn, id, version)
+        with self.db.snapshot(conn):
+            if db.version_row(conn, id.service, id.key, version) is None:
+                raise SecretNotFound()  # as before: no key needed to learn that
+            with self._reading(conn) as cipher:
+                return self._read(conn, cipher, id, version)
 
-    def _read(self, conn: sqlite3.Connection, id: SecretId, version: int = -1) -> Secret:
+    def _read(self, conn: sqlite3.Connection, cipher: Cipher, id: SecretId, version: int = -1) -> Secret:
         row = db.version_row(conn, id.service, id.key, version)
         if row is None:
             raise SecretNotFound()
         v, created, user, nonce, ct = row
-        value = self._decrypt(conn, id.service, id.key, v, nonce, ct)
+        value = cipher.open(id.service, id.key, v, nonce, ct)
         return Secret(value, self._meta(id.service, id.key, v, created, user))
 
     def _meta(self, service: str, key: str, version: int, created: str, user: str) -> SecretMetadata:
@@ -184,10 +239,19 @@ class LocalStore(Store):
         conn = self.db.connect(create=False)
         if conn is None:
             return []
-        out = []
-        for key, version, created, user, nonce, ct in db.latest_rows(conn, service):
-            value = self._decrypt(conn, service, key, version, nonce, ct) if include_values else None
-            out.append(Secret(value, self._meta(service, key, version, created, user)))
+        if not include_values:
+            rows = db.latest_rows(conn, service)
+            out = [Secret(None, self._meta(service, key, version, created, user))
+                   for key, version, created, user, _nonce, _ct in rows]
+        else:
+            with self.db.snapshot(conn):
+                rows = db.latest_rows(conn, service)
+                if not rows:
+                    return []
+                with self._reading(conn) as cipher:
+                    out = [Secret(cipher.open(service, key, version, nonce, ct),
+                                  self._meta(service, key, version, created, user))
+                           for key, version, created, user, nonce, ct in rows]
         out.sort(key=lambda s: s.meta.key.encode())
         return out
 
@@ -196,10 +260,13 @@ class LocalStore(Store):
         conn = self.db.connect(create=False)
         if conn is None:
             return []
-        out = [
-            RawSecret(f"/{service}/{key}", self._decrypt(conn, service, key, version, nonce, ct))
-            for key, version, _created, _user, nonce, ct in db.latest_rows(conn, service)
-        ]
+        with self.db.snapshot(conn):
+            rows = db.latest_rows(conn, service)
+            if not rows:
+                return []
+            with self._reading(conn) as cipher:
+                out = [RawSecret(f"/{service}/{key}", cipher.open(service, key, version, nonce, ct))
+                       for key, version, _created, _user, nonce, ct in rows]
         out.sort(key=lambda s: s.key.encode())
         return out
 
@@ -232,7 +299,7 @@ class LocalStore(Store):
     def delete(self, id: SecretId) -> None:
         if self.db.connect(create=False) is None:
             raise SecretNotFound()
-        with self.db.write_txn() as conn:
+        with self._changing() as conn:  # the new state MAC needs the data key
             self._require_exists(conn, id)
             db.delete_secret(conn, id.service, id.key)
 
@@ -283,10 +350,10 @@ class LocalStore(Store):
 
     # --- store config ----------------------------------------------------------------------
     def _config(self, conn: sqlite3.Connection) -> StoreConfig:
-        try:
-            secret = self._read(conn, STORE_CONFIG_ID)
-        except SecretNotFound:
+        if db.version_row(conn, STORE_CONFIG_ID.service, STORE_CONFIG_ID.key) is None:
             return StoreConfig()
+        with self._reading(conn) as cipher:
+            secret = self._read(conn, cipher, STORE_CONFIG_ID)
         try:
             return parse_store_config(secret.value or "")
         except ValueError as e:  # Go-style JSON messages; they never quote a value
