@@ -166,3 +166,19 @@ for service in ("ssm", "secretsmanager", "s3", "sts", "kms"):
 print("ok")
 """)
     assert out == "ok\n"
+
+
+def test_another_botocore_series_gets_botocores_own_full_model(tmp_path):
+    # the shipped cut is for the series it was cut from; a copy of the package whose SOURCE
+    # names another series must build SSM clients from botocore's own (whole) model
+    pkg = tmp_path / "src"
+    shutil.copytree(SRC / "pychamber", pkg / "pychamber")
+    (pkg / "pychamber" / "awsdata" / "SOURCE").write_text("botocore 0.1.0\n")
+    code = CLIENT + "print(len(client.meta.service_model.operation_names))\n"
+    full = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CHAMBER_"))}
+    full.update(PYTHONPATH=str(pkg), AWS_ACCESS_KEY_ID="t", AWS_SECRET_ACCESS_KEY="t",
+                AWS_DEFAULT_REGION="us-east-1", AWS_EC2_METADATA_DISABLED="true")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=full,
+                       timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert int(p.stdout) > 100  # SSM's ~150 operations, not Parameter Store's dozen

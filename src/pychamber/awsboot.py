@@ -232,7 +232,9 @@ def loader(session: Any) -> Any:
     data_path = session.get_config_variable("data_path")
     paths = [os.path.expanduser(os.path.expandvars(p))
              for p in (data_path.split(os.pathsep) if data_path else [])]
-    paths += [Loader.CUSTOMER_DATA_PATH, DATA, Loader.BUILTIN_DATA_PATH]
+    # the shipped cut only for the botocore series it was cut from: another series may read
+    # (or lack) fields the cut does not have; it then gets botocore's own data, slower but exact
+    paths += [Loader.CUSTOMER_DATA_PATH] + ([DATA] if _same_series() else []) + [Loader.BUILTIN_DATA_PATH]
     return LeanLoader(extra_search_paths=paths, include_default_search_paths=False)
 
 
@@ -291,6 +293,16 @@ def botocore_endpoints() -> dict:
 
     return Loader(include_default_search_paths=False,
                   extra_search_paths=[Loader.BUILTIN_DATA_PATH]).load_data("endpoints")
+
+
+def _same_series() -> bool:
+    """Whether the installed botocore is of the series (major.minor) ``awsdata/`` was cut from."""
+    import botocore
+
+    try:
+        return botocore.__version__.split(".")[:2] == source_version().split(".")[:2]
+    except OSError:
+        return False
 
 
 def source_version() -> str:
