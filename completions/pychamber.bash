@@ -25,7 +25,7 @@ _pychamber() {
       -b|--backend|--backend-s3-bucket|--kms-key-alias|-r|--retries|--retry-mode|--min-throttle-delay) [ "${COMP_WORDS[i + 1]}" = "=" ] && i=$((i + 1))  # bash splits --flag=value
         globals+=("$w" "${COMP_WORDS[i + 1]}"); i=$((i + 1)); continue ;;
       --backend=*|--backend-s3-bucket=*|--kms-key-alias=*|--retries=*|--retry-mode=*|--min-throttle-delay=*) globals+=("$w"); continue ;;
-      -*) case "$cmd:$w" in "ecs policy:--role"|"ecs secrets:--container"|"ecs secrets:--image"|"exec:--strict-value"|"exec:--files"|"exec:--watch-interval"|"exec:--on-change"|"exec:--grace"|"exec:--stop-signal"|"exec:--splay"|"export:-f"|"export:--format"|"export:-o"|"export:--output-file"|"export:--name"|"import:--format"|"import:--flatten"|"import:--tier"|"materialize:--dir"|"materialize:--mode"|"materialize:--uid"|"materialize:--gid"|"read:-v"|"read:--version"|"write:-t"|"write:--tags"|"write:--tier") [ "${COMP_WORDS[i + 1]}" = "=" ] && i=$((i + 1)); i=$((i + 1)) ;; esac ;;
+      -*) case "$cmd:$w" in "ecs policy:--role"|"ecs secrets:--container"|"ecs secrets:--image"|"exec:--strict-value"|"exec:--files"|"exec:--watch-interval"|"exec:--on-change"|"exec:--grace"|"exec:--stop-signal"|"exec:--splay"|"export:-f"|"export:--format"|"export:-o"|"export:--output-file"|"export:--name"|"import:--format"|"import:--tier"|"materialize:--dir"|"materialize:--mode"|"materialize:--uid"|"materialize:--gid"|"read:-v"|"read:--version"|"write:-t"|"write:--tags"|"write:--tier") [ "${COMP_WORDS[i + 1]}" = "=" ] && i=$((i + 1)); i=$((i + 1)) ;; esac ;;
       *) if [ -z "$cmd" ]; then cmd="$w"
          elif [ ${#args[@]} -eq 0 ] && case "$cmd" in ecs|tag) true ;; *) false ;; esac; then cmd="$cmd $w"
          else args+=("$w"); fi ;;

@@ -38,7 +38,7 @@ function __pychamber_complete
             case '--backend=*' '--backend-s3-bucket=*' '--kms-key-alias=*' '--retries=*' '--retry-mode=*' '--min-throttle-delay=*'
                 set -a globals $w
             case '-*'
-                if contains -- "$cmd:$w" 'ecs policy:--role' 'ecs secrets:--container' 'ecs secrets:--image' 'exec:--strict-value' 'exec:--files' 'exec:--watch-interval' 'exec:--on-change' 'exec:--grace' 'exec:--stop-signal' 'exec:--splay' 'export:-f' 'export:--format' 'export:-o' 'export:--output-file' 'export:--name' 'import:--format' 'import:--flatten' 'import:--tier' 'materialize:--dir' 'materialize:--mode' 'materialize:--uid' 'materialize:--gid' 'read:-v' 'read:--version' 'write:-t' 'write:--tags' 'write:--tier'
+                if contains -- "$cmd:$w" 'ecs policy:--role' 'ecs secrets:--container' 'ecs secrets:--image' 'exec:--strict-value' 'exec:--files' 'exec:--watch-interval' 'exec:--on-change' 'exec:--grace' 'exec:--stop-signal' 'exec:--splay' 'export:-f' 'export:--format' 'export:-o' 'export:--output-file' 'export:--name' 'import:--format' 'import:--tier' 'materialize:--dir' 'materialize:--mode' 'materialize:--uid' 'materialize:--gid' 'read:-v' 'read:--version' 'write:-t' 'write:--tags' 'write:--tier'
                     set i (math $i + 1)
                     test $i -gt $n; and set value 1
                 end

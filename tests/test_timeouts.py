@@ -82,6 +82,21 @@ def test_read_against_a_stalled_endpoint_fails_at_the_deadline(run_cli_subproces
     assert "operation error SSM: GetParameters, gave up after " in r.stderr
 
 
+@pytest.mark.parametrize("backend, operation", [("secretsmanager", "Secrets Manager: GetSecretValue"),
+                                                ("s3", "S3: GetObject")])
+def test_read_on_other_backends_fails_at_the_deadline(run_cli_subprocess, stalled, backend, operation):
+    url, held = stalled
+    t0 = time.monotonic()
+    r = run_cli_subprocess("-b", backend, "read", "svc", "key",
+                           env_extra={"AWS_ENDPOINT_URL": url, "PYCHAMBER_TIMEOUT": "2",
+                                      "CHAMBER_S3_BUCKET": "bucket"})
+    elapsed = time.monotonic() - t0
+    assert r.returncode == 1 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr, r.stderr
+    assert "gave up after " in r.stderr and "(PYCHAMBER_TIMEOUT=2s)" in r.stderr, r.stderr
+    assert elapsed < 20, elapsed
+    assert held, "the server saw no connection: the test proved nothing"
+
+
 def test_default_retries_are_bounded_by_the_deadline(run_cli, stalled, monkeypatch):
     """The defaults (10 attempts, 5 s read timeout, 30 s deadline), scaled down 10x in this
     process: the deadline, not the attempt count, ends the wait, within deadline + one read

@@ -227,6 +227,8 @@ def test_bash_completes_commands_flags_and_values(store_env, words, want):
     (["pychamber", "--backend", "=", "null", "read", ""], []),
     (["pychamber", "--backend", "=", "local", "read", "w"], ["web", "worker"]),
     (["pychamber", "read", "-v", "=", "1", "web", "a"], ["api_key"]),
+    # --flatten alone takes no value (pflag's NoOptDefVal): the next word is the service
+    (["pychamber", "import", "--flatten", "wo"], ["worker"]),
 ])
 def test_bash_completes_names_from_the_store(store_env, words, want):
     assert bash_complete(store_env, words) == want

@@ -105,6 +105,16 @@ def _kinds(usage: str, top: list[str]) -> list[str]:
     return kinds
 
 
+def _alone_is_enough(p, path: str) -> bool:
+    """A value flag with pflag's NoOptDefVal (``import --flatten``): given alone it takes no
+    value (only ``--flatten=SEP`` does), so the word after it is an argument, not its value."""
+    from pychamber.settings import flag_by_name
+
+    scope = path.split()[-1] if path else "global"
+    row = next((r for o in p.opts if (r := flag_by_name(o, scope)) is not None), None)
+    return row is not None and row.no_opt_default is not None
+
+
 def _options(cmd, path: str, usage: str) -> tuple[list[list[str]], list[str], dict[str, list[str]]]:
     """(each offered option's spellings, the spellings that take a value, closed value sets)."""
     offered, values, choices = [], [], {}
@@ -114,7 +124,7 @@ def _options(cmd, path: str, usage: str) -> tuple[list[list[str]], list[str], di
         spellings = list(p.opts) + list(getattr(p, "secondary_opts", []))
         if not getattr(p, "hidden", False):
             offered.append(spellings)
-        if not getattr(p, "is_flag", False):
+        if not getattr(p, "is_flag", False) and not _alone_is_enough(p, path):
             values += list(p.opts)
             words = _choices_of(path, p, usage)
             if words:

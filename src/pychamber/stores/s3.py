@@ -455,6 +455,10 @@ class S3Store(Store):
         raise self._not_implemented("tags on write not implemented")
 
     def read(self, id: SecretId, version: int = -1) -> Secret:
+        with aws.within(aws.new_deadline(self.settings)):  # PYCHAMBER_TIMEOUT, as SSM's read
+            return self._read(id, version)
+
+    def _read(self, id: SecretId, version: int) -> Secret:
         obj = self._read_object(id)
         if obj is None:
             raise SecretNotFound()

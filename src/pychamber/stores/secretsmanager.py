@@ -466,6 +466,10 @@ class SecretsManagerStore(Store):
         raise ChamberError(WRITE_TAGS_MSG)
 
     def read(self, id: SecretId, version: int = -1) -> Secret:
+        with aws.within(aws.new_deadline(self.settings)):  # PYCHAMBER_TIMEOUT, as SSM's read
+            return self._read(id, version)
+
+    def _read(self, id: SecretId, version: int) -> Secret:
         if version == -1:
             latest = self._read_latest(id.service)
             if id.key not in latest:
