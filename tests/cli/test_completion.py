@@ -160,6 +160,12 @@ def test_complete_is_silent_when_the_store_fails(store_env):
     assert (p.returncode, p.stdout_bytes, p.stderr_bytes) == (0, b"", b"")
 
 
+@pytest.mark.parametrize("value", ["nan", "inf", "1e300", "-1", "x"])
+def test_complete_is_silent_with_a_bad_deadline_variable(store_env, value):
+    p = invoke(["__complete", "services"], {**store_env, "PYCHAMBER_COMPLETE_TIMEOUT": value})
+    assert (p.returncode, p.stdout_bytes, p.stderr_bytes) == (0, b"web\nworker\n", b"")
+
+
 def test_complete_gives_up_at_its_deadline_on_a_silent_network(store_env):
     sock = silent_endpoint()
     try:

@@ -572,6 +572,8 @@ def complete_cmd(ctx: typer.Context,
         deadline = float(os.environ.get("PYCHAMBER_COMPLETE_TIMEOUT", "") or DEADLINE)
     except ValueError:
         deadline = DEADLINE
+    if not 0 <= deadline <= 3600:  # nan and inf too: Thread.join refuses them
+        deadline = DEADLINE
     worker = threading.Thread(target=work, name="complete", daemon=True)
     worker.start()
     worker.join(deadline)
