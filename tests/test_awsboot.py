@@ -182,3 +182,14 @@ def test_another_botocore_series_gets_botocores_own_full_model(tmp_path):
                        timeout=120)
     assert p.returncode == 0, p.stderr
     assert int(p.stdout) > 100  # SSM's ~150 operations, not Parameter Store's dozen
+
+
+@pytest.mark.parametrize("content", [b"", b"\n", b"\xff\xfe botocore", None])
+def test_an_unreadable_source_file_means_botocores_own_data(tmp_path, monkeypatch, content):
+    # a damaged install (SOURCE empty, not text, or missing) must not break every AWS client
+    from pychamber import awsboot
+
+    if content is not None:
+        (tmp_path / "SOURCE").write_bytes(content)
+    monkeypatch.setattr(awsboot, "DATA", str(tmp_path))
+    assert awsboot._same_series() is False

@@ -301,7 +301,7 @@ def _same_series() -> bool:
 
     try:
         return botocore.__version__.split(".")[:2] == source_version().split(".")[:2]
-    except OSError:
+    except (OSError, ValueError, IndexError):  # missing, not UTF-8, empty: botocore's own data
         return False
 
 
