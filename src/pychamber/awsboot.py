@@ -229,7 +229,10 @@ def loader(session: Any) -> Any:
                     pass
             return sorted(found)
 
-    data_path = session.get_config_variable("data_path")
+    try:
+        data_path = session.get_config_variable("data_path")
+    except Exception:  # noqa: BLE001 - an unknown profile, a broken config file: the first
+        data_path = os.environ.get("AWS_DATA_PATH")  # client's creation reports it, translated
     paths = [os.path.expanduser(os.path.expandvars(p))
              for p in (data_path.split(os.pathsep) if data_path else [])]
     # the shipped cut only for the botocore series it was cut from: another series may read

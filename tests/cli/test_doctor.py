@@ -89,6 +89,18 @@ def test_broken_environments_as_a_process(aws_env, drop, failed_row):
     assert elapsed < 45
 
 
+@pytest.mark.parametrize("bad", [{"AWS_PROFILE": "nosuch"}, {"AWS_CONFIG_FILE": "BINARY"}])
+def test_an_unknown_profile_or_a_broken_config_file_is_a_failed_row(aws_env, tmp_path, bad):
+    """The session's first use reads the profile: its error is a row, not an internal error."""
+    if bad.get("AWS_CONFIG_FILE") == "BINARY":
+        (tmp_path / "config").write_bytes(b"not [an ini\n\x00\xff")
+        bad = {"AWS_CONFIG_FILE": str(tmp_path / "config")}
+    result = spawn(["doctor", "svc"], {**aws_env, **bad}, input=b"", timeout=60)
+    assert result.returncode == 1, result
+    assert "FAILED" in table(result.stdout)["credentials"][0]
+    assert result.stderr == ""
+
+
 def test_local_backend_as_a_process(tmp_path):
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path),
            "PYTHONPATH": os.environ.get("PYTHONPATH", ""), "XDG_DATA_HOME": str(tmp_path / "x"),
