@@ -285,6 +285,14 @@ def test_unreachable_endpoint(creds):
     )
 
 
+@pytest.mark.parametrize("var", ["CHAMBER_AWS_SSM_ENDPOINT", "AWS_ENDPOINT_URL"])
+def test_invalid_endpoint_is_one_line(creds, var):
+    creds.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    creds.setenv(var, "not-a-url")
+    msg = _one_line_error(lambda: _store().list_raw("svc"))
+    assert msg == "operation error SSM: GetParametersByPath, Invalid endpoint: not-a-url"
+
+
 def test_profile_not_found(creds):
     creds.setenv("AWS_DEFAULT_REGION", "us-east-1")
     creds.setenv("AWS_PROFILE", "nosuchprofile")

@@ -616,6 +616,8 @@ def translated(
     except ChamberError:
         raise
     except Exception as exc:  # noqa: BLE001 - only botocore errors are expected here
+        if isinstance(exc, ValueError) and str(exc).startswith("Invalid endpoint: "):
+            raise ChamberError(_one_line(_prefix(operation, service) + str(exc))) from None
         if not is_botocore_error(exc):
             raise
         raise translate(exc, operation, service, redact) from None
