@@ -619,6 +619,30 @@ def test_moved_renamed_or_renumbered_rows_fail_the_integrity_check(tmp_path):
     assert make(tmp_path).read(sid("svc", "c")).value == "c2"
 
 
+@pytest.mark.parametrize("tamper", [
+    "UPDATE meta SET value = 'text' WHERE name = 'state_mac'",
+    "UPDATE meta SET value = 12 WHERE name = 'key_check'",
+    "UPDATE versions SET nonce = 'text'",
+    "UPDATE versions SET ciphertext = 'text'",
+    "UPDATE versions SET created = 7, created_by = x'00ff'",
+])
+def test_columns_of_another_type_are_the_databases_error(tmp_path, tamper):
+    # a hand-edited database (TEXT or a number where pychamber writes a BLOB...) is one line
+    # saying the database was altered, never a TypeError
+    store = make(tmp_path)
+    store.write(sid("svc", "a"), "alpha-secret")
+    store.close()
+    conn = sqlite3.connect(db_path(tmp_path))
+    conn.executescript(tamper)
+    conn.commit()
+    conn.close()
+    reader = make(tmp_path)
+    with pytest.raises(ChamberError) as err:
+        reader.read(sid("svc", "a"))
+    reader.close()
+    assert "alpha" not in str(err.value) and "\n" not in str(err.value)
+
+
 def test_newer_schema_is_refused_untouched(tmp_path):
     writer = make(tmp_path)
     writer.write(sid("svc", "k"), "v")

@@ -267,10 +267,18 @@ def rollback(conn: sqlite3.Connection) -> None:
         pass
 
 
+def blob(value: Any) -> bytes:
+    """A BLOB column's value as bytes, whatever an edited database holds there (TEXT, a number):
+    the bytes then fail their check or MAC with the database's own message, not a TypeError."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value)
+    return str(value).encode("utf-8", "surrogatepass")
+
+
 # --- the key check ------------------------------------------------------------------------------
 def key_check(conn: sqlite3.Connection) -> bytes | None:
     row = conn.execute("SELECT value FROM meta WHERE name = 'key_check'").fetchone()
-    return None if row is None else bytes(row[0])
+    return None if row is None else blob(row[0])
 
 
 def set_key_check(conn: sqlite3.Connection, value: bytes) -> None:
@@ -280,7 +288,7 @@ def set_key_check(conn: sqlite3.Connection, value: bytes) -> None:
 # --- the state MAC ------------------------------------------------------------------------------
 def state_mac(conn: sqlite3.Connection) -> bytes | None:
     row = conn.execute("SELECT value FROM meta WHERE name = 'state_mac'").fetchone()
-    return None if row is None else bytes(row[0])
+    return None if row is None else blob(row[0])
 
 
 def set_state_mac(conn: sqlite3.Connection, value: bytes) -> None:

@@ -45,6 +45,7 @@ import os
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from pychamber.errors import ChamberError
+from pychamber.stores.local.db import blob
 
 KEYRING_SERVICE = "pychamber"
 KEY_ENV = "PYCHAMBER_LOCAL_KEY"
@@ -104,7 +105,7 @@ class Cipher:
         from cryptography.exceptions import InvalidTag
 
         try:
-            plain = self._aead.decrypt(bytes(nonce), bytes(ct), _aad(service, key, version))
+            plain = self._aead.decrypt(blob(nonce), blob(ct), _aad(service, key, version))
         except (InvalidTag, ValueError):
             raise ChamberError(
                 f"cannot decrypt /{service}/{key} version {version} in local secrets database "
@@ -145,10 +146,8 @@ class Cipher:
 
         subkey = hmac.new(self._key, _STATE_MAC_LABEL, hashlib.sha256).digest()
         mac = hmac.new(subkey, digestmod=hashlib.sha256)
-        for service, key, version, created, created_by, nonce in rows:
-            for part in (service.encode("utf-8", "surrogatepass"), key.encode("utf-8", "surrogatepass"),
-                         str(version).encode(), created.encode(), created_by.encode("utf-8", "surrogatepass"),
-                         bytes(nonce)):
+        for row in rows:  # blob(): the bytes of each column, whatever type an edit left there
+            for part in map(blob, row):
                 mac.update(len(part).to_bytes(4, "big") + part)
         return mac.digest()
 
