@@ -73,6 +73,17 @@ def test_exec_against_a_stalled_endpoint_fails_at_the_deadline(run_cli_subproces
     assert held, "the server saw no connection: the test proved nothing"
 
 
+def test_exec_of_several_services_on_secretsmanager_fails_at_the_deadline(run_cli_subprocess, stalled):
+    # the services are read in threads of their own: the deadline must reach them
+    url, held = stalled
+    t0 = time.monotonic()
+    r = run_cli_subprocess("-b", "secretsmanager", "exec", "svc", "other", "--", "true",
+                           env_extra={"AWS_ENDPOINT_URL": url, "PYCHAMBER_TIMEOUT": "2"})
+    _one_line_in_time(r, t0, 20, "Error: ")
+    assert "operation error Secrets Manager: GetSecretValue, gave up after " in r.stderr
+    assert held, "the server saw no connection: the test proved nothing"
+
+
 def test_read_against_a_stalled_endpoint_fails_at_the_deadline(run_cli_subprocess, stalled):
     url, _ = stalled
     t0 = time.monotonic()

@@ -518,14 +518,21 @@ class SecretsManagerStore(Store):
 
     def list_raw_many(self, services: list[str]) -> list[list[RawSecret]]:
         """``list_raw`` of several services, fetched concurrently; results in argument order.
-        The first failing service (in argument order) raises its error."""
+        The first failing service (in argument order) raises its error. One PYCHAMBER_TIMEOUT
+        deadline covers them all (the caller's, if it set one: a deadline is per thread)."""
         if len(services) <= 1:
             return [self.list_raw(s) for s in services]
         from concurrent.futures import ThreadPoolExecutor
 
+        deadline = aws.current_deadline() or aws.new_deadline(self.settings)
         self._client("secretsmanager", "GetSecretValue")  # build once, before the threads
+
+        def one(service: str) -> list[RawSecret]:
+            with aws.within(deadline):
+                return self.list_raw(service)
+
         with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(services))) as pool:
-            futures = [pool.submit(self.list_raw, s) for s in services]
+            futures = [pool.submit(one, s) for s in services]
             return [f.result() for f in futures]
 
     def list_services(self, prefix: str, include_secret_name: bool = False) -> list[str]:
