@@ -202,3 +202,14 @@ def test_the_local_data_key_never_reaches_the_program(cli, tmp_path):
         env = dict(e.split("=", 1) for e in out.stdout.split("\0") if e)
         assert env["K"] == "v" and "PYCHAMBER_LOCAL_KEY" not in env
         assert cli.env["PYCHAMBER_LOCAL_KEY"] not in out.stdout  # type: ignore[attr-defined]
+
+
+def test_export_to_a_directory_is_chambers_open_error(tmp_path):
+    """export -o DIR: chamber's os.OpenFile fails first ("Failed to open output file for
+    writing"), not a write error; nothing is left in the directory."""
+    from pychamber.files import write_output_file
+
+    with pytest.raises(ChamberError) as e:
+        write_output_file(str(tmp_path), b"{}")
+    assert e.value.message == f"Failed to open output file for writing: open {tmp_path}: is a directory"
+    assert os.listdir(tmp_path) == []

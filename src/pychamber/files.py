@@ -189,9 +189,15 @@ def write_output_file(path: str, data: bytes, mode: int = 0o600) -> None:
     """``export -o FILE``: written atomically, never world-readable; chamber's messages. A
     symlink or a file that is not a regular one (``/dev/stdout``, a FIFO) is written through,
     as chamber's ``os.Create`` does: never replaced by a file of ours."""
+    if os.path.isdir(path):  # chamber's os.OpenFile fails on it, before anything is written
+        raise ChamberError(f"Failed to open output file for writing: open {path}: is a directory")
     if os.path.islink(path) or (os.path.exists(path) and not stat.S_ISREG(os.stat(path).st_mode)):
         try:
-            with open(path, "wb") as f:
+            f = open(path, "wb")
+        except OSError as e:
+            raise ChamberError(f"Failed to open output file for writing: {_go_open_error(path, e)}") from None
+        try:
+            with f:
                 f.write(data)
         except OSError as e:
             raise ChamberError(f"Failed to write output file: {_go_open_error(path, e)}") from None
