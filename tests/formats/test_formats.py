@@ -635,6 +635,12 @@ def test_parse_dotenv_duplicate_last_wins():
     assert parse_import("A=1\nB=2\nA=3\n", fmt="dotenv") == [("A", "3"), ("B", "2")]
 
 
+def test_parse_dotenv_drops_a_leading_bom():
+    # a .env saved by a Windows editor: the first key was '\ufeffA', refused as a key name
+    assert parse_import("\ufeffA=1\nB=2\n", fmt="dotenv") == [("A", "1"), ("B", "2")]
+    assert parse_import("\ufeffA=1\n", filename=".env.production") == [("A", "1")]
+
+
 @pytest.mark.parametrize(
     "text, line",
     [

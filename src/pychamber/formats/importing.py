@@ -211,8 +211,9 @@ def parse_dotenv(text: str, environ: Mapping[str, str] | None = None) -> list[tu
 
     ``${VAR}`` and ``${VAR:-default}`` are kept literally unless ``environ`` is given: then they
     are expanded as python-dotenv does, from the keys above in the file first, then ``environ``
-    (never inside single quotes, nor an escaped ``\\$``)."""
-    r = _Reader(text)
+    (never inside single quotes, nor an escaped ``\\$``). A leading UTF-8 BOM (a Windows
+    editor's) is dropped, as the JSON/YAML decoder drops it."""
+    r = _Reader(text.removeprefix("\ufeff"))
     values: dict[str, str] = {}
     while r.has_next():
         r.read(_multiline_whitespace)
