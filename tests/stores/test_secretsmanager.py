@@ -568,3 +568,14 @@ def test_now_is_utc_nanoseconds():
     assert t.rfc3339nano().endswith("Z")
 
 
+
+
+def test_a_write_that_would_make_the_secret_too_big_is_refused_before_the_put(store, sm_client):
+    # each value fits, the service's one SecretString (values + metadata) would not: AWS refuses
+    # it (moto does not); the error names the service and key, never a value
+    store.write(SecretId("big", "a"), "x" * 40000)
+    with pytest.raises(ChamberError) as e:
+        store.write(SecretId("big", "b"), "y" * 40000)
+    assert "over the 65536-byte limit of a Secrets Manager secret" in e.value.message
+    assert "big" in e.value.message and "yyy" not in e.value.message
+    assert sorted(json.loads(stored(sm_client, "big"))) == ["_chamber_metadata", "a"]

@@ -366,6 +366,11 @@ class SecretsManagerStore(Store):
                 latest[METADATA_KEY] = dump_metadata(metadata)
 
             contents = dump_secret_object(latest)
+            size = len(contents.encode("utf-8", "surrogateescape"))
+            if not delete_key and size > self.max_value_bytes:  # AWS would refuse it, unnamed
+                raise ChamberError(
+                    f"the secret {id.service} would be {size} bytes with {id.key}, over the "
+                    f"{self.max_value_bytes}-byte limit of a Secrets Manager secret")
             secrets = [v for k, v in latest.items() if k != METADATA_KEY]
             if value:
                 secrets.append(value)
