@@ -139,9 +139,20 @@ def test_without_a_deadline_the_attempts_bound_it(run_cli, stalled):
     assert r.stderr.endswith('" (no answer within 5s)\n'), r.stderr
 
 
-@pytest.mark.parametrize("value", ["soon", "-1", "nan"])
+@pytest.mark.parametrize("value", ["soon", "-1", "nan", "-2s", "3 parsecs"])
 def test_bad_timeout_is_one_line(run_cli, value):
     r = run_cli("read", "svc", "key", env_extra={"PYCHAMBER_TIMEOUT": value})
     assert r.returncode == 1
     assert r.stderr.endswith("Cannot parse $PYCHAMBER_TIMEOUT to a number of seconds.\n"), r.stderr
     assert r.stderr.count("\n") == 1
+
+
+def test_a_go_duration_is_a_timeout_too(run_cli, stalled):
+    # the error lines print the deadline as "PYCHAMBER_TIMEOUT=2s": that form is accepted back
+    url, _ = stalled
+    t0 = time.monotonic()
+    r = run_cli("read", "svc", "key", env_extra={
+        "AWS_ENDPOINT_URL": url, "PYCHAMBER_TIMEOUT": "2s"})
+    assert r.returncode == 1 and r.stderr.count("\n") == 1, r.stderr
+    assert "(PYCHAMBER_TIMEOUT=2s)" in r.stderr, r.stderr
+    assert time.monotonic() - t0 < 20

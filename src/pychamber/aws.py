@@ -210,8 +210,13 @@ def _seconds(settings: "Settings", name: str, default: float) -> float:
         return default
     try:
         value = float(text)
-    except ValueError:
-        value = -1.0
+    except ValueError:  # also a Go duration, as the error lines print it (4s, 1m30s)
+        from pychamber.compat.gotime import parse_duration
+
+        try:
+            value = parse_duration(text.strip())
+        except ValueError:
+            value = -1.0
     if not 0 <= value < 1e9:
         raise ChamberError(f"Cannot parse ${name} to a number of seconds.")
     return value
