@@ -144,6 +144,18 @@ def test_secretsmanager_lists_each_service(aws_process_env, aws_client):
     assert not any(n.startswith("kms") for n in c)
 
 
+@pytest.mark.parametrize("backend", ["s3", "s3-kms"])
+def test_the_s3_bucket_is_checked_without_a_service(aws_process_env, aws_client, alias, backend):
+    aws_client("s3").create_bucket(Bucket="there")
+    c = by_name(run(CHAMBER_SECRET_BACKEND=backend, CHAMBER_S3_BUCKET="there",
+                    CHAMBER_KMS_KEY_ALIAS="parameter_store_key"))
+    assert c["bucket"].ok is True, c["bucket"]
+    c = by_name(run(CHAMBER_SECRET_BACKEND=backend, CHAMBER_S3_BUCKET="nobucket",
+                    CHAMBER_KMS_KEY_ALIAS="parameter_store_key"))
+    assert c["bucket"].ok is False and "nobucket" in c["bucket"].advice, c["bucket"]
+    assert "NoSuchBucket" in c["bucket"].detail or "not exist" in c["bucket"].detail, c["bucket"]
+
+
 def test_an_invalid_backend_fails():
     checks = doctor.run(Settings(backend_flag="nope", environ={}))
     assert checks[0].ok is False and checks[0].detail == "invalid backend `NOPE`"

@@ -111,6 +111,8 @@ def run(settings: "Settings", services: Sequence[str] = ()) -> list[Check]:
         for service in services:
             checks += probe.ssm_service(store, service)
     else:
+        if backend in ("S3", "S3-KMS"):
+            checks.append(probe.bucket(store, settings.s3_bucket or ""))
         if backend == "S3-KMS":
             checks.append(probe.kms(settings.s3_kms_key_alias))
         for service in services:
@@ -354,6 +356,16 @@ class _Probe:
                      "(and kms:Encrypt on the key)")
 
     # other backends
+    def bucket(self, store: "Store", bucket: str) -> Check:
+        """The S3 backends' bucket exists and may be listed: one ListObjectsV2 of a prefix no
+        secret has (no object is read), so that a missing bucket fails without a service."""
+        try:
+            store.list_services("_pychamber-doctor-probe")
+        except ChamberError as e:
+            return Check("bucket", False, reason(e),
+                         f"create the bucket {bucket} or fix $CHAMBER_S3_BUCKET; allow s3:ListBucket on it")
+        return Check("bucket", True, f"{bucket} can be listed")
+
     def listing(self, store: "Store", service: str, advice: str) -> Check:
         name = f"exec {service}"
         try:
