@@ -156,3 +156,23 @@ def test_a_go_duration_is_a_timeout_too(run_cli, stalled):
     assert r.returncode == 1 and r.stderr.count("\n") == 1, r.stderr
     assert "(PYCHAMBER_TIMEOUT=2s)" in r.stderr, r.stderr
     assert time.monotonic() - t0 < 20
+
+
+@pytest.mark.parametrize("args, operation", [
+    (["list", "svc"], "DescribeParameters"),
+    # chamber's History answers ErrSecretNotFound for any GetParameterHistory error
+    # (store/ssmstore.go): kept; the deadline still bounds it
+    (["history", "svc", "key"], None),
+    (["tag", "read", "svc", "key"], "ListTagsForResource"),
+])
+def test_a_services_listings_fail_at_the_deadline(run_cli, stalled, args, operation):
+    url, held = stalled
+    t0 = time.monotonic()
+    r = run_cli(*args, env_extra={"AWS_ENDPOINT_URL": url, "PYCHAMBER_TIMEOUT": "2"})
+    assert r.returncode == 1 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr, r.stderr
+    if operation is None:
+        assert r.stderr == "Error: Failed to get history: secret not found\n"
+    else:
+        assert f"{operation}, gave up after " in r.stderr and "(PYCHAMBER_TIMEOUT=2s)" in r.stderr, r.stderr
+    assert time.monotonic() - t0 < 20
+    assert held, "the server saw no connection: the test proved nothing"

@@ -113,6 +113,13 @@ def _group_help(ctx: typer.Context) -> None:
         raise typer.Exit(0)
 
 
+#: The commands whose AWS calls all run under one PYCHAMBER_TIMEOUT deadline (as exec's fetch
+#: and read do): the reads of one service or secret. Not the account-wide ones (list-services,
+#: find: a large account may rightly take longer) nor writes (import is paced); a throttled
+#: retry is never cut by the deadline.
+BOUNDED_COMMANDS = ("list", "history", "tag read")
+
+
 def _add(target: typer.Typer, name: str, usage: str, short: str, in_group: bool, kwargs: dict,
          f: Callable) -> None:
     kwargs = dict(kwargs)
@@ -127,12 +134,19 @@ def _add(target: typer.Typer, name: str, usage: str, short: str, in_group: bool,
         "collect_usage_pieces": lambda self, ctx: ([rest] if rest else []) + ["[flags]"]})
     kwargs["cls"] = cls
 
+    bounded = usage.split(" <", 1)[0] in BOUNDED_COMMANDS
+
     @functools.wraps(f)
     def wrapped(ctx: typer.Context, *args: Any, **kw: Any) -> Any:
         inv = invocation(ctx)
         inv.command = name
         inv.usage = usage
-        return f(ctx, *args, **kw)
+        if not bounded:
+            return f(ctx, *args, **kw)
+        from pychamber import aws  # no botocore: that loads with the first client
+
+        with aws.within(aws.new_deadline(settings_of(ctx))):
+            return f(ctx, *args, **kw)
 
     target.command(name, help=short, short_help=short, **kwargs)(wrapped)
 
