@@ -399,9 +399,6 @@ def _botocore_text(exc: BaseException) -> str:
 
 
 # --- local --------------------------------------------------------------------------------------
-PLAINTEXT_KEYRINGS = ("keyrings.alt.file.PlaintextKeyring", "keyring.backends.null.Keyring")
-
-
 def _local(settings: "Settings") -> list[Check]:
     from pychamber.stores.local import LocalStore
     from pychamber.stores.local import db as local_db
@@ -425,7 +422,7 @@ def _local(settings: "Settings") -> list[Check]:
                 place = f"the keyring {where}" if where else f"key file {store.key_path}"
                 checks.append(Check("data key", True,
                                     f"none yet; the first write creates one in {place}",
-                                    _plaintext_advice(where)))
+                                    _plaintext_advice(store.keys.plaintext_keyring())))
                 return checks
             refused = f"run chmod 600 {store.key_path}"  # the key file's mode (keys.py)
             checks.append(Check("data key", False, e.message,
@@ -433,7 +430,8 @@ def _local(settings: "Settings") -> list[Check]:
                                 "set PYCHAMBER_LOCAL_KEY to the database's key, or restore the "
                                 "keyring entry or the key file"))
             return checks
-        checks.append(_key_holder(store.keys.holder(key), check is None))
+        checks.append(_key_holder(store.keys.holder(key), check is None,
+                                  store.keys.plaintext_keyring()))
     except ChamberError as e:
         checks.append(Check("local database", False, e.message,
                             "check PYCHAMBER_LOCAL_PATH and the file"))
@@ -442,24 +440,25 @@ def _local(settings: "Settings") -> list[Check]:
     return checks
 
 
-def _key_holder(holder: tuple[str, str], unused: bool) -> Check:
+def _key_holder(holder: tuple[str, str], unused: bool, plaintext_keyring: bool) -> Check:
     kind, where = holder
     opens = "not used yet" if unused else "opens the database"
     if kind == "env":
         return Check("data key", True, f"from ${where}; {opens}")
     if kind == "keyring":
         return Check("data key", True, f"in the keyring {where}"
-                     + (" (a plaintext file: base64, not encrypted)" if where in PLAINTEXT_KEYRINGS
-                        else "") + f"; {opens}", _plaintext_advice(where))
-    mode = os.stat(where).st_mode & 0o777
-    if mode & 0o077:
-        return Check("data key", False, f"key file {where} is mode {mode:o}: others can read it",
-                     f"chmod 600 {where}")
-    return Check("data key", True, f"in key file {where} (mode 600); {opens}")
+                     + (" (a plaintext file: base64, not encrypted)" if plaintext_keyring
+                        else "") + f"; {opens}", _plaintext_advice(plaintext_keyring))
+    # keys.py refuses a key file others may read before it is used: its mode is owner-only here
+    try:
+        mode = f" (mode {os.stat(where).st_mode & 0o777:o})"
+    except OSError:
+        mode = ""
+    return Check("data key", True, f"in key file {where}{mode}; {opens}")
 
 
-def _plaintext_advice(keyring_name: str | None) -> str:
-    if keyring_name in PLAINTEXT_KEYRINGS:
+def _plaintext_advice(plaintext_keyring: bool) -> str:
+    if plaintext_keyring:
         return ("a plaintext keyring is no safer than the key file: use the OS keyring (Secret "
                 "Service, macOS Keychain) or PYCHAMBER_LOCAL_KEY from a secret manager")
     return ""

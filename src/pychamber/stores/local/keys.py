@@ -177,11 +177,16 @@ class Keyring:
                 self.file_path = None
 
     @property
+    def plaintext(self) -> bool:
+        """Whether it keeps its entries in a file in clear (keyrings.alt's PlaintextKeyring)."""
+        return _plaintext(self.backend)
+
+    @property
     def name(self) -> str:
         """What to call it in messages."""
         label = backend_name(self.backend)
         if self.file_path is not None or _file_backed(self.backend):
-            kind = "plaintext keyring file" if _plaintext(self.backend) else "encrypted keyring file"
+            kind = "plaintext keyring file" if self.plaintext else "encrypted keyring file"
             where = f" {self.file_path}" if self.file_path else ""
             return f"the {kind}{where} ({label}, chosen by {self.explicit})"
         how = f", chosen by {self.explicit}" if self.explicit else ""
@@ -314,6 +319,11 @@ class KeySource:
         if ring is not None and _decode_key(ring.get(self.db_path) or "") == key:
             return "keyring", backend_name(ring.backend)
         return "file", self.key_path
+
+    def plaintext_keyring(self) -> bool:
+        """Whether the keyring pychamber would use keeps its entries in a file in clear."""
+        ring = self.keyring()
+        return ring is not None and ring.plaintext
 
     def keyring_name(self) -> str | None:
         """The keyring backend pychamber would use (``keyrings.alt.file.PlaintextKeyring``, only
