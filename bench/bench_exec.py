@@ -63,10 +63,15 @@ class Counting:
     def __call__(self, environ, start_response):
         op = (environ.get("HTTP_X_AMZ_TARGET") or "").split(".")[-1] or environ.get("PATH_INFO", "")
         n = int(environ.get("CONTENT_LENGTH") or 0)
-        environ["wsgi.input"] = io.BytesIO(environ["wsgi.input"].read(n) if n else b"")
+        body = environ["wsgi.input"].read(n) if n else b""
+        environ["wsgi.input"] = io.BytesIO(body)
         with self.lock:
-            self.calls[op] += 1
+            self.count(op, body)
         return self.app(environ, start_response)
+
+    def count(self, op: str, body: bytes) -> None:
+        """Count one request (under the lock); a subclass may count more of it."""
+        self.calls[op] += 1
 
     def take(self) -> dict[str, int]:
         """The counts since the last call, cleared."""

@@ -13,8 +13,6 @@ calls are counted apart: both must stay zero.
 from __future__ import annotations
 
 import argparse
-import collections
-import io
 import logging
 import os
 import signal
@@ -26,24 +24,18 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_exec import Counting  # noqa: E402  (bench/ is not a package)
 
 
-class Counter:
-    def __init__(self, app):
-        self.app = app
-        self.calls: collections.Counter = collections.Counter()
-        self.lock = threading.Lock()
+class Counter(Counting):
+    """bench_exec's counting middleware, also counting decrypting reads apart."""
 
-    def __call__(self, environ, start_response):
-        op = (environ.get("HTTP_X_AMZ_TARGET") or "").split(".")[-1] or environ.get("PATH_INFO", "")
-        n = int(environ.get("CONTENT_LENGTH") or 0)
-        body = environ["wsgi.input"].read(n) if n else b""
-        environ["wsgi.input"] = io.BytesIO(body)
-        with self.lock:
-            self.calls[op] += 1
-            if b'"WithDecryption": true' in body:
-                self.calls["(decrypting)"] += 1
-        return self.app(environ, start_response)
+    def count(self, op: str, body: bytes) -> None:
+        super().count(op, body)
+        if b'"WithDecryption": true' in body:
+            self.calls["(decrypting)"] += 1
 
 
 def main() -> None:
