@@ -10,16 +10,17 @@ import os
 from typing import TYPE_CHECKING, Callable
 
 from pychamber.cli.console import Invocation, broken_pipe
-from pychamber.compat import cobra
 from pychamber.errors import ChamberError, ExitStatus
 
 if TYPE_CHECKING:  # pragma: no cover
+    from pychamber.compat import cobra
     from pychamber.settings import Flag
 
 PROG = "pychamber"
 
 
 def report(inv: Invocation, message: str, code: int = ExitStatus.ERROR) -> int:
+    from pychamber.compat import cobra  # only when a message needs it
     inv.console.err(inv.console.paint_error(cobra.error_block(message, usage_of(inv))))
     return int(code)
 
@@ -51,6 +52,7 @@ def guard(inv: Invocation, run: Callable[[], int | None]) -> int:
 
 def _click(inv: Invocation, exc: Exception) -> int | None:
     """Exit status for click's exceptions (typer's Exit and Abort included), else None."""
+    from pychamber.compat import cobra  # only when a message needs it
     import sys
 
     if "typer" not in sys.modules:  # the fast path never imported click: not one of its
@@ -81,6 +83,7 @@ def _click(inv: Invocation, exc: Exception) -> int | None:
 
 def _usage_message(exc: Exception) -> str:
     """pflag's wording for click's usage errors."""
+    from pychamber.compat import cobra  # only when a message needs it
     import re
 
     from typer._click import exceptions as ce
@@ -131,6 +134,7 @@ def example(prog: str, command: str | None) -> str:
 
 def pflag_of(fl: "Flag") -> cobra.PFlag:
     """A row of the table of flags as pflag describes it (type, default as Go prints it)."""
+    from pychamber.compat import cobra  # only when a message needs it
     long = next(n[2:] for n in fl.names if n.startswith("--"))
     short = next((n[1:] for n in fl.names if len(n) == 2), "")
     kind = fl.pflag_type or {bool: "bool", int: "int"}.get(fl.type, "string")
@@ -154,6 +158,7 @@ def global_pflags() -> list[cobra.PFlag]:
 
 def table_usage(prog: str, command: str, usage: str) -> cobra.Usage:
     """The usage of a command whose flags are all in the table (exec, on the fast path)."""
+    from pychamber.compat import cobra  # only when a message needs it
     from pychamber.settings import flags
 
     local = [pflag_of(f) for f in flags(command)] + [cobra.help_flag(command)]
@@ -162,6 +167,7 @@ def table_usage(prog: str, command: str, usage: str) -> cobra.Usage:
 
 def usage_of(inv: Invocation) -> str | None:
     """The running command's usage block, or None before a command was found."""
+    from pychamber.compat import cobra  # only when a message needs it
     if inv.usage_block is not None:
         return inv.usage_block()
     if inv.command and inv.usage:
