@@ -189,7 +189,8 @@ def test_bad_watch_flags_are_one_line(env):
     pychamber(env, "write", "app", "pw", "one")
     for args, msg in [
         (["--watch", "--on-change", "signal:USR1"], "Error: --on-change signal:SIG needs --files DIR"),
-        (["--watch", "--watch-interval", "soon"], 'Error: invalid argument "soon" for "--watch-interval" flag: time: invalid duration "soon"'),
+        (["--watch", "--watch-interval", "soon"],
+         'Error: invalid argument "soon" for "--watch-interval" flag: time: invalid duration "soon"'),
         (["--watch", "--stop-signal", "NOPE"], "Error: unknown signal 'NOPE'"),
         (["--watch", "--stop-signal", "99"], "Error: unknown signal '99'"),
         (["--init", "--stop-signal", "0"], "Error: unknown signal '0'"),

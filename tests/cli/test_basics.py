@@ -170,7 +170,8 @@ def test_null_backend_outputs():
     assert cli("list-services", env_extra=env) == (0, "Service\n", "")
     assert cli("find", "x", env_extra=env) == (0, "Service\n", "")
     assert cli("find", "-v", "x", env_extra=env) == (0, "Service\t\tKey\n", "")
-    assert cli("read", "svc", "key", env_extra=env) == (1, "", "Error: Failed to read: Not implemented for Null Store\n")
+    assert cli("read", "svc", "key", env_extra=env) == (
+        1, "", "Error: Failed to read: Not implemented for Null Store\n")
     assert cli("tag", "read", "svc", "key", env_extra=env) == (
         1, "", "Error: Failed to read tags: Not implemented for Null Store\n")
 

@@ -347,7 +347,8 @@ def test_pychamber_is_not_dumpable_and_the_program_is_again(tmp_path):
            "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
     subprocess.run([sys.executable, "-m", "pychamber", "write", "svc", "k", "v"], env=env, check=True, timeout=60)
     # pychamber itself, at its exit (after having read the secrets)
-    me = subprocess.run([sys.executable, "-c", "import atexit, sys; code = sys.argv.pop(1); atexit.register(lambda: exec(code)); "
+    me = subprocess.run([sys.executable, "-c",
+                         "import atexit, sys; code = sys.argv.pop(1); atexit.register(lambda: exec(code)); "
                          "from pychamber.cli import main; main()", DUMPABLE,
                          "export", "svc"], env=env, capture_output=True, text=True, timeout=60)
     assert me.stdout == '{"k":"v"}\ndumpable 0\n', me.stderr

@@ -34,7 +34,8 @@ tricky_text = st.text(alphabet=st.sampled_from(TRICKY) | st.characters(blacklist
 yaml_words = st.sampled_from(
     ["", "null", "~", "true", "yes", "on", "0x1F", "010", "08", "1e3", ".inf", "-.inf", ".nan",
      "1.50", "1_000", "12:30", "1:2:3", "2024-01-02", "-", "=", "<<", "? x", "- x", "a: b",
-     "x\n", "x\n\n", "\n", " a\nb", "a\n  b", "a\r\nb", "a\rb", "\ta", "a\t", "#", "@a", "2023-02-29", "2024-1-2", "1:61"]
+     "x\n", "x\n\n", "\n", " a\nb", "a\n  b", "a\r\nb", "a\rb", "\ta", "a\t", "#", "@a", "2023-02-29",
+     "2024-1-2", "1:61"]
 )
 # Keys as chamber stores them (plus a prefix so no shell special variable is ever set).
 env_keys = st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True).map(lambda k: "x_" + k)

@@ -151,7 +151,8 @@ def test_tag_failure_after_put(store):
     with pytest.raises(ChamberError) as e:
         store.write_with_tags(sid("svc", "key"), "v", {"team": "a"})
     msg = str(e.value)
-    assert msg.startswith("failed to write tags on successfully created secret: operation error SSM: AddTagsToResource, ")
+    assert msg.startswith("failed to write tags on successfully created secret: "
+                          "operation error SSM: AddTagsToResource, ")
     assert "\n" not in msg
     assert store.read(sid("svc", "key")).value == "v"  # the put itself happened
 

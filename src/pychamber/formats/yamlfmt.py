@@ -380,7 +380,8 @@ class _Expander:
                 continue
             for src in (v.value if isinstance(v, SequenceNode) else [v]):
                 if not isinstance(src, MappingNode):
-                    raise decode_error(f"{_where(src)} cannot merge {_kind(src)}: a merge key takes a map or a list of maps")
+                    raise decode_error(f"{_where(src)} cannot merge {_kind(src)}: "
+                                       "a merge key takes a map or a list of maps")
                 merged = self.entries(src)
                 self.spend(len(merged))
                 for e in merged:
