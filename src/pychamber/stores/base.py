@@ -44,6 +44,15 @@ class PartialWriteError(ChamberError):
         super().__init__(f"{cause.message} ({detail})")
 
 
+def value_size(value: str) -> int:
+    """A value's size as the backends count it: its UTF-8 bytes (a lone surrogate, which only
+    a file name's bytes can give, counted as the bytes it stands for)."""
+    try:
+        return len(value.encode("utf-8", "surrogateescape"))
+    except UnicodeEncodeError:
+        return len(value.encode("utf-8", "surrogatepass"))
+
+
 class Store:
     """The interface. Every operation raises :class:`NotImplementedByStore` ("... for <name>")
     until a backend implements it: a backend that forgets one fails loudly instead of, say,
@@ -110,17 +119,23 @@ class Store:
         if "\0" in value:
             return names.NUL_VALUE
         limit = cls.value_limit(tier)
+        sent_untiered = write and tier is None and bool(cls.tiers)
+        if sent_untiered:
+            # chamber sends it without a Tier: the account's default tier or the parameter's own
+            # decides (the backend says so in one line when it refuses); only what no tier holds
+            # is refused here
+            limit = max(n for _, n in cls.tiers.values())
         if limit is None:
             return None
-        try:
-            size = len(value.encode("utf-8", "surrogateescape"))
-        except UnicodeEncodeError:
-            size = len(value.encode("utf-8", "surrogatepass"))
+        size = value_size(value)
         if size <= limit:
             return None
         if not cls.tiers:
             return f"the value is {size} bytes, over the {limit}-byte limit of {cls.name}"
         bigger = [(w, n) for w, (_, n) in cls.tiers.items() if n > limit]
+        if sent_untiered:
+            largest = next(w for w, (_, n) in cls.tiers.items() if n == limit)
+            return f"the value is {size} bytes, over the {limit}-byte limit of the largest tier (--tier {largest})"
         if tier is None:
             where = f"the {limit}-byte limit of a {next(iter(cls.tiers))} parameter"
         else:
