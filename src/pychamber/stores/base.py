@@ -11,8 +11,9 @@ Conventions shared by every backend:
 
 from __future__ import annotations
 
+import functools
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from pychamber import names
 from pychamber.errors import ChamberError, NotImplementedByStore
@@ -53,13 +54,38 @@ def value_size(value: str) -> int:
         return len(value.encode("utf-8", "surrogatepass"))
 
 
+def _checking_names(method: Callable[..., Any]) -> Callable[..., Any]:
+    """``method`` (a backend's write or write_with_tags) refusing, before any call, a service or
+    key that no chamber command could address (:func:`names.check_stored_id`)."""
+
+    @functools.wraps(method)
+    def checked(self: "Store", id: SecretId, *args: Any, **kwargs: Any) -> Any:
+        names.check_stored_id(id.service, id.key)
+        return method(self, id, *args, **kwargs)
+
+    checked.__dict__["checks_names"] = True
+    return checked
+
+
 class Store:
     """The interface. Every operation raises :class:`NotImplementedByStore` ("... for <name>")
     until a backend implements it: a backend that forgets one fails loudly instead of, say,
-    running ``exec`` with no secrets. Only :meth:`config` has a working default."""
+    running ``exec`` with no secrets. Only :meth:`config` has a working default.
+
+    Every backend's ``write`` and ``write_with_tags`` refuse a name that no chamber command
+    could address, as the CLI does, before any call (so a library caller of
+    :func:`pychamber.open_store` cannot store what ``chamber`` cannot read). ``write_many`` is
+    import's: it writes the keys it is given (import checks them all first)."""
 
     #: Used in "Not implemented for <name>" messages.
     name = "Store"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in ("write", "write_with_tags"):
+            method = cls.__dict__.get(name)
+            if method is not None and not getattr(method, "checks_names", False):
+                setattr(cls, name, _checking_names(method))
 
     # --- capabilities (read by the CLI instead of testing backend names) -------------------
     max_value_bytes: int | None = None
