@@ -185,22 +185,28 @@ def _fsync_dir(directory: str) -> None:
 
 
 # --- export -o and import's input (chamber's messages) -------------------------------------------
-def write_output_file(path: str, data: bytes, mode: int = 0o600) -> None:
-    """``export -o FILE``: written atomically, never world-readable; chamber's messages. A
-    symlink or a file that is not a regular one (``/dev/stdout``, a FIFO) is written through,
-    as chamber's ``os.Create`` does: never replaced by a file of ours."""
+def write_output_file(path: str, data: bytes, mode: int = 0o600, append: bool = False) -> None:
+    """``export -o FILE``: written atomically, never world-readable; chamber's messages.
+
+    A symlink is followed only when it, and every link after it, belongs to this user or to
+    root, and a regular file it leads to belongs to this user or root too: a link planted in a
+    shared directory never receives the secrets. A file reached through a link is written in
+    place (the link stays) and ends up no more open than 0600; a dangling link's target is
+    created 0600. A file that is not a regular one (``/dev/stdout``, a FIFO) is written
+    through, as chamber's ``os.Create`` does: never replaced by a file of ours.
+
+    ``append`` (``-f github``, whose file the runner reads as ``>>`` appends): the data is
+    added at the end (after a line end, if the file lacks one), the file created 0600 when
+    missing, an existing file's owner and mode kept; a failed append is cut off again."""
     if os.path.isdir(path):  # chamber's os.OpenFile fails on it, before anything is written
         raise ChamberError(f"Failed to open output file for writing: open {path}: is a directory")
-    if os.path.islink(path) or (os.path.exists(path) and not stat.S_ISREG(os.stat(path).st_mode)):
-        try:
-            f = open(path, "wb")
-        except OSError as e:
-            raise ChamberError(f"Failed to open output file for writing: {_go_open_error(path, e)}") from None
-        try:
-            with f:
-                f.write(data)
-        except OSError as e:
-            raise ChamberError(f"Failed to write output file: {_go_open_error(path, e)}") from None
+    through = _check_links(path)
+    try:
+        st: os.stat_result | None = os.stat(path)
+    except OSError:
+        st = None
+    if append or through or (st is not None and not stat.S_ISREG(st.st_mode)):
+        _write_in_place(path, data, mode, append, through, st)
         return
     try:
         atomic_write(path, data, mode)
@@ -208,6 +214,80 @@ def write_output_file(path: str, data: bytes, mode: int = 0o600) -> None:
         what = "Failed to open output file for writing" if e.stage == "open" else "Failed to write output file"
         raise ChamberError(f"{what}: {_go_open_error(path, e.error)}") from None
     _fsync_dir(os.path.dirname(os.path.abspath(path)))
+
+
+def _trusted_uid(uid: int) -> bool:
+    return not hasattr(os, "geteuid") or uid in (os.geteuid(), 0)
+
+
+def _check_links(path: str) -> bool:
+    """Whether ``path`` is a symlink; a ChamberError when it, or a link it leads to, belongs to
+    another user (the link may have been planted in a shared directory)."""
+    current, through = path, False
+    for _ in range(40):
+        try:
+            st = os.lstat(current)
+        except OSError:
+            return through  # dangling, or a magic link's target (pipe:[N]): open() decides
+        if not stat.S_ISLNK(st.st_mode):
+            return through
+        through = True
+        if not _trusted_uid(st.st_uid):
+            raise ChamberError(f"Failed to open output file for writing: open {path}: refusing to follow "
+                               f"symlink {current}, which another user owns (uid {st.st_uid})")
+        current = os.path.join(os.path.dirname(current), os.readlink(current))
+    return through  # a loop: open() reports it
+
+
+def _write_in_place(path: str, data: bytes, mode: int, append: bool, through: bool,
+                    st: os.stat_result | None) -> None:
+    flags = os.O_CREAT | (os.O_APPEND if append else 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = -1
+        if append and (st is None or stat.S_ISREG(st.st_mode)):
+            try:
+                fd = os.open(path, flags | os.O_RDWR, 0o600)  # read access: the last byte
+            except PermissionError:
+                pass
+        if fd < 0:  # a FIFO opened for writing waits for its reader, as chamber's os.Create does
+            fd = os.open(path, flags | os.O_WRONLY, 0o600)
+    except OSError as e:
+        raise ChamberError(f"Failed to open output file for writing: {_go_open_error(path, e)}") from None
+    try:
+        st = os.fstat(fd)
+        regular = stat.S_ISREG(st.st_mode)
+        if through and regular and not _trusted_uid(st.st_uid):
+            raise ChamberError(f"Failed to open output file for writing: open {path}: refusing to write "
+                               f"through a symlink to a file another user owns (uid {st.st_uid})")
+        start = st.st_size if regular and append else 0
+        try:
+            if regular and not append:
+                if stat.S_IMODE(st.st_mode) & ~mode & 0o7777:
+                    os.fchmod(fd, stat.S_IMODE(st.st_mode) & mode)  # never more open than asked
+                os.ftruncate(fd, 0)
+            if append and start and _last_byte(fd, start) != b"\n":
+                data = b"\n" + data
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            if regular:
+                os.fsync(fd)
+        except OSError as e:
+            if append and regular:
+                try:
+                    os.ftruncate(fd, start)  # no half-written variable left for the runner
+                except OSError:
+                    pass
+            raise ChamberError(f"Failed to write output file: {_go_open_error(path, e)}") from None
+    finally:
+        os.close(fd)
+
+
+def _last_byte(fd: int, size: int) -> bytes:
+    try:
+        return os.pread(fd, 1, size - 1)
+    except OSError:  # opened write-only: assume the file ends its last line
+        return b"\n"
 
 
 def read_input(path: str, stdin) -> bytes:
