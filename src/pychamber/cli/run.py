@@ -202,11 +202,11 @@ def _supervise(inv: Invocation, request: api.Request, supervision: Supervision, 
     finally:
         if watcher is not None:
             watcher.stop()
-        if files is not None:  # supervised: the program has ended, its secret files go too
+        if request.files is not None:  # supervised: the program has ended, its secret files go too
             from pychamber.files import remove_secret_files
 
             try:
-                remove_secret_files(os.path.abspath(files))
+                remove_secret_files(request.files)
             except ChamberError as e:
                 console.warn(f"pychamber: {e.message}")
 
