@@ -65,7 +65,7 @@ FLAGS: tuple[Flag, ...] = (
          "bucket for S3 backend; AKA $CHAMBER_S3_BUCKET"),
     Flag("kms_key_alias_flag", ("--kms-key-alias",), True,
          "KMS Key Alias for writing and deleting secrets; AKA $CHAMBER_KMS_KEY_ALIAS. This option "
-         "is currently only supported for the S3-KMS backend.", shown_default="alias/parameter_store_key"),
+         "is currently only supported for the S3-KMS backend.", shown_default=DEFAULT_KMS_KEY_ALIAS),
     Flag("retries_flag", ("-r", "--retries"), True,
          "For SSM or Secrets Manager, the number of retries we'll make before giving up; "
          "AKA $CHAMBER_RETRIES", type=int, shown_default="10"),

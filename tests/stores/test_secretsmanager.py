@@ -13,6 +13,7 @@ from pychamber.errors import ChamberError, SecretNotFound
 from pychamber.model import EPOCH, SecretId
 from pychamber.settings import Settings
 from pychamber.stores import get_store
+from pychamber.compat.strconv import go_format_float_f
 from pychamber.stores import secretsmanager as sm
 from pychamber.stores.secretsmanager import GoTime, SecretsManagerStore
 
@@ -534,7 +535,7 @@ def test_errors_redact_values():
      ("2.5e-3", "0.0025"), ("100", "100")],
 )
 def test_format_float(literal, text):
-    assert sm.format_float(literal) == text
+    assert go_format_float_f(literal) == text
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
 from pychamber import names
 from pychamber.errors import ChamberError, NotImplementedByStore
@@ -25,6 +25,23 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: How many offending keys a refusal names before "and N more".
 MAX_LISTED = 10
+#: Upper bound on the threads of :func:`concurrently` (a store listing several services).
+MAX_WORKERS = 8
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+
+
+def concurrently(fn: Callable[[_T], _R], items: Sequence[_T]) -> list[_R]:
+    """``fn`` of each item on at most :data:`MAX_WORKERS` threads, results in the items' order;
+    the first failing item, in that order, raises its error. One item runs on this thread."""
+    if len(items) <= 1:
+        return [fn(item) for item in items]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(items))) as pool:
+        futures = [pool.submit(fn, item) for item in items]
+        return [f.result() for f in futures]
 
 
 class PartialWriteError(ChamberError):

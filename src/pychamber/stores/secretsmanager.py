@@ -34,8 +34,9 @@ from pychamber.model import (
     event_type,
 )
 from pychamber.compat.gojson import json_string
+from pychamber.compat.strconv import go_format_float_f, go_int
 from pychamber.compat.gotime import ZERO_TIME, GoTime, parse_go_time
-from pychamber.stores.base import Store
+from pychamber.stores.base import Store, concurrently
 
 if TYPE_CHECKING:  # pragma: no cover
     from pychamber.settings import Settings
@@ -46,9 +47,6 @@ METADATA_KEY = "_chamber_metadata"
 ROTATION_ENABLED_MSG = "Cannot write to a secret with rotation enabled"
 TAGS_MSG = "Not implemented for Secrets Manager Store"
 WRITE_TAGS_MSG = "tags on write not implemented for Secrets Manager Store"
-
-#: Upper bound on concurrent GetSecretValue calls in :meth:`SecretsManagerStore.list_raw_many`.
-MAX_WORKERS = 8
 
 #: ListSecrets' largest page.
 LIST_SECRETS_PAGE_SIZE = 100
@@ -85,8 +83,6 @@ def _backoff(attempt: int) -> None:
 
     time.sleep(random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2 ** attempt)))
 
-_INT64_MAX = 2**63 - 1
-_INT64_MIN = -(2**63)
 
 
 #: Translated AWS errors keep their code (``ResourceNotFoundException``): see aws.call.
@@ -124,16 +120,6 @@ def _check_floats(value: Any) -> None:
             _check_floats(v)
 
 
-def format_float(literal: str) -> str:
-    """``strconv.FormatFloat(f, 'f', -1, 64)``: shortest round-trip digits, no exponent."""
-    from decimal import Decimal
-
-    text = format(Decimal(repr(float(literal))), "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text
-
-
 def parse_secret_object(text: str) -> dict[str, str]:
     """chamber's ``secretValueObject.UnmarshalJSON``: a JSON object whose string values are
     kept, numbers become shortest decimals, booleans ``true``/``false``, anything else ``""``."""
@@ -150,7 +136,7 @@ def parse_secret_object(text: str) -> dict[str, str]:
         if isinstance(value, bool):
             out[key] = "true" if value else "false"
         elif isinstance(value, gojson.Number):
-            out[key] = format_float(value)
+            out[key] = go_format_float_f(value)
         elif isinstance(value, str):
             out[key] = value
         else:
@@ -214,8 +200,7 @@ def parse_metadata(text: str) -> dict[str, KeyMetadata]:
                     )
                 meta.created_by = v
             else:
-                if not (isinstance(v, gojson.Number) and re.fullmatch(r"-?[0-9]+", v)
-                        and _INT64_MIN <= int(v) <= _INT64_MAX):
+                if not (isinstance(v, gojson.Number) and go_int(v) is not None):
                     what = f"number {v}" if isinstance(v, gojson.Number) else gojson.kind(v)
                     raise ChamberError(
                         f"json: cannot unmarshal {what} into Go struct field "
@@ -527,8 +512,6 @@ class SecretsManagerStore(Store):
         deadline covers them all (the caller's, if it set one: a deadline is per thread)."""
         if len(services) <= 1:
             return [self.list_raw(s) for s in services]
-        from concurrent.futures import ThreadPoolExecutor
-
         deadline = aws.current_deadline() or aws.new_deadline(self.settings)
         self._client("secretsmanager", "GetSecretValue")  # build once, before the threads
 
@@ -536,9 +519,7 @@ class SecretsManagerStore(Store):
             with aws.within(deadline):
                 return self.list_raw(service)
 
-        with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(services))) as pool:
-            futures = [pool.submit(one, s) for s in services]
-            return [f.result() for f in futures]
+        return concurrently(one, services)
 
     def list_services(self, prefix: str, include_secret_name: bool = False) -> list[str]:
         """pychamber (chamber answers that the backend is experimental): every secret whose name is a
@@ -591,11 +572,8 @@ class SecretsManagerStore(Store):
 
         if len(services) <= 1:
             return [one(s) for s in services]
-        from concurrent.futures import ThreadPoolExecutor
-
         self._client("secretsmanager", "GetSecretValue")  # build once, before the threads
-        with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(services))) as pool:
-            return list(pool.map(one, services))
+        return concurrently(one, services)
 
     # --- tags (not implemented) ----------------------------------------------------------
     def read_tags(self, id: SecretId) -> dict[str, str]:
