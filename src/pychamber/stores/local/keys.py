@@ -31,7 +31,8 @@ version bound in as associated data (a row moved to another name or version fail
 The key check, an encryption of a constant stored with the database, makes a wrong key a clear
 error instead of a decryption failure on some row. A key check of version 2 also says that the
 database keeps a state MAC (an HMAC over every version row, see :meth:`Cipher.state_mac`), so a
-removed version is detected.
+removed version is detected. Values sealed since are bound to associated data of version 2, so
+that none of them can pass for a row of a database from before state MACs (no downgrade).
 
 ``cryptography`` and ``keyring`` are imported only when a key is looked for or used: a key from
 the environment or the key file never imports ``keyring``.
