@@ -10,11 +10,14 @@ encrypted. When pychamber creates a key it says once where it keeps it, through
 ``settings.say`` (the CLI's stderr, else the ``pychamber`` logger).
 
 Every change to the versions (write, import, delete) stores a new state MAC, an HMAC under the
-data key over every version row; every read that decrypts checks it first, in the same read
-transaction. Someone who can write the file but does not hold the key cannot remove a version
-(a deleted latest row would otherwise make the previous value current), renumber, re-date or
-copy rows unnoticed. Restoring a whole older copy of the file (with its own valid MAC) is not
-detected: see docs/threat-model.md.
+data key over every version row; every read of values checks it before it answers, in the same
+read transaction, an empty or "not found" answer included. Someone who can write the file but
+does not hold the key cannot remove a version (a deleted latest row would otherwise make the
+previous value current), a secret or a whole service, renumber, re-date or copy rows unnoticed,
+nor switch the MAC off (a database without one passes only if every row was sealed before state
+MACs existed; the first write reseals them). Restoring a whole older copy of the file (with its
+own valid MAC) is not detected: see docs/threat-model.md. A service is listed one level deep,
+as Parameter Store lists a path: a nested key never stands in for one of the service's own.
 """
 
 from __future__ import annotations
