@@ -112,7 +112,7 @@ def test_errors_name_the_format_asked_for(env):
     one_error_line(run(env, "import", "--format", "yaml", "svc", "-", input=""),
                    "Failed to decode input as yaml: EOF")
     one_error_line(run(env, "import", "--format", "dotenv", "svc", "-", input="A=1\nB\n"),
-                   'Failed to decode input as dotenv: line 2: no value for "B"')
+                   "Failed to decode input as dotenv: line 2: a name without '=' (expected KEY=value)")
     p = invoke(["import", "--format", "dotenv", "svc", "-"], env, b"A=1\n\xff\n", text=True)
     one_error_line(p, "Failed to decode input as dotenv: the input is not valid UTF-8")
 
