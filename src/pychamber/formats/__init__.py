@@ -14,6 +14,8 @@ Public API::
     shell_name(key, upper=True) -> str        # ChamberError("cmd: ...") when invalid
     go_quote(s) -> str                        # Go's strconv.Quote / %q
     parse_import(text, fmt=None, filename=None, flatten=None, environ=None) -> list[tuple[str, str]]
+    parse_dotenv_entries(text, environ=None) -> list[tuple[str, str, int]]   # (name, value, line)
+    map_dotenv_names(entries, stored_keys) -> list[tuple[str, str]]        # dotenv names -> keys
     import_kind(fmt, filename) -> str         # "json" (chamber's JSON/YAML), "yaml" or "dotenv"
     IMPORT_FORMATS                            # "json", "yaml", "dotenv"
     FLATTEN_SEPARATOR                         # "_": what import --flatten joins with
@@ -30,7 +32,9 @@ from pychamber.errors import ChamberError
 from pychamber.formats.common import Pairs
 from pychamber.compat.strconv import go_quote
 from pychamber.formats.importing import (FLATTEN_SEPARATOR, IMPORT_FORMATS, import_kind,
-                                         is_dotenv_filename, parse_dotenv, parse_import)
+                                         is_dotenv_filename, parse_dotenv, parse_dotenv_entries,
+                                         parse_import)
+from pychamber.formats.roundtrip import map_dotenv_names, variable_form
 from pychamber.formats.shell import (
     dotenv_escape,
     render_docker,
@@ -59,7 +63,9 @@ __all__ = [
     "import_kind",
     "is_dotenv_filename",
     "is_supported",
+    "map_dotenv_names",
     "parse_dotenv",
+    "parse_dotenv_entries",
     "parse_import",
     "render",
     "render_csv",
@@ -79,6 +85,7 @@ __all__ = [
     "shell_quote",
     "tfvars_name",
     "validate_shell_name",
+    "variable_form",
 ]
 
 _RENDERERS: dict[str, Callable[..., str]] = {
