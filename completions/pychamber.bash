@@ -38,8 +38,8 @@ _pychamber() {
       *:--backend) words="null ssm secretsmanager s3 s3-kms local" ;;
       *:--retry-mode) words="standard adaptive" ;;
       "ecs policy:--role") words="execution task writer" ;;
-      "export:-f") words="json yaml java-properties properties csv tsv dotenv tfvars shell docker github k8s-secret" ;;
-      "export:--format") words="json yaml java-properties properties csv tsv dotenv tfvars shell docker github k8s-secret" ;;
+      "export:-f") words="json yaml java-properties properties csv tsv dotenv tfvars dotenv-portable shell docker github k8s-secret" ;;
+      "export:--format") words="json yaml java-properties properties csv tsv dotenv tfvars dotenv-portable shell docker github k8s-secret" ;;
       "import:--format") words="json yaml dotenv" ;;
       *) return 0 ;;
     esac

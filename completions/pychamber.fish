@@ -64,9 +64,9 @@ function __pychamber_complete
             case 'ecs policy:--role'
                 printf '%s\n' execution task writer
             case 'export:-f'
-                printf '%s\n' json yaml java-properties properties csv tsv dotenv tfvars shell docker github k8s-secret
+                printf '%s\n' json yaml java-properties properties csv tsv dotenv tfvars dotenv-portable shell docker github k8s-secret
             case 'export:--format'
-                printf '%s\n' json yaml java-properties properties csv tsv dotenv tfvars shell docker github k8s-secret
+                printf '%s\n' json yaml java-properties properties csv tsv dotenv tfvars dotenv-portable shell docker github k8s-secret
             case 'import:--format'
                 printf '%s\n' json yaml dotenv
             case '*'

@@ -61,7 +61,8 @@ def export_cmd(
     args: Optional[List[str]] = ARGS,
     fmt: str = typer.Option("json", "-f", "--format",
                             help="Output format (json, yaml, java-properties, csv, tsv, dotenv, "
-                                 "tfvars; pychamber also: shell, docker, github, k8s-secret)"),
+                                 "tfvars; pychamber also: dotenv-portable, shell, docker, "
+                                 "github, k8s-secret)"),
     output_file: str = typer.Option("", "-o", "--output-file",
                                     help="Output file (default is standard output); created with mode 0600"),
     secret_name: Optional[str] = option("name", "export"),
@@ -99,6 +100,8 @@ def export_cmd(
         text = formats.render(fmt, params.items(), name=secret_name)
     except ChamberError as e:
         raise e.wrap("Unable to export parameters: ") from None
+    for warning in formats.name_collisions(fmt, params.items()):
+        console.warn(warning)
     if mask:  # the runner reads workflow commands on stdout; the variables go to the file
         console.out(formats.github_masks(params.items()))
     data = text.encode("utf-8", "surrogateescape")
