@@ -90,3 +90,12 @@ def test_json_and_yaml_import_keep_keys_as_written(cli):
     cli("write", "svc", "db_password", "a", check=True)
     cli("import", "svc", "-", input='{"DB_PASSWORD": "b"}', check=True)
     assert stored(cli) == {"DB_PASSWORD": "b", "db_password": "a"}  # chamber's behaviour
+
+
+def test_export_warns_when_keys_share_a_variable_name(cli):
+    cli("import", "svc", "-", input=json.dumps({"db-host": "1", "db.host": "2", "db_host": "3"}), check=True)
+    r = cli("export", "-f", "dotenv", "svc", check=True)
+    assert r.stdout == 'DB_HOST="1"\nDB_HOST="2"\nDB_HOST="3"\n'  # chamber's lines, all of them
+    assert r.stderr == ("warning: parameters db-host, db.host and db_host are all exported as DB_HOST; "
+                        "readers keep the last (db_host)\n")
+    assert cli("export", "-f", "json", "svc", check=True).stderr == ""
