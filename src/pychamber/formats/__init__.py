@@ -39,6 +39,7 @@ from pychamber.formats.importing import (FLATTEN_SEPARATOR, IMPORT_FORMATS, impo
 from pychamber.formats.roundtrip import map_dotenv_names, variable_form
 from pychamber.formats.shell import (
     dotenv_escape,
+    dotenv_value,
     render_docker,
     render_dotenv,
     render_dotenv_portable,
@@ -61,6 +62,7 @@ __all__ = [
     "FORMATS",
     "IMPORT_FORMATS",
     "dotenv_escape",
+    "dotenv_value",
     "github_masks",
     "go_quote",
     "import_kind",
@@ -158,4 +160,4 @@ def render(fmt: str, pairs: Pairs, name: str | None = None) -> str:
         raise ChamberError(f"Unsupported export format: {fmt}")
     if renderer is render_k8s_secret:
         return render_k8s_secret(pairs, name)
-    return renderer(pairs)  # type: ignore[call-arg]
+    return renderer(pairs)
