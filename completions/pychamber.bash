@@ -38,8 +38,8 @@ _pychamber() {
       *:--backend) words="null ssm secretsmanager s3 s3-kms local" ;;
       *:--retry-mode) words="standard adaptive" ;;
       "ecs policy:--role") words="execution task writer" ;;
-      "export:-f") words="json yaml java-properties properties csv tsv dotenv tfvars shell docker github k8s-secret" ;;
-      "export:--format") words="json yaml java-properties properties csv tsv dotenv tfvars shell docker github k8s-secret" ;;
+      "export:-f") words="json yaml java-properties properties csv tsv dotenv tfvars dotenv-portable shell docker github k8s-secret" ;;
+      "export:--format") words="json yaml java-properties properties csv tsv dotenv tfvars dotenv-portable shell docker github k8s-secret" ;;
       "import:--format") words="json yaml dotenv" ;;
       *) return 0 ;;
     esac
@@ -51,6 +51,7 @@ _pychamber() {
       "delete") words="--exact-key" ;;
       "ecs policy") words="--role" ;;
       "ecs secrets") words="--container --image" ;;
+      "edit") words="-y --yes" ;;
       "env") words="-p --preserve-case -e --escape-strings" ;;
       "exec") words="--pristine --strict --strict-value --files --watch --watch-interval --on-change --grace --stop-signal --splay --init --dry-run" ;;
       "export") words="-f --format -o --output-file --name --mask" ;;
@@ -68,7 +69,7 @@ _pychamber() {
     return 0
   fi
   if [ -z "$cmd" ]; then
-    COMPREPLY=($(compgen -W "completion delete doctor ecs env exec export find help history import list list-services materialize read tag version write" -- "$cur"))
+    COMPREPLY=($(compgen -W "completion delete doctor ecs edit env exec export find help history import list list-services materialize read tag version write" -- "$cur"))
     return 0
   fi
   if [ ${#args[@]} -eq 0 ]; then
@@ -88,10 +89,11 @@ _pychamber() {
     "doctor") kinds=("service+") ;;
     "ecs policy") kinds=("service+") ;;
     "ecs secrets") kinds=("service+") ;;
+    "edit") kinds=("service") ;;
     "env") kinds=("service") ;;
     "exec") kinds=("service+") ;;
     "export") kinds=("service+") ;;
-    "help") kinds=("=completion delete doctor ecs env exec export find help history import list list-services materialize read tag version write") ;;
+    "help") kinds=("=completion delete doctor ecs edit env exec export find help history import list list-services materialize read tag version write") ;;
     "history") kinds=("service" "key") ;;
     "import") kinds=("service") ;;
     "list") kinds=("service") ;;

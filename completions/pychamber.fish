@@ -64,9 +64,9 @@ function __pychamber_complete
             case 'ecs policy:--role'
                 printf '%s\n' execution task writer
             case 'export:-f'
-                printf '%s\n' json yaml java-properties properties csv tsv dotenv tfvars shell docker github k8s-secret
+                printf '%s\n' json yaml java-properties properties csv tsv dotenv tfvars dotenv-portable shell docker github k8s-secret
             case 'export:--format'
-                printf '%s\n' json yaml java-properties properties csv tsv dotenv tfvars shell docker github k8s-secret
+                printf '%s\n' json yaml java-properties properties csv tsv dotenv tfvars dotenv-portable shell docker github k8s-secret
             case 'import:--format'
                 printf '%s\n' json yaml dotenv
             case '*'
@@ -82,6 +82,8 @@ function __pychamber_complete
                 set cands --role
             case 'ecs secrets'
                 set cands --container --image
+            case 'edit'
+                set cands -y --yes
             case 'env'
                 set cands -p --preserve-case -e --escape-strings
             case 'exec'
@@ -109,7 +111,7 @@ function __pychamber_complete
         return
     end
     if test -z "$cmd"
-        printf '%s\t%s\n' 'completion' 'Generate the autocompletion script for the specified shell' 'delete' 'Delete a secret, including all versions' 'doctor' 'check region, credentials, KMS key and permissions' 'ecs' 'ECS task definitions: secrets arrays and IAM policies' 'env' 'Print the secrets from the parameter store in a format to export as environment variables' 'exec' 'Executes a command with secrets loaded into the environment' 'export' 'Exports parameters in the specified format' 'find' 'Find the given secret across all services' 'help' 'Help about any command' 'history' 'View the history of a secret' 'import' 'import secrets from json, yaml or dotenv' 'list' 'List the secrets set for a service' 'list-services' 'List services' 'materialize' 'Write the services\' secrets as files, one per key' 'read' 'Read a specific secret from the parameter store' 'tag' 'work with tags on secrets' 'version' 'print version' 'write' 'write a secret'
+        printf '%s\t%s\n' 'completion' 'Generate the autocompletion script for the specified shell' 'delete' 'Delete a secret, including all versions' 'doctor' 'check region, credentials, KMS key and permissions' 'ecs' 'ECS task definitions: secrets arrays and IAM policies' 'edit' 'Edit a service\'s secrets in $VISUAL or $EDITOR as a dotenv file; saves only what changed' 'env' 'Print the secrets from the parameter store in a format to export as environment variables' 'exec' 'Executes a command with secrets loaded into the environment' 'export' 'Exports parameters in the specified format' 'find' 'Find the given secret across all services' 'help' 'Help about any command' 'history' 'View the history of a secret' 'import' 'import secrets from json, yaml or dotenv' 'list' 'List the secrets set for a service' 'list-services' 'List services' 'materialize' 'Write the services\' secrets as files, one per key' 'read' 'Read a specific secret from the parameter store' 'tag' 'work with tags on secrets' 'version' 'print version' 'write' 'write a secret'
         return
     end
     if test (count $args) -eq 0
@@ -131,6 +133,8 @@ function __pychamber_complete
             set kinds 'service+'
         case 'ecs secrets'
             set kinds 'service+'
+        case 'edit'
+            set kinds 'service'
         case 'env'
             set kinds 'service'
         case 'exec'
@@ -138,7 +142,7 @@ function __pychamber_complete
         case 'export'
             set kinds 'service+'
         case 'help'
-            set kinds '=completion delete doctor ecs env exec export find help history import list list-services materialize read tag version write'
+            set kinds '=completion delete doctor ecs edit env exec export find help history import list list-services materialize read tag version write'
         case 'history'
             set kinds 'service' 'key'
         case 'import'

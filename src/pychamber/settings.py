@@ -125,6 +125,10 @@ FLAGS: tuple[Flag, ...] = (
     Flag("expand", ("--expand",), False,
          "dotenv: expand ${VAR} and ${VAR:-default} from the keys above, then the environment "
          "(without it they are stored as written)", scope="import", type=bool, default=False),
+    # edit
+    Flag("yes", ("-y", "--yes"), False,
+         "apply the deletions without asking (off a terminal, deleting a line is refused without it)",
+         scope="edit", type=bool, default=False),
     # export
     Flag("name", ("--name",), True, "k8s-secret: the Secret's metadata.name", scope="export"),
     Flag("mask", ("--mask",), False,

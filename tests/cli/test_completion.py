@@ -190,7 +190,8 @@ def bash_complete(env, words, script=ROOT / "completions" / "pychamber.bash"):
     return out.stdout.split()
 
 
-FORMATS = ["json", "yaml", "java-properties", "properties", "csv", "tsv", "dotenv", "tfvars", "shell", "docker",
+FORMATS = ["json", "yaml", "java-properties", "properties", "csv", "tsv", "dotenv", "tfvars", "dotenv-portable",
+           "shell", "docker",
            "github", "k8s-secret"]
 
 
