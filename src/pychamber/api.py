@@ -67,6 +67,16 @@ def store_from(settings: Settings, prefix: str = "Failed to get secret store: ")
         raise e.wrap(prefix) from None
 
 
+def release_store(settings: Settings, release: object) -> "Store":
+    """The read-only store of the services' releases (:mod:`pychamber.release`): ``True`` or
+    ``"current"`` reads each service's current release, a number that release of each."""
+    from pychamber.release import parse_selector
+    from pychamber.stores.release import ReleaseStore
+
+    number = None if release is True else parse_selector(release)  # type: ignore[arg-type]
+    return ReleaseStore.from_settings(settings, number)
+
+
 def open_store(backend: str | None = None, **options: object) -> "Store":
     """The store the CLI would use: ``CHAMBER_SECRET_BACKEND`` (or ``backend``: ``ssm``,
     ``secretsmanager``, ``s3``, ``s3-kms``, ``local``, ``null``) configured by the ``CHAMBER_*``
@@ -147,7 +157,9 @@ def env(*services: str, backend: str | None = None, **options: object) -> dict[s
     """The variables ``pychamber exec SERVICE... -- cmd`` adds to the program's environment:
     chamber's names (``db_password`` -> ``DB_PASSWORD``), later services winning. chamber's
     warnings (a service overwriting another's variable, the reserved ``_chamber`` service) are
-    issued as :class:`~pychamber.errors.ChamberWarning`.
+    issued as :class:`~pychamber.errors.ChamberWarning`. ``release=True`` (or a number) reads
+    the services' current release (or that release) from ``$PYCHAMBER_RELEASE_BUCKET`` instead
+    of the store, as ``exec --release`` does.
 
     >>> env("web", "shared", backend="local", local_path=tmp / "secrets.db")
     {'DB_PASSWORD': 'hunter2'}
@@ -183,8 +195,10 @@ def _assembled(services: Sequence[str], backend: str | None,
         raise ChamberError(NO_SERVICES)
     for message in envbuild.validate_services(services):
         _warn(message)
+    options = dict(options)
+    release = options.pop("release", None)
     settings = settings_for(backend, **options)
-    store = store_from(settings)
+    store = store_from(settings) if release is None or release is False else release_store(settings, release)
     return assemble(settings, store, services, {}, False, False, "chamberme", _warn)
 
 

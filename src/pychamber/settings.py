@@ -199,6 +199,18 @@ class Settings:
         return self.environ.get("CHAMBER_S3_BUCKET", "")
 
     @property
+    def release_bucket(self) -> str:
+        """``$PYCHAMBER_RELEASE_BUCKET``: where ``release publish`` and ``exec --release`` keep
+        and read releases (empty: releases are not set up)."""
+        return self.environ.get("PYCHAMBER_RELEASE_BUCKET", "")
+
+    @property
+    def release_prefix(self) -> str:
+        """``$PYCHAMBER_RELEASE_PREFIX``: the key prefix of the releases in the bucket, without
+        leading or trailing ``/`` (empty: the services' names are the top level)."""
+        return self.environ.get("PYCHAMBER_RELEASE_PREFIX", "").strip("/")
+
+    @property
     def retries(self) -> int:
         if self.retries_flag is not None:
             return self.retries_flag
