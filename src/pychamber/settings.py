@@ -118,6 +118,14 @@ FLAGS: tuple[Flag, ...] = (
     Flag("dry_run", ("--dry-run",), False,
          "print the variables that would be set (name, service, key, version; never a value) "
          "instead of running the command", scope="exec", type=bool, default=False),
+    Flag("release", ("--release",), True,
+         "read the services' current release (or, with --release=N, release N of each) from "
+         "$PYCHAMBER_RELEASE_BUCKET instead of the store (no Parameter Store call)",
+         scope="exec", no_opt_default="current"),
+    Flag("release", ("--release",), True,
+         "read the services' current release (or, with --release=N, release N of each) from "
+         "$PYCHAMBER_RELEASE_BUCKET instead of the store", scope="materialize",
+         no_opt_default="current"),
     # import
     Flag("flatten", ("--flatten",), True,
          "JSON/YAML: store nested maps as keys joined by SEP (db: {host: h} -> db_host); "

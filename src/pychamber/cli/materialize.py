@@ -10,7 +10,7 @@ from typing import List, Optional
 import typer
 
 from pychamber import api, envbuild
-from pychamber.cli.framework import CommandSet, console_of, min_args, settings_of
+from pychamber.cli.framework import CommandSet, console_of, min_args, option, settings_of
 from pychamber.errors import ChamberError
 from pychamber.files import DEFAULT_MODE, write_secret_files
 from pychamber.settings import debug
@@ -39,6 +39,7 @@ def materialize_cmd(
     mode: str = typer.Option("0400", "--mode", help="mode of each file, in octal"),
     uid: Optional[int] = typer.Option(None, "--uid", help="owner of each file (needs root)"),
     gid: Optional[int] = typer.Option(None, "--gid", help="group of each file (needs root)"),
+    release: Optional[str] = option("release", "materialize"),
 ) -> None:
     services = min_args(args, 1)
     if not directory:
@@ -48,7 +49,7 @@ def materialize_cmd(
     for warning in envbuild.validate_services(services):
         console.warn(warning)
     settings = settings_of(ctx)
-    store = api.store_from(settings)
+    store = api.store_from(settings) if release is None else api.release_store(settings, release)
     state = api.assemble(settings, store, services, {}, False, False, "chamberme", console.warn)
     files, _ = envbuild.as_files(state, directory)
     done = write_secret_files(os.path.abspath(directory), files, file_mode, uid, gid)

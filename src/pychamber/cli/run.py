@@ -62,7 +62,7 @@ def run_exec(inv: Invocation, services: Sequence[str], argv: Sequence[str], pris
              strict: bool = False, strict_value: str = "chamberme", dry_run: bool = False,
              files: str | None = None, watch: bool = False, watch_interval: str = "60s",
              on_change: str = "restart", grace: str = "10s", stop_signal: str = "TERM",
-             splay: str = "0s", init: bool = False) -> int:
+             splay: str = "0s", init: bool = False, release: str | None = None) -> int:
     """The whole command once its arguments are split: returns only for ``--dry-run`` (0), for
     a supervised program (its exit status), or by raising ChamberError; otherwise the process
     becomes the program. With ``files`` (a directory) the secrets are written there and the
@@ -91,7 +91,7 @@ def run_exec(inv: Invocation, services: Sequence[str], argv: Sequence[str], pris
                                "or signal:SIG")
     for warning in envbuild.validate_services(services):
         console.warn(warning)
-    store = api.store_from(settings)
+    store = _store(settings, release, watch)
     baseline = None
     if watch:
         from pychamber import names
@@ -130,6 +130,18 @@ def run_exec(inv: Invocation, services: Sequence[str], argv: Sequence[str], pris
                           stop_sig, change_sig, baseline)
     debug(settings, "chamber: exec", path=path)
     process.exec_into(path, argv, state.env)
+
+
+def _store(settings: Settings, release: str | None, watch: bool) -> "Store":
+    """The store, or with ``--release[=N]`` the services' releases (no Parameter Store call)."""
+    if release is None:
+        return api.store_from(settings)
+    from pychamber.release import parse_selector
+
+    if watch and parse_selector(release) is not None:
+        raise ChamberError("--watch follows the current release: use --release (not --release=N, "
+                           "which never changes) with --watch")
+    return api.release_store(settings, release)
 
 
 def _supervise(inv: Invocation, settings: Settings, store: "Store", services: Sequence[str],

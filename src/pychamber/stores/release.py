@@ -42,6 +42,7 @@ class ReleaseStore(Store):
         self.number = number
         self._opened: dict[str, Release] = {}
         self._lock = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}
 
     @classmethod
     def from_settings(cls, settings: "Settings", number: int | None = None,
@@ -52,19 +53,20 @@ class ReleaseStore(Store):
         """The service's release: kept from before when pinned (or ``fresh`` is False), else
         asked for again with its ETag (304: the same release, nothing decrypted)."""
         with self._lock:
+            lock = self._locks.setdefault(service, threading.Lock())
+        with lock:  # the watcher's baseline and the first fetch: one GET and Decrypt between them
             known = self._opened.get(service)
-        if known is not None and (self.number is not None or not fresh):
-            return known
-        with aws.within(aws.new_deadline(self.settings)):
-            got = self.releases.fetch(service, self.number, known.etag if known else None)
-            if got is None and known is not None:
+            if known is not None and (self.number is not None or not fresh):
                 return known
-            assert got is not None
-            body, etag = got
-            release = self.releases.open_body(body, service, self.number, etag)
-        with self._lock:
+            with aws.within(aws.new_deadline(self.settings)):
+                got = self.releases.fetch(service, self.number, known.etag if known else None)
+                if got is None and known is not None:
+                    return known
+                assert got is not None
+                body, etag = got
+                release = self.releases.open_body(body, service, self.number, etag)
             self._opened[service] = release
-        return release
+            return release
 
     def list_raw(self, service: str) -> list[RawSecret]:
         return self.open(service).raw()

@@ -1,0 +1,166 @@
+"""``release publish|list|show|diff|rollback`` and ``exec --release[=N]`` (with ``--dry-run``,
+``--strict``, ``--pristine``, ``--files``), ``materialize --release``: against moto through a
+middleware that counts every request by API, so that "no Parameter Store call" and "one GET and
+one Decrypt per service" are counted, not assumed."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+from release_fixtures import BUCKET, boto, write
+
+from pychamber.release import object_key
+
+pytest_plugins = ("release_fixtures",)  # the recorder fixture
+
+
+def cli(run_cli, rec, *args, check=None, **extra):
+    return run_cli(*args, env_extra={**rec.env, **extra}, check=check)
+
+
+def test_publish_list_show_diff_rollback(run_cli, recorder):
+    rec = recorder
+    write(rec.url, "web", {"db_password": "s3cr3t-1", "api_key": "s3cr3t-k"})
+    r = cli(run_cli, rec, "release", "publish", "web", check=True)
+    assert (r.stdout, r.stderr) == ("1\n", "web: release 1 published\n")
+    r = cli(run_cli, rec, "release", "publish", "web", check=True)
+    assert (r.stdout, r.stderr) == ("1\n", "web: unchanged since release 1\n")
+    write(rec.url, "web", {"db_password": "s3cr3t-2", "new_key": "s3cr3t-n"})
+    r = cli(run_cli, rec, "release", "diff", "web", check=True)
+    assert r.stdout == ("~ db_password version 1 in release 1, 2 in the store\n"
+                        "+ new_key (version 1 in the store, not in release 1)\n")
+    write(rec.url, "api", {"token": "s3cr3t-t"})
+    r = cli(run_cli, rec, "release", "publish", "web", "api", check=True)
+    assert r.stdout == "web 2\napi 1\n"
+    r = cli(run_cli, rec, "release", "diff", "web", check=True)
+    assert (r.stdout, r.stderr) == ("", "release 2 of web matches the store\n")
+
+    r = cli(run_cli, rec, "release", "list", "web", check=True)
+    lines = r.stdout.splitlines()
+    assert lines[0].split() == ["Release", "Published", "Publisher", "Keys", "Current"]
+    assert [ln.split()[0] + " " + ln.split()[3] for ln in lines[1:]] == ["1 2", "2 3"]
+    assert [ln.split()[-1] for ln in lines[1:]] == ["2", "*"]
+    assert "arn:aws:sts::123456789012:user/moto" in lines[1]
+
+    r = cli(run_cli, rec, "release", "show", "web", "1", check=True)
+    assert r.stdout.split("\n")[0].split() == ["Key", "Version"]
+    assert sorted(ln.split() for ln in r.stdout.splitlines()[1:]) == [["api_key", "1"],
+                                                                      ["db_password", "1"]]
+    assert r.stderr.startswith("release 1 of web, published ")
+
+    r = cli(run_cli, rec, "release", "rollback", "web", "1", check=True)
+    assert r.stderr == "web: release 1 is current now\n"
+    r = cli(run_cli, rec, "release", "list", "web", check=True)
+    assert r.stdout.splitlines()[1].split()[-1] == "*"
+    r = cli(run_cli, rec, "release", "diff", "web", "2", check=True)
+    assert r.stderr == "release 2 of web matches the store\n"
+    for r in [cli(run_cli, rec, "release", a, "web", "1") for a in ("show", "diff", "list")]:
+        assert "s3cr3t" not in r.stdout + r.stderr
+
+
+def test_usage_errors(run_cli, recorder):
+    r = cli(run_cli, recorder, "release", "rollback", "web")
+    assert r.returncode == 1 and "accepts 2 arg(s), received 1" in r.stderr
+    r = cli(run_cli, recorder, "release", "show", "web", "x")
+    assert r.returncode == 1
+    assert r.stderr.splitlines()[0] == ('Error: invalid argument "x" for "--release" flag: a '
+                                        "release number (1, 2, ...) or current")
+    r = cli(run_cli, recorder, "release", "publish", "web", PYCHAMBER_RELEASE_BUCKET=None)
+    assert r.returncode == 1
+    assert r.stderr == ("Error: no release bucket: set PYCHAMBER_RELEASE_BUCKET (and, optionally, "
+                        "PYCHAMBER_RELEASE_PREFIX)\n")
+
+
+def test_exec_release_is_exec_byte_for_byte_without_parameter_store(run_cli, recorder):
+    rec = recorder
+    write(rec.url, "web", {"db_password": "s3cr3t-1", "a-b": "dash", "a_b": "underscore",
+                           "multi": "line\none=two \"q\" ünï"})
+    write(rec.url, "shared", {"db_password": "shared-wins", "region": "eu"})
+    live = cli(run_cli, rec, "exec", "web", "shared", "--", "env", check=True)
+    cli(run_cli, rec, "release", "publish", "web", "shared", check=True)
+    write(rec.url, "web", {"db_password": "s3cr3t-after"})  # after the publish: not in the release
+    rec.take()
+    released = cli(run_cli, rec, "exec", "--release", "web", "shared", "--", "env", check=True)
+    calls = rec.take()
+    assert released.stdout_bytes == live.stdout_bytes
+    assert released.stderr_bytes == live.stderr_bytes  # the same overwrite warnings
+    assert not [c for c in calls if c.startswith("ssm:")], calls
+    assert calls == {"s3:GetObject": 2, "kms:Decrypt": 2}
+    # each Decrypt names the service and release it opens (what a task policy's condition reads)
+    # and the key; the environment after the publish is the store's
+    after = cli(run_cli, rec, "exec", "web", "--", "env", check=True)
+    assert b"DB_PASSWORD=s3cr3t-after\n" in after.stdout_bytes
+
+
+def test_exec_release_n_dry_run_strict_pristine_files(run_cli, recorder, tmp_path):
+    rec = recorder
+    write(rec.url, "web", {"db_password": "s3cr3t-1", "user": "u1"})
+    cli(run_cli, rec, "release", "publish", "web", check=True)
+    write(rec.url, "web", {"db_password": "s3cr3t-2"})
+    cli(run_cli, rec, "release", "publish", "web", check=True)
+    r = cli(run_cli, rec, "exec", "--release=1", "web", "--", "env", check=True)
+    assert b"DB_PASSWORD=s3cr3t-1\n" in r.stdout_bytes
+    r = cli(run_cli, rec, "exec", "--release", "web", "--", "env", check=True)
+    assert b"DB_PASSWORD=s3cr3t-2\n" in r.stdout_bytes
+    r = cli(run_cli, rec, "exec", "--release=1", "--dry-run", "web", "--", "env", check=True)
+    assert [ln.split() for ln in r.stdout.splitlines()] == [
+        ["Name", "Service", "Key", "Version"], ["DB_PASSWORD", "web", "db_password", "1"],
+        ["USER", "web", "user", "1"]]
+    r = cli(run_cli, rec, "exec", "--release", "--pristine", "web", "--", "env", check=True)
+    assert sorted(r.stdout_bytes.splitlines()) == [b"DB_PASSWORD=s3cr3t-2", b"USER=u1"]
+    r = cli(run_cli, rec, "exec", "--release", "--strict", "web", "--", "env", USER="chamberme",
+            check=True)
+    assert b"USER=u1\n" in r.stdout_bytes and b"DB_PASSWORD" not in r.stdout_bytes
+    r = cli(run_cli, rec, "exec", "--release", "--strict", "web", "--", "env", OTHER="chamberme")
+    assert r.returncode == 1
+    assert r.stderr == "Error: parent env was expecting OTHER=chamberme, but was not in store\n"
+    files = tmp_path / "files"
+    r = cli(run_cli, rec, "exec", "--release=1", "--files", files, "web", "--", "env", check=True)
+    assert f"DB_PASSWORD_FILE={files}/db_password\n".encode() in r.stdout_bytes
+    assert (files / "db_password").read_bytes() == b"s3cr3t-1"
+    out = tmp_path / "out"
+    cli(run_cli, rec, "materialize", "--release", "web", "--dir", out, check=True)
+    assert (out / "db_password").read_bytes() == b"s3cr3t-2"
+    assert stat.S_IMODE(os.stat(out / "user").st_mode) == 0o400
+
+
+def test_exec_release_failures_are_one_line_and_never_fall_back(run_cli, recorder):
+    rec = recorder
+    write(rec.url, "web", {"db_password": "s3cr3t-1"})
+    r = cli(run_cli, rec, "exec", "--release", "web", "--", "env")
+    assert r.returncode == 1 and r.stdout == ""
+    # exec's own prefix (chamber's), then the release's line
+    assert r.stderr == ("Error: Failed to list store contents: no release of service web in "
+                        "s3://releases/web/current: publish one with `pychamber release publish web`\n")
+    cli(run_cli, rec, "release", "publish", "web", check=True)
+    s3 = boto(rec.url, "s3")
+    key = object_key("", "web", None)
+    body = bytearray(s3.get_object(Bucket=BUCKET, Key=key)["Body"].read())
+    body[-1] ^= 0x80
+    s3.put_object(Bucket=BUCKET, Key=key, Body=bytes(body))
+    rec.take()
+    r = cli(run_cli, rec, "exec", "--release", "web", "--", "env")
+    assert r.returncode == 1 and r.stdout == ""
+    assert r.stderr == ("Error: Failed to list store contents: s3://releases/web/current failed "
+                        "authentication: it was altered after it was sealed; refused\n")
+    assert not [c for c in rec.take() if c.startswith("ssm:")]  # no fallback to the store
+    r = cli(run_cli, rec, "exec", "--release=7", "web", "--", "env")
+    assert r.stderr.endswith("release 7 of service web does not exist "
+                             "(s3://releases/web/releases/000007)\n")
+    r = cli(run_cli, rec, "exec", "--release=x", "web", "--", "env")
+    assert r.returncode == 1 and 'invalid argument "x" for "--release" flag' in r.stderr
+    r = cli(run_cli, rec, "exec", "--watch", "--release=1", "web", "--", "env")
+    assert r.returncode == 1 and "--watch follows the current release" in r.stderr
+
+
+def test_exec_release_with_a_prefix_and_the_typer_path(run_cli, recorder):
+    rec = recorder
+    write(rec.url, "team/web", {"k": "v1"})
+    cli(run_cli, rec, "release", "publish", "team/web", PYCHAMBER_RELEASE_PREFIX="/p/q/", check=True)
+    keys = [o["Key"] for o in boto(rec.url, "s3").list_objects_v2(Bucket=BUCKET)["Contents"]]
+    assert sorted(keys) == ["p/q/team/web/current", "p/q/team/web/releases/000001"]
+    # --verbose sends the line through the typer app (not the fast path)
+    r = cli(run_cli, rec, "--verbose", "exec", "--release", "team/web", "--", "env",
+            PYCHAMBER_RELEASE_PREFIX="p/q", check=True)
+    assert b"K=v1\n" in r.stdout_bytes
