@@ -164,3 +164,46 @@ def test_exec_release_with_a_prefix_and_the_typer_path(run_cli, recorder):
     r = cli(run_cli, rec, "--verbose", "exec", "--release", "team/web", "--", "env",
             PYCHAMBER_RELEASE_PREFIX="p/q", check=True)
     assert b"K=v1\n" in r.stdout_bytes
+
+
+def test_watch_release_polls_one_conditional_get_and_follows_publish_and_rollback(run_cli, recorder,
+                                                                                   tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from conftest import wait_for
+
+    rec = recorder
+    write(rec.url, "web", {"db_password": "s3cr3t-1"})
+    cli(run_cli, rec, "release", "publish", "web", check=True)
+    log = tmp_path / "log"
+    app = f'trap "exit 0" TERM; echo "start $DB_PASSWORD" >> {log}; while :; do sleep 0.05; done'
+    p = subprocess.Popen([sys.executable, "-m", "pychamber", "exec", "--watch", "--release",
+                          "--watch-interval", "500ms", "web", "--", "sh", "-c", app], env=rec.env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert wait_for(lambda: log.exists() and "start s3cr3t-1" in log.read_text())
+        time.sleep(0.5)
+        rec.take()
+        time.sleep(5)  # ~10 intervals, nothing published
+        with rec.lock:
+            calls = dict(rec.calls)
+            conditional = [h.get("if_none_match") for a, _, h, _ in rec.requests if a == "s3:GetObject"]
+        assert set(calls) == {"s3:GetObject"}, calls  # no Decrypt, no Parameter Store
+        assert 5 <= calls["s3:GetObject"] <= 14, calls
+        assert all(conditional), conditional  # each one If-None-Match: the ETag (S3 answers 304)
+        write(rec.url, "web", {"db_password": "s3cr3t-2"})
+        cli(run_cli, rec, "release", "publish", "web", check=True)
+        assert wait_for(lambda: "start s3cr3t-2" in log.read_text()), log.read_text()
+        cli(run_cli, rec, "release", "rollback", "web", "1", check=True)
+        assert wait_for(lambda: log.read_text().count("start s3cr3t-1") == 2), log.read_text()
+    finally:
+        p.send_signal(signal.SIGTERM)
+        code = p.wait(timeout=30)
+    err = p.stderr.read()
+    assert code == 0, err
+    assert "web/(release) 1 -> 2, web/db_password 1 -> 2: restarting the command" in err
+    assert "web/(release) 2 -> 1, web/db_password 2 -> 1: restarting the command" in err
+    assert "s3cr3t" not in err
