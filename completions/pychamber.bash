@@ -37,7 +37,7 @@ _pychamber() {
       *:-b) words="null ssm secretsmanager s3 s3-kms local" ;;
       *:--backend) words="null ssm secretsmanager s3 s3-kms local" ;;
       *:--retry-mode) words="standard adaptive" ;;
-      "ecs policy:--role") words="execution task writer" ;;
+      "ecs policy:--role") words="execution task writer publisher" ;;
       "export:-f") words="json yaml java-properties properties csv tsv dotenv tfvars shell docker github k8s-secret" ;;
       "export:--format") words="json yaml java-properties properties csv tsv dotenv tfvars shell docker github k8s-secret" ;;
       "import:--format") words="json yaml dotenv" ;;
@@ -49,7 +49,7 @@ _pychamber() {
   if [[ "$cur" == -* ]]; then
     case "$cmd" in
       "delete") words="--exact-key" ;;
-      "ecs policy") words="--role" ;;
+      "ecs policy") words="--role --release" ;;
       "ecs secrets") words="--container --image" ;;
       "env") words="-p --preserve-case -e --escape-strings" ;;
       "exec") words="--pristine --strict --strict-value --files --watch --watch-interval --on-change --grace --stop-signal --splay --init --dry-run --release" ;;

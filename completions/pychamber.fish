@@ -62,7 +62,7 @@ function __pychamber_complete
             case '*:--retry-mode'
                 printf '%s\n' standard adaptive
             case 'ecs policy:--role'
-                printf '%s\n' execution task writer
+                printf '%s\n' execution task writer publisher
             case 'export:-f'
                 printf '%s\n' json yaml java-properties properties csv tsv dotenv tfvars shell docker github k8s-secret
             case 'export:--format'
@@ -79,7 +79,7 @@ function __pychamber_complete
             case 'delete'
                 set cands --exact-key
             case 'ecs policy'
-                set cands --role
+                set cands --role --release
             case 'ecs secrets'
                 set cands --container --image
             case 'env'

@@ -207,3 +207,151 @@ def test_watch_release_polls_one_conditional_get_and_follows_publish_and_rollbac
     assert "web/(release) 1 -> 2, web/db_password 1 -> 2: restarting the command" in err
     assert "web/(release) 2 -> 1, web/db_password 2 -> 1: restarting the command" in err
     assert "s3cr3t" not in err
+
+
+# --- policies ------------------------------------------------------------------------------------
+def for_moto(doc) -> str:
+    """The policy as moto's engine reads it: moto turns ``*`` into a regex ``.*`` but has no
+    ``?`` (IAM's one character), which the same regex spells ``.``."""
+    import json
+
+    return json.dumps(doc).replace("?", ".")
+
+
+def _policy(run_cli, rec, *args):
+    import json
+
+    return json.loads(cli(run_cli, rec, "ecs", "policy", "web", *args, check=True).stdout)
+
+
+def test_task_policy_covers_exactly_the_calls_exec_release_makes(run_cli, recorder):
+    """The calls ``exec --release`` makes, recorded, each evaluated by moto's IAM policy engine
+    against ``ecs policy --role task --release``: all allowed (the KMS call with the encryption
+    context it sends), and the same calls for another service are not."""
+    import json
+
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+
+    rec = recorder
+    write(rec.url, "web", {"db_password": "s3cr3t-1"})
+    cli(run_cli, rec, "release", "publish", "web", check=True)
+    doc = _policy(run_cli, rec, "--role", "task", "--release")
+    key = rec.keys["alias/parameter_store_key"]
+    assert doc["Statement"] == [
+        {"Sid": "ReadTheReleases", "Effect": "Allow", "Action": ["s3:GetObject"],
+         "Resource": ["arn:aws:s3:::releases/web/current", "arn:aws:s3:::releases/web/releases/??????"]},
+        {"Sid": "OpenTheReleases", "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": [key],
+         "Condition": {"StringEquals": {"kms:EncryptionContext:pychamber:service": ["web"]}}}]
+    policy = IAMPolicy(for_moto(doc))
+    rec.take()
+    cli(run_cli, rec, "exec", "--release", "web", "--", "true", check=True)
+    cli(run_cli, rec, "exec", "--release=1", "web", "--", "true", check=True)
+    with rec.lock:
+        made = list(rec.requests)
+    assert sorted({a for a, _, _, _ in made}) == ["kms:Decrypt", "s3:GetObject"]
+    for api, path, _, body in made:
+        if api == "s3:GetObject":
+            resource, context = "arn:aws:s3:::" + path.lstrip("/"), None
+        else:
+            resource, context = key, {"kms:EncryptionContext:pychamber:service":
+                                      body["EncryptionContext"]["pychamber:service"]}
+            assert body["KeyId"] == "alias/parameter_store_key"
+            assert body["EncryptionContext"]["pychamber:release"] == "1"
+        assert policy.is_action_permitted(api, resource, None, context) == PermissionResult.PERMITTED
+        # the same call for another service is not allowed
+        other = resource.replace("/web/", "/api/") if context is None else resource
+        other_ctx = None if context is None else {"kms:EncryptionContext:pychamber:service": "api"}
+        assert policy.is_action_permitted(api, other, None, other_ctx) != PermissionResult.PERMITTED
+    for action in ("s3:PutObject", "ssm:GetParametersByPath", "kms:GenerateDataKey"):
+        assert policy.is_action_permitted(action, "arn:aws:s3:::releases/web/current") \
+            != PermissionResult.PERMITTED
+
+    pub = _policy(run_cli, rec, "--role", "publisher")
+    sids = [s["Sid"] for s in pub["Statement"]]
+    assert sids == ["ReadTheServicesByPath", "DecryptTheSecrets", "WriteTheReleases",
+                    "ListTheReleases", "SealTheReleases"]
+    assert pub["Statement"][3]["Condition"] == {"StringEquals": {"s3:prefix": ["web/releases/"]}}
+    r = cli(run_cli, rec, "ecs", "policy", "web", "--role", "writer", "--release")
+    assert r.returncode == 1 and "--release applies to --role task" in r.stderr
+
+
+IAM_SERVER = r"""
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from werkzeug.serving import make_server
+server = make_server("127.0.0.1", 0, DomainDispatcherApplication(create_backend_app), threaded=True)
+print(server.server_port, flush=True)
+server.serve_forever()
+"""
+
+
+def test_policies_under_iam_enforcement(aws_env, tmp_path):
+    """A moto server of its own enforcing IAM: the task policy lets ``exec --release`` read its
+    service's release and nothing else; the publisher policy publishes and rolls back that
+    service only. moto authorises S3 calls against the object's ARN (the policies' S3
+    statements are used as printed) but KMS and SSM calls against "*": those statements' resources
+    are widened to "*" here (their resources and conditions are checked by the test above)."""
+    import json
+    import subprocess
+    import sys
+    import urllib.request
+
+    from conftest import spawn
+
+    proc = subprocess.Popen([sys.executable, "-c", IAM_SERVER], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+    try:
+        port = proc.stdout.readline().strip()
+        url = f"http://127.0.0.1:{port}"
+        from release_fixtures import make_keys
+
+        make_keys(url)
+        admin = dict(aws_env, AWS_ENDPOINT_URL=url, PYCHAMBER_RELEASE_BUCKET=BUCKET, CHAMBER_RETRIES="1")
+        write(url, "web", {"db_password": "s3cr3t-1"})
+        write(url, "api", {"token": "s3cr3t-api"})
+        assert spawn(["release", "publish", "web", "api"], admin).returncode == 0
+
+        def policy(*args):
+            out = spawn(["ecs", "policy", "web", *args], admin)
+            assert out.returncode == 0, out.stderr
+            doc = json.loads(out.stdout)
+            for s in doc["Statement"]:
+                if not any(a.startswith("s3:") for a in s["Action"]):
+                    s["Resource"] = "*"
+            return doc
+
+        docs = {"task": policy("--role", "task", "--release"), "publisher": policy("--role", "publisher"),
+                "admin": {"Version": "2012-10-17", "Statement": [
+                    {"Effect": "Allow", "Action": "*", "Resource": "*"}]}}
+        iam = boto(url, "iam")
+        env = {}
+        for user, doc in docs.items():
+            iam.create_user(UserName=user)
+            iam.put_user_policy(UserName=user, PolicyName="p", PolicyDocument=for_moto(doc))
+            k = iam.create_access_key(UserName=user)["AccessKey"]
+            env[user] = dict(admin, AWS_ACCESS_KEY_ID=k["AccessKeyId"],
+                             AWS_SECRET_ACCESS_KEY=k["SecretAccessKey"])
+        req = urllib.request.Request(url + "/moto-api/reset-auth", data=b"0", method="POST",
+                                     headers={"Content-Type": "text/plain"})
+        urllib.request.urlopen(req, timeout=30).read()
+
+        ok = spawn(["exec", "--release", "web", "--", "env"], env["task"])
+        assert ok.returncode == 0, ok.stderr
+        assert b"DB_PASSWORD=s3cr3t-1\n" in ok.stdout_bytes
+        for args in (["exec", "--release", "api", "--", "env"], ["exec", "web", "--", "env"],
+                     ["release", "publish", "web"]):
+            denied = spawn(args, env["task"])
+            assert denied.returncode == 1, args
+            assert len(denied.stderr.splitlines()) == 1 and "Access" in denied.stderr, denied.stderr
+
+        assert spawn(["write", "web", "db_password", "s3cr3t-2"], env["admin"]).returncode == 0
+        pub = spawn(["release", "publish", "web"], env["publisher"])
+        assert (pub.returncode, pub.stdout) == (0, "2\n"), pub.stderr
+        assert spawn(["release", "rollback", "web", "1"], env["publisher"]).returncode == 0
+        assert spawn(["release", "list", "web"], env["publisher"]).returncode == 0
+        denied = spawn(["release", "publish", "api"], env["publisher"])
+        assert denied.returncode == 1 and "Access" in denied.stderr, denied.stderr
+        back = spawn(["exec", "--release", "web", "--", "env"], env["task"])
+        assert b"DB_PASSWORD=s3cr3t-1\n" in back.stdout_bytes
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
