@@ -228,7 +228,6 @@ def test_task_policy_covers_exactly_the_calls_exec_release_makes(run_cli, record
     """The calls ``exec --release`` makes, recorded, each evaluated by moto's IAM policy engine
     against ``ecs policy --role task --release``: all allowed (the KMS call with the encryption
     context it sends), and the same calls for another service are not."""
-    import json
 
     from moto.iam.access_control import IAMPolicy, PermissionResult
 
