@@ -354,3 +354,32 @@ def test_policies_under_iam_enforcement(aws_env, tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_doctor_checks_the_release_setup(run_cli, recorder):
+    rec = recorder
+    write(rec.url, "web", {"db_password": "s3cr3t-1"})
+    cli(run_cli, rec, "release", "publish", "web", check=True)
+
+    def rows(result):
+        return {name: line for line in result.stdout.splitlines()
+                for name in ("release bucket", "release web", "release drift web")
+                if line.startswith(name + "  ")}
+
+    r = cli(run_cli, rec, "doctor", "web")
+    got = rows(r)
+    assert r.returncode == 0, r.stdout
+    assert got["release bucket"].split()[2:4] == ["ok", "s3://releases/"]
+    assert "ok" in got["release web"] and "release 1 (1 keys), published " in got["release web"]
+    assert "min old" in got["release web"]
+    assert "the store matches the release" in got["release drift web"]
+    write(rec.url, "web", {"db_password": "s3cr3t-2", "more": "x"})
+    r = cli(run_cli, rec, "doctor", "web")
+    assert r.returncode == 1
+    assert "FAILED" in rows(r)["release drift web"]
+    assert "1 added, 0 removed, 1 changed in the store since release 1" in rows(r)["release drift web"]
+    r = cli(run_cli, rec, "doctor", "api")
+    assert "FAILED" in r.stdout and "no release of service api" in r.stdout
+    r = cli(run_cli, rec, "doctor", PYCHAMBER_RELEASE_BUCKET="nope")
+    assert r.returncode == 1 and "FAILED" in rows(r)["release bucket"]
+    assert "s3cr3t" not in r.stdout + r.stderr
