@@ -383,3 +383,20 @@ def test_doctor_checks_the_release_setup(run_cli, recorder):
     r = cli(run_cli, rec, "doctor", PYCHAMBER_RELEASE_BUCKET="nope")
     assert r.returncode == 1 and "FAILED" in rows(r)["release bucket"]
     assert "s3cr3t" not in r.stdout + r.stderr
+
+
+def test_the_readme_release_task_definition_is_valid(aws_client):
+    import json
+    import re
+    from pathlib import Path
+
+    from botocore.validate import validate_parameters
+
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    block = re.search(r"In release form .*?```json\n(.*?)```", text, re.S).group(1)
+    task = json.loads(block)
+    ecs = aws_client("ecs")
+    validate_parameters(task, ecs.meta.service_model.operation_model("RegisterTaskDefinition").input_shape)
+    app = ecs.register_task_definition(**task)["taskDefinition"]["containerDefinitions"][0]
+    assert app["entryPoint"] == ["pychamber", "exec", "--release", "web", "--"]
+    assert {e["name"] for e in app["environment"]} == {"PYCHAMBER_RELEASE_BUCKET", "PYCHAMBER_RELEASE_PREFIX"}
