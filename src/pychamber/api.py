@@ -68,6 +68,16 @@ def store_from(settings: Settings, prefix: str = "Failed to get secret store: ")
         raise e.wrap(prefix) from None
 
 
+def release_store(settings: Settings, release: object) -> "Store":
+    """The read-only store of the services' releases (:mod:`pychamber.release`): ``True`` or
+    ``"current"`` reads each service's current release, a number that release of each."""
+    from pychamber.release import parse_selector
+    from pychamber.stores.release import ReleaseStore
+
+    number = None if release is True else parse_selector(release)  # type: ignore[arg-type]
+    return ReleaseStore.from_settings(settings, number)
+
+
 def open_store(backend: str | None = None, **options: object) -> "Store":
     """The store the CLI would use: ``CHAMBER_SECRET_BACKEND`` (or ``backend``: ``ssm``,
     ``secretsmanager``, ``s3``, ``s3-kms``, ``local``, ``null``) configured by the ``CHAMBER_*``
@@ -180,12 +190,14 @@ class Request:
 
 def prepare(settings: Settings, services: Sequence[str], warn: Callable[[str], None], *,
             pristine: bool = False, strict: bool = False, strict_value: str = "chamberme",
-            files: str | os.PathLike[str] | None = None) -> Request:
+            files: str | os.PathLike[str] | None = None, release: object = None) -> Request:
     """Check the services as typed (``warn`` gets chamber's warning for the reserved
-    ``_chamber``), open the store ``settings`` select, and make the :class:`Request`."""
+    ``_chamber``), open the store ``settings`` select (with ``release`` -- ``True``,
+    ``"current"`` or a number -- the services' releases instead: no store call), and make the
+    :class:`Request`."""
     for message in envbuild.validate_services(services):
         warn(message)
-    store = store_from(settings)
+    store = store_from(settings) if release is None or release is False else release_store(settings, release)
     directory = None if files is None else os.path.abspath(os.fspath(files))
     return Request(settings, store, tuple(services), pristine, strict, strict_value, directory)
 
@@ -198,7 +210,9 @@ def env(*services: str, backend: str | None = None, **options: object) -> dict[s
     """The variables ``pychamber exec SERVICE... -- cmd`` adds to the program's environment:
     chamber's names (``db_password`` -> ``DB_PASSWORD``), later services winning. chamber's
     warnings (a service overwriting another's variable, the reserved ``_chamber`` service) are
-    issued as :class:`~pychamber.errors.ChamberWarning`.
+    issued as :class:`~pychamber.errors.ChamberWarning`. ``release=True`` (or a number) reads
+    the services' current release (or that release) from ``$PYCHAMBER_RELEASE_BUCKET`` instead
+    of the store, as ``exec --release`` does.
 
     >>> env("web", "shared", backend="local", local_path=tmp / "secrets.db")
     {'DB_PASSWORD': 'hunter2'}
@@ -234,7 +248,9 @@ def _request(services: Sequence[str], backend: str | None, options: dict[str, ob
              files: str | os.PathLike[str] | None = None) -> Request:
     if not services:
         raise ChamberError(NO_SERVICES)
-    return prepare(settings_for(backend, **options), services, _warn, files=files)
+    options = dict(options)
+    release = options.pop("release", None)
+    return prepare(settings_for(backend, **options), services, _warn, files=files, release=release)
 
 
 def load_env(*services: str, override: bool = False, backend: str | None = None,

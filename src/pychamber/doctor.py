@@ -117,6 +117,57 @@ def run(settings: "Settings", services: Sequence[str] = ()) -> list[Check]:
             checks.append(probe.kms(settings.s3_kms_key_alias))
         for service in services:
             checks.append(probe.listing(store, service, _LISTING_ADVICE[backend]))
+    if settings.release_bucket:
+        checks += release_checks(settings, store, services, retries)
+    return checks
+
+
+def release_checks(settings: "Settings", store: "Store", services: Sequence[str],
+                   retries: int) -> list[Check]:
+    """``$PYCHAMBER_RELEASE_BUCKET`` set: the bucket answers (one ListObjectsV2 of the prefix),
+    and for each service its current release opens (how old it is) and matches the store."""
+    import time
+    from datetime import datetime, timezone
+
+    from pychamber.release import Releases
+
+    releases = Releases(settings, retries)
+    where = f"s3://{releases.bucket}/{releases.prefix}"
+    try:
+        releases.call("s3", "ListObjectsV2", Bucket=releases.bucket, Prefix=releases.prefix, MaxKeys=1)
+    except ChamberError as e:
+        return [Check("release bucket", False, reason(e),
+                      "create the bucket or fix $PYCHAMBER_RELEASE_BUCKET; allow s3:ListBucket on it")]
+    checks = [Check("release bucket", True, f"{where} reachable")]
+    for service in services:
+        try:
+            current = releases.open(service)
+        except ChamberError as e:
+            checks.append(Check(f"release {service}", False, e.message,
+                                f"publish one (pychamber release publish {service}) or roll back "
+                                f"(pychamber release rollback {service} N)"))
+            continue
+        h = current.header
+        try:
+            age = time.time() - datetime.strptime(h.published, "%Y-%m-%dT%H:%M:%SZ").replace(
+                tzinfo=timezone.utc).timestamp()
+            old = f", {age / 3600:.1f} h old" if age >= 3600 else f", {max(age, 0) / 60:.0f} min old"
+        except ValueError:
+            old = ""
+        checks.append(Check(f"release {service}", True,
+                            f"release {h.number} ({h.keys} keys), published {h.published}{old}"))
+        try:
+            diff = releases.diff(store, service)
+        except ChamberError as e:
+            checks.append(Check(f"release drift {service}", None, f"the store: {reason(e)}"))
+            continue
+        if diff.same:
+            checks.append(Check(f"release drift {service}", True, "the store matches the release"))
+        else:
+            checks.append(Check(f"release drift {service}", False,
+                                f"{len(diff.added)} added, {len(diff.removed)} removed, "
+                                f"{len(diff.changed)} changed in the store since release {diff.number}",
+                                f"see pychamber release diff {service}; publish to release them"))
     return checks
 
 

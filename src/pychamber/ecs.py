@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from pychamber.stores.base import Store
 
 POLICY_VERSION = "2012-10-17"
-ROLES = ("execution", "task", "writer")
+ROLES = ("execution", "task", "writer", "publisher")
 #: Backend name -> the AWS service whose ARNs ECS can resolve.
 ECS_SERVICES = {"SSM": "ssm", "SECRETSMANAGER": "secretsmanager"}
 
@@ -113,7 +113,8 @@ def container_definition(entries: Sequence[EcsSecret], name: str, image: str) ->
             "secrets": [e.as_json() for e in entries]}
 
 
-def policy(settings: "Settings", store: "Store", services: Sequence[str], role: str) -> dict[str, Any]:
+def policy(settings: "Settings", store: "Store", services: Sequence[str], role: str,
+           release: bool = False) -> dict[str, Any]:
     """The least-privilege IAM policy document for ``role``:
 
     - ``execution`` (the ECS agent resolves the ``secrets`` array): ``ssm:GetParameters`` on
@@ -129,6 +130,16 @@ def policy(settings: "Settings", store: "Store", services: Sequence[str], role: 
     ``kms:ViaService`` condition to the secrets' service in the region."""
     if role not in ROLES:
         raise ChamberError(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
+    if role == "publisher":  # release publish/rollback/diff: the store's reads, the releases' writes
+        document = policy(settings, store, services, "task")
+        document["Statement"] += release_statements(settings, services, publisher=True)
+        return document
+    if release:
+        if role != "task":
+            raise ChamberError("--release applies to --role task (what exec --release reads); "
+                               "--role publisher is what release publish and rollback need")
+        return {"Version": POLICY_VERSION,
+                "Statement": release_statements(settings, services, publisher=False)}
     service_kind = _aws_service(settings)
     normalized = []
     for raw in services:
@@ -197,3 +208,40 @@ def _key_arn(ctx: _Context, key: str) -> str:
     if not arn:
         raise ChamberError(f"operation error KMS: DescribeKey, no key behind {key}")
     return arn
+
+
+def release_statements(settings: "Settings", services: Sequence[str], publisher: bool) -> list[dict[str, Any]]:
+    """The releases' part of a policy (:mod:`pychamber.release`). A task (``exec --release``):
+    ``s3:GetObject`` on exactly each service's ``current`` and ``releases/NNNNNN`` objects (six
+    ``?``: one number each, never another service's objects) and ``kms:Decrypt`` on the key
+    with the encryption context's service among the services. A publisher adds ``s3:PutObject``
+    on the same objects (``rollback`` is a CopyObject onto ``current``), ``s3:ListBucket`` of the
+    services' ``releases/`` prefixes and ``kms:GenerateDataKey`` under the same condition."""
+    from pychamber.release import CONTEXT_SERVICE, NUMBER_WIDTH, NO_BUCKET, object_key, releases_prefix
+
+    bucket, prefix = settings.release_bucket, settings.release_prefix
+    if not bucket:
+        raise ChamberError(NO_BUCKET)
+    normalized = [names.go_lower(s) for s in services]
+    for service in normalized:
+        try:
+            names.validate_service(service)
+        except ChamberError as e:
+            raise e.wrap("Failed to validate service: ") from None
+    ctx = _Context(settings, "kms")
+    objects = []
+    for s in normalized:
+        objects += [f"arn:{ctx.partition}:s3:::{bucket}/{object_key(prefix, s, None)}",
+                    f"arn:{ctx.partition}:s3:::{bucket}/{releases_prefix(prefix, s)}{'?' * NUMBER_WIDTH}"]
+    condition = {"StringEquals": {f"kms:EncryptionContext:{CONTEXT_SERVICE}": normalized}}
+    key = _key_arn(ctx, settings.s3_kms_key_alias)
+    if not publisher:
+        return [_allow("ReadTheReleases", ["s3:GetObject"], objects),
+                {**_allow("OpenTheReleases", ["kms:Decrypt"], [key]), "Condition": condition}]
+    return [
+        _allow("WriteTheReleases", ["s3:GetObject", "s3:PutObject"], objects),
+        {**_allow("ListTheReleases", ["s3:ListBucket"], [f"arn:{ctx.partition}:s3:::{bucket}"]),
+         "Condition": {"StringEquals": {"s3:prefix": [releases_prefix(prefix, s) for s in normalized]}}},
+        {**_allow("SealTheReleases", ["kms:Decrypt", "kms:GenerateDataKey"], [key]),
+         "Condition": condition},
+    ]

@@ -118,6 +118,14 @@ FLAGS: tuple[Flag, ...] = (
     Flag("dry_run", ("--dry-run",), False,
          "print the variables that would be set (name, service, key, version; never a value) "
          "instead of running the command", scope="exec", type=bool, default=False),
+    Flag("release", ("--release",), True,
+         "read the services' current release (or, with --release=N, release N of each) from "
+         "$PYCHAMBER_RELEASE_BUCKET instead of the store (no Parameter Store call)",
+         scope="exec", no_opt_default="current"),
+    Flag("release", ("--release",), True,
+         "read the services' current release (or, with --release=N, release N of each) from "
+         "$PYCHAMBER_RELEASE_BUCKET instead of the store", scope="materialize",
+         no_opt_default="current"),
     # import
     Flag("flatten", ("--flatten",), True,
          "JSON/YAML: store nested maps as keys joined by SEP (db: {host: h} -> db_host); "
@@ -201,6 +209,18 @@ class Settings:
         if self.s3_bucket_flag is not None:
             return self.s3_bucket_flag
         return self.environ.get("CHAMBER_S3_BUCKET", "")
+
+    @property
+    def release_bucket(self) -> str:
+        """``$PYCHAMBER_RELEASE_BUCKET``: where ``release publish`` and ``exec --release`` keep
+        and read releases (empty: releases are not set up)."""
+        return self.environ.get("PYCHAMBER_RELEASE_BUCKET", "")
+
+    @property
+    def release_prefix(self) -> str:
+        """``$PYCHAMBER_RELEASE_PREFIX``: the key prefix of the releases in the bucket, without
+        leading or trailing ``/`` (empty: the services' names are the top level)."""
+        return self.environ.get("PYCHAMBER_RELEASE_PREFIX", "").strip("/")
 
     @property
     def retries(self) -> int:

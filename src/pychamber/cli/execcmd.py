@@ -33,6 +33,7 @@ def exec_cmd(
     splay: str = option("splay", EXEC),
     init: bool = option("init", EXEC),
     dry_run: bool = option("dry_run", EXEC),
+    release: Optional[str] = option("release", EXEC),
 ) -> int:
     inv = invocation(ctx)
     split = split_command_line(inv.argv, list(args or []))
@@ -42,4 +43,4 @@ def exec_cmd(
     return run.run_exec(inv, services, argv, pristine=pristine, strict=strict,
                         strict_value=strict_value, dry_run=dry_run, files=files, watch=watch,
                         watch_interval=watch_interval, on_change=on_change, grace=grace,
-                        stop_signal=stop_signal, splay=splay, init=init)
+                        stop_signal=stop_signal, splay=splay, init=init, release=release)

@@ -87,6 +87,7 @@ class ExecOptions:
     stop_signal: str = "TERM"
     splay: str = "0s"
     init: bool = False
+    release: str | None = None  # --release[=N]: the services' releases, not the store
 
     def supervision(self) -> Supervision | None:
         """The checked ``--init``/``--watch`` options, None when the program is exec'd."""
@@ -105,6 +106,12 @@ class ExecOptions:
         elif self.on_change != "restart":
             raise ChamberError(f'invalid argument "{self.on_change}" for "--on-change" flag: use restart '
                                "or signal:SIG")
+        if self.watch and self.release is not None:
+            from pychamber.release import parse_selector
+
+            if parse_selector(self.release) is not None:
+                raise ChamberError("--watch follows the current release: use --release (not --release=N, "
+                                   "which never changes) with --watch")
         return Supervision(self.watch, interval, grace, splay, stop_sig, change_sig)
 
 
@@ -126,7 +133,7 @@ def run_exec(inv: Invocation, services: Sequence[str], argv: Sequence[str], **fl
     console = inv.console
     request = api.prepare(inv.settings if inv.settings is not None else Settings(), services, console.warn,
                           pristine=options.pristine, strict=options.strict,
-                          strict_value=options.strict_value, files=options.files)
+                          strict_value=options.strict_value, files=options.files, release=options.release)
     baseline = None
     if supervision is not None and supervision.watch:
         from pychamber.watch import baseline_beside
