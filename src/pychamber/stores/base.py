@@ -1,7 +1,8 @@
 """The store interface every backend implements (chamber's ``store.Store``).
 
 Conventions shared by every backend:
-- ``SecretId`` arrives already normalised and validated by the CLI.
+- ``SecretId`` arrives normalised by the CLI; ``write`` checks it again with :meth:`Store.check_id`
+  (one rule for the CLI and the library: nothing is stored that the CLI cannot delete).
 - ``read(id, version=-1)`` reads the latest version; any other number reads that chamber version.
 - Missing secrets raise ``SecretNotFound`` ("secret not found").
 - Stored names (``SecretMetadata.key``, ``RawSecret.key``) are ``/<service>/<key>`` except on
@@ -11,6 +12,7 @@ Conventions shared by every backend:
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
@@ -24,6 +26,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: How many offending keys a refusal names before "and N more".
 MAX_LISTED = 10
+#: Set while :meth:`Store.write_many` writes an import's keys one by one (which may hold inner
+#: ``/``, checked by import's own rule before the first write).
+_IMPORTING: ContextVar[bool] = ContextVar("pychamber_importing", default=False)
 
 
 class PartialWriteError(ChamberError):
@@ -160,6 +165,13 @@ class Store:
         return NotImplementedByStore(f"{what} for {self.name}")
 
     # --- secrets -------------------------------------------------------------------------
+    @staticmethod
+    def check_id(id: SecretId) -> None:
+        """Every backend's ``write`` calls this first: the names rule of
+        :func:`names.validate_secret_id`, the same for the CLI and the library
+        (``open_store().write``)."""
+        names.validate_secret_id(id.service, id.key, import_keys=_IMPORTING.get())
+
     def write(self, id: SecretId, value: str) -> None:
         raise self._not_implemented("Write is not implemented")
 
@@ -188,14 +200,18 @@ class Store:
         versions, then one put per key)."""
         items = list(pairs)
         written: list[str] = []
-        for i, (key, value) in enumerate(items):
-            try:
-                self.write(SecretId(service, key), value)
-            except ChamberError as e:
-                raise PartialWriteError(written, [k for k, _ in items[i:]], e) from None
-            written.append(key)
-            if progress:
-                progress(len(written), len(items))
+        importing = _IMPORTING.set(True)
+        try:
+            for i, (key, value) in enumerate(items):
+                try:
+                    self.write(SecretId(service, key), value)
+                except ChamberError as e:
+                    raise PartialWriteError(written, [k for k, _ in items[i:]], e) from None
+                written.append(key)
+                if progress:
+                    progress(len(written), len(items))
+        finally:
+            _IMPORTING.reset(importing)
         return written
 
     def versions(self, service: str) -> dict[str, str]:
@@ -208,6 +224,9 @@ class Store:
         return {s.meta.key: str(s.meta.version) for s in self.list(service, False)}
 
     def list_services(self, prefix: str, include_secret_name: bool = False) -> list[str]:
+        """The services whose name starts with ``prefix`` (``""``: every service), as
+        ``list-services PREFIX`` lists them; ``include_secret_name``: each secret's stored name
+        instead (``/web/db_password``), as ``list-services -s``."""
         raise self._not_implemented("ListServices is not implemented")
 
     def history(self, id: SecretId) -> list[ChangeEvent]:

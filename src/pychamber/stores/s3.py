@@ -431,6 +431,7 @@ class S3Store(Store):
 
     # --- secrets -------------------------------------------------------------------------
     def write(self, id: SecretId, value: str) -> None:
+        self.check_id(id)
         if self.kms:
             kms_index = self._read_kms_index(id.service)
             self._check_alias(kms_index, id.key)

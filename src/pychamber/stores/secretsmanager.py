@@ -342,6 +342,7 @@ class SecretsManagerStore(Store):
         (AWSPREVIOUS, while the put is still current) and tried again. A writer that puts
         between another's put and its check defeats that, so without the permission a
         concurrent write can still be lost (as in chamber)."""
+        self.check_id(id)
         delete_key = len(value) == 0
         state = _WriteState()
         for attempt in range(WRITE_ATTEMPTS):

@@ -220,9 +220,11 @@ class SSMStore(Store):
 
     # --- secrets -------------------------------------------------------------------------
     def write(self, id: SecretId, value: str) -> None:
+        self.check_id(id)
         self._write(id, value, None)
 
     def write_with_tags(self, id: SecretId, value: str, tags: dict[str, str]) -> None:
+        self.check_id(id)
         self._write(id, value, tags)
 
     def _write(self, id: SecretId, value: str, tags: dict[str, str] | None) -> None:

@@ -163,10 +163,12 @@ class LocalStore(Store):
     # --- secrets ---------------------------------------------------------------------------
     @guarded
     def write(self, id: SecretId, value: str) -> None:
+        self.check_id(id)
         self._write(id, value, None)
 
     @guarded
     def write_with_tags(self, id: SecretId, value: str, tags: dict[str, str]) -> None:
+        self.check_id(id)
         self._write(id, value, tags)
 
     @guarded
