@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 from pychamber import aws
 from pychamber.errors import ChamberError, SecretNotFound
-from pychamber.model import SecretId
+from pychamber.model import SecretId, key_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from pychamber.settings import Settings
@@ -377,7 +377,8 @@ class _Probe:
                 return Check(name, True, f"allowed; nothing stored for {service} yet")
             return Check(name, False, reason(e),
                          advice.format(service=service) if denied(e) else "check the endpoint")
-        return Check(name, True, f"{len(found)} secret(s)")
+        count = sum(1 for s in found if key_of(s.key) not in store.internal_keys)
+        return Check(name, True, f"{count} secret(s)")
 
 
 def principal_arn(arn: str) -> str | None:

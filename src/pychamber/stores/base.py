@@ -79,6 +79,11 @@ class Store:
     bytes). Empty: the backend has no tiers and refuses ``--tier``. :attr:`max_value_bytes` is
     the limit without ``--tier``."""
 
+    internal_keys: frozenset[str] = frozenset()
+    """Entries of :meth:`list_raw` that are the backend's bookkeeping, not secrets (Secrets
+    Manager's ``_chamber_metadata``, which ``exec`` passes on as chamber does): not counted as
+    secrets (``doctor``)."""
+
     concurrent_listing: bool = False
     """Whether :meth:`list_raw_many` fetches the services concurrently (so that a caller such as
     ``exec`` should prefer it to one :meth:`list_raw` per service)."""
