@@ -277,7 +277,7 @@ class _Probe:
         checks = []
         path_arn = self.arn("ssm", f"parameter/{service}")
         try:
-            found = store.list_raw(service)
+            found: Any = store.list_raw(service)
             checks.append(Check(f"exec {service}", True,
                                 f"GetParametersByPath /{service}/ with decryption: {len(found)} "
                                 "secret(s)"))
@@ -369,7 +369,7 @@ class _Probe:
     def listing(self, store: "Store", service: str, advice: str) -> Check:
         name = f"exec {service}"
         try:
-            found = store.list_raw(service)
+            found: Any = store.list_raw(service)
         except SecretNotFound:
             return Check(name, True, "allowed; nothing stored yet")
         except ChamberError as e:
