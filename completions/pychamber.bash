@@ -52,7 +52,7 @@ _pychamber() {
       "ecs policy") words="--role" ;;
       "ecs secrets") words="--container --image" ;;
       "env") words="-p --preserve-case -e --escape-strings" ;;
-      "exec") words="--pristine --strict --strict-value --files --watch --watch-interval --on-change --grace --stop-signal --splay --init --dry-run" ;;
+      "exec") words="--pristine --strict --strict-value --files --watch --watch-interval --on-change --grace --stop-signal --splay --init --dry-run --no-warn-conflicts --strict-services" ;;
       "export") words="-f --format -o --output-file --name --mask" ;;
       "find") words="-v --by-value" ;;
       "import") words="--normalize-keys --format --flatten --expand --tier" ;;
@@ -61,7 +61,7 @@ _pychamber() {
       "materialize") words="--dir --mode --uid --gid" ;;
       "read") words="-v --version -q --quiet --exact-key" ;;
       "tag write") words="--delete-other-tags" ;;
-      "write") words="-s --singleline --skip-unchanged -t --tags --tier" ;;
+      "write") words="-s --singleline --skip-unchanged -t --tags --tier --preserve-case" ;;
       *) words="" ;;
     esac
     COMPREPLY=($(compgen -W "$words -b --backend --backend-s3-bucket --kms-key-alias -r --retries --retry-mode --verbose" -- "$cur"))

@@ -116,9 +116,10 @@ def fetch(store: "Store", services: Sequence[str]) -> Iterator[list["RawSecret"]
 
 def assemble(settings: Settings, store: "Store", services: Sequence[str],
              parent: Mapping[str, str], pristine: bool, strict: bool, strict_value: str,
-             warn: Callable[[str], None]) -> envbuild.ExecEnv:
+             warn: Callable[[str], None], strict_services: bool = False) -> envbuild.ExecEnv:
     """Load the services in argument order into the environment (chamber §5.3 / §5.4),
-    calling ``warn`` with chamber's overwrite warnings as they happen."""
+    calling ``warn`` with chamber's overwrite warnings as they happen. ``strict_services``:
+    a service with no secrets at all is refused (:func:`envbuild.no_secrets`)."""
     if pristine:
         debug(settings, "chamber: pristine mode engaged")
     state = envbuild.start(parent, pristine, strict)
@@ -126,6 +127,8 @@ def assemble(settings: Settings, store: "Store", services: Sequence[str],
     if strict:
         debug(settings, "chamber: strict mode engaged")
         for service, secrets in zip(services, fetch(store, normalized)):
+            if strict_services and not secrets:
+                raise envbuild.no_secrets(names.go_lower(service))
             envbuild.apply_service_strict(state, service, secrets, strict_value, pristine)
         return state
     loader = fetch(store, normalized)
@@ -134,6 +137,8 @@ def assemble(settings: Settings, store: "Store", services: Sequence[str],
             secrets = next(loader)
         except ChamberError as e:
             raise e.wrap("Failed to list store contents: ") from None
+        if strict_services and not secrets:
+            raise envbuild.no_secrets(names.go_lower(service))
         for name in envbuild.apply_service(state, service, secrets):
             warn(envbuild.overwrite_warning(service, name))
     return state
@@ -158,8 +163,9 @@ def env(*services: str, backend: str | None = None, **options: object) -> dict[s
 def secret_files(*services: str, backend: str | None = None,
                  **options: object) -> dict[str, str]:
     """The files ``materialize`` writes for the services: file name (the secret's key) -> value,
-    merged with exec's precedence (later services win)."""
-    found = _assembled(services, backend, options)
+    merged with exec's precedence (later services win). A service with no secrets at all is
+    refused."""
+    found = _assembled(services, backend, options, strict_services=True)
     files, _ = envbuild.as_files(found, "")
     return files
 
@@ -178,14 +184,14 @@ def materialize(*services: str, directory: str | os.PathLike, mode: int = 0o400,
 
 
 def _assembled(services: Sequence[str], backend: str | None,
-               options: dict[str, object]) -> envbuild.ExecEnv:
+               options: dict[str, object], strict_services: bool = False) -> envbuild.ExecEnv:
     if not services:
         raise ChamberError(NO_SERVICES)
     for message in envbuild.validate_services(services):
         _warn(message)
     settings = settings_for(backend, **options)
     store = store_from(settings)
-    return assemble(settings, store, services, {}, False, False, "chamberme", _warn)
+    return assemble(settings, store, services, {}, False, False, "chamberme", _warn, strict_services)
 
 
 def load_env(*services: str, override: bool = False, backend: str | None = None,

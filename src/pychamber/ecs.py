@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Sequence
 
 from pychamber import aws, names
+from pychamber.envbuild import no_secrets
 from pychamber.errors import ChamberError
 from pychamber.model import key_of
 
@@ -70,11 +71,6 @@ class _Context:
 
     def arn(self, service: str, resource: str) -> str:
         return f"arn:{self.partition}:{service}:{self.region}:{self.account}:{resource}"
-
-
-def no_secrets(service: str) -> ChamberError:
-    """The one line for a service with no secrets at all (a typo such as ``wbe`` reads as one)."""
-    return ChamberError(f"service {service} has no secrets (is the name right?)")
 
 
 def _aws_service(settings: "Settings") -> str:

@@ -49,7 +49,8 @@ def materialize_cmd(
         console.warn(warning)
     settings = settings_of(ctx)
     store = api.store_from(settings)
-    state = api.assemble(settings, store, services, {}, False, False, "chamberme", console.warn)
+    state = api.assemble(settings, store, services, {}, False, False, "chamberme", console.warn,
+                         strict_services=True)
     files, _ = envbuild.as_files(state, directory)
     done = write_secret_files(os.path.abspath(directory), files, file_mode, uid, gid)
     debug(settings, "info: secrets written as files (names only)", dir=done.directory,

@@ -62,7 +62,8 @@ def run_exec(inv: Invocation, services: Sequence[str], argv: Sequence[str], pris
              strict: bool = False, strict_value: str = "chamberme", dry_run: bool = False,
              files: str | None = None, watch: bool = False, watch_interval: str = "60s",
              on_change: str = "restart", grace: str = "10s", stop_signal: str = "TERM",
-             splay: str = "0s", init: bool = False) -> int:
+             splay: str = "0s", init: bool = False, no_warn_conflicts: bool = False,
+             strict_services: bool = False) -> int:
     """The whole command once its arguments are split: returns only for ``--dry-run`` (0), for
     a supervised program (its exit status), or by raising ChamberError; otherwise the process
     becomes the program. With ``files`` (a directory) the secrets are written there and the
@@ -98,8 +99,8 @@ def run_exec(inv: Invocation, services: Sequence[str], argv: Sequence[str], pris
         from pychamber.watch import baseline_beside
 
         baseline = baseline_beside(store, [names.go_lower(s) for s in services])
-    state = api.assemble(settings, store, services, _parent_env(), pristine, strict,
-                         strict_value, console.warn)
+    state = api.assemble(settings, store, services, _parent_env(), pristine, strict, strict_value,
+                         (lambda line: None) if no_warn_conflicts else console.warn, strict_services)
     secret_files: dict[str, str] | None = None
     if files is not None:
         if not files:
