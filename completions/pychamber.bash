@@ -53,7 +53,7 @@ _pychamber() {
       "ecs secrets") words="--container --image" ;;
       "edit") words="-y --yes" ;;
       "env") words="-p --preserve-case -e --escape-strings" ;;
-      "exec") words="--pristine --strict --strict-value --files --watch --watch-interval --on-change --grace --stop-signal --splay --init --dry-run --release" ;;
+      "exec") words="--pristine --strict --strict-value --files --watch --watch-interval --on-change --grace --stop-signal --splay --init --dry-run --release --no-warn-conflicts --strict-services" ;;
       "export") words="-f --format -o --output-file --name --mask" ;;
       "find") words="-v --by-value" ;;
       "import") words="--normalize-keys --format --flatten --expand --tier" ;;
@@ -62,7 +62,7 @@ _pychamber() {
       "materialize") words="--dir --mode --uid --gid --release" ;;
       "read") words="-v --version -q --quiet --exact-key" ;;
       "tag write") words="--delete-other-tags" ;;
-      "write") words="-s --singleline --skip-unchanged -t --tags --tier" ;;
+      "write") words="-s --singleline --skip-unchanged -t --tags --tier --preserve-case" ;;
       *) words="" ;;
     esac
     COMPREPLY=($(compgen -W "$words -b --backend --backend-s3-bucket --kms-key-alias -r --retries --retry-mode --verbose" -- "$cur"))

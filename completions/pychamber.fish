@@ -87,7 +87,7 @@ function __pychamber_complete
             case 'env'
                 set cands -p --preserve-case -e --escape-strings
             case 'exec'
-                set cands --pristine --strict --strict-value --files --watch --watch-interval --on-change --grace --stop-signal --splay --init --dry-run --release
+                set cands --pristine --strict --strict-value --files --watch --watch-interval --on-change --grace --stop-signal --splay --init --dry-run --release --no-warn-conflicts --strict-services
             case 'export'
                 set cands -f --format -o --output-file --name --mask
             case 'find'
@@ -105,7 +105,7 @@ function __pychamber_complete
             case 'tag write'
                 set cands --delete-other-tags
             case 'write'
-                set cands -s --singleline --skip-unchanged -t --tags --tier
+                set cands -s --singleline --skip-unchanged -t --tags --tier --preserve-case
         end
         printf '%s\n' $cands -b --backend --backend-s3-bucket --kms-key-alias -r --retries --retry-mode --verbose
         return

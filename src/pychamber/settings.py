@@ -81,6 +81,9 @@ FLAGS: tuple[Flag, ...] = (
          "Prevent normalization of the provided key in order to read a key written with other "
          "casing (as delete --exact-key)", scope="read", type=bool, default=False),
     Flag("tier", ("--tier",), True, TIER_HELP, scope="write"),
+    Flag("preserve_case", ("--preserve-case",), False,
+         "store the key exactly as given, capitals included (chamber lower-cases it; read it back "
+         "with read --exact-key)", scope="write", type=bool, default=False),
     Flag("tier", ("--tier",), True, TIER_HELP, scope="import"),
     # exec
     Flag("pristine", ("--pristine",), False,
@@ -115,6 +118,12 @@ FLAGS: tuple[Flag, ...] = (
     Flag("init", ("--init",), False,
          "supervise the command as a correct PID 1: forward signals, reap orphans",
          scope="exec", type=bool, default=False),
+    Flag("no_warn_conflicts", ("--no-warn-conflicts",), False,
+         "no warning when a later service overrides a variable of an earlier one", scope="exec",
+         type=bool, default=False),
+    Flag("strict_services", ("--strict-services",), False,
+         "refuse to run when a service has no secrets at all (a misspelt name) instead of "
+         "running the command without them", scope="exec", type=bool, default=False),
     Flag("dry_run", ("--dry-run",), False,
          "print the variables that would be set (name, service, key, version; never a value) "
          "instead of running the command", scope="exec", type=bool, default=False),

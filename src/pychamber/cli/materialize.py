@@ -45,7 +45,8 @@ def materialize_cmd(
         raise ChamberError("materialize needs --dir <dir>, the directory to write the files in")
     file_mode = parse_mode(mode) if mode else DEFAULT_MODE
     console = console_of(ctx)
-    request = api.prepare(settings_of(ctx), services, console.warn, files=directory, release=release)
+    request = api.prepare(settings_of(ctx), services, console.warn, files=directory, release=release,
+                          strict_services=True)
     _, files = request.environment({}, console.warn)
     assert request.files is not None and files is not None
     done = write_secret_files(request.files, files, file_mode, uid, gid)

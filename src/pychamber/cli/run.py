@@ -88,6 +88,8 @@ class ExecOptions:
     splay: str = "0s"
     init: bool = False
     release: str | None = None  # --release[=N]: the services' releases, not the store
+    no_warn_conflicts: bool = False  # no warning when a later service overrides a variable
+    strict_services: bool = False  # a service with no secrets at all is refused
 
     def supervision(self) -> Supervision | None:
         """The checked ``--init``/``--watch`` options, None when the program is exec'd."""
@@ -133,13 +135,15 @@ def run_exec(inv: Invocation, services: Sequence[str], argv: Sequence[str], **fl
     console = inv.console
     request = api.prepare(inv.settings if inv.settings is not None else Settings(), services, console.warn,
                           pristine=options.pristine, strict=options.strict,
-                          strict_value=options.strict_value, files=options.files, release=options.release)
+                          strict_value=options.strict_value, files=options.files, release=options.release,
+                          strict_services=options.strict_services)
     baseline = None
     if supervision is not None and supervision.watch:
         from pychamber.watch import baseline_beside
 
         baseline = baseline_beside(request.store, request.loaded)
-    state, files = request.environment(_parent_env(), console.warn)
+    state, files = request.environment(_parent_env(),
+                                       (lambda line: None) if options.no_warn_conflicts else console.warn)
     set_names = state.names_set()
     debug(request.settings, "info: With environment (names only, never values)",
           set=",".join(set_names), inherited=len(state.env) - len(set_names))
