@@ -104,6 +104,10 @@ def editor_log(env) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
+def log_text(env) -> str:
+    return "".join(entry["text"] for entry in editor_log(env))
+
+
 def assert_cleaned(env) -> None:
     for entry in editor_log(env):
         assert not os.path.exists(entry["dir"]), entry["dir"]
@@ -261,3 +265,31 @@ def test_ctrl_c_at_the_question_writes_nothing(edit_env):
     assert child.exitstatus == 130
     assert stored(edit_env) == SEED
     assert_cleaned(edit_env)
+
+
+# --- the other backends --------------------------------------------------------------------------
+@pytest.mark.parametrize("backend", ["secretsmanager", "s3"])
+def test_other_backends(backend, aws_env, aws_client, tmp_path):
+    env = dict(aws_env)
+    env["CHAMBER_SECRET_BACKEND"] = backend
+    if backend == "s3":
+        aws_client("s3").create_bucket(Bucket="edit-bucket")
+        env["CHAMBER_S3_BUCKET"] = "edit-bucket"
+    editor = tmp_path / "editor.py"
+    editor.write_text(EDITOR)
+    env.update({"EDITOR": f"{sys.executable} {editor}", "EDIT_LOG": str(tmp_path / "editor.log"),
+                "TMPDIR": str(tmp_path / "tmp")})
+    (tmp_path / "tmp").mkdir()
+    cli(env, "import", "svc", "-", input=json.dumps(SEED))
+    r = run(env, "edit", "svc", "--yes", plan=[{
+        "replace": [('db_password="old"', 'db_password="new"')], "delete": ["gone"], "append": "added=1\n"}])
+    assert r.stdout == "Updated svc: 1 added, 1 changed, 1 deleted\n"
+    assert log_text(env).count("_chamber") == 0  # Secrets Manager's metadata entry is not a secret
+    got = {k: v for k, v in stored(env).items() if k != "_chamber_metadata"}
+    assert got == {"db_password": "new", "keep": SEED["keep"], "other": "o", "added": "1"}
+    writer = [*PYCHAMBER, "write", "svc", "other", "changed meanwhile"]
+    r = run(env, "edit", "svc", check=False,
+            plan=[{"run": writer, "replace": [('db_password="new"', 'db_password="x"')]}])
+    assert r.returncode == 1 and "svc changed in the store while it was being edited" in r.stderr
+    assert stored(env)["db_password"] == "new"
+    assert_cleaned(env)

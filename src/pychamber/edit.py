@@ -62,7 +62,10 @@ def snapshot(store: "Store", service: str, attempts: int = 3) -> Snapshot:
         after = store.versions(service)
         if before == after:
             break
-    return Snapshot(service, {key_of(r.key): r.value for r in raw}, before)
+    # what the versions list (Secrets Manager's listing of values also has chamber's own
+    # _chamber_metadata entry, which is not a secret to edit)
+    keys = {key_of(name) for name in before}
+    return Snapshot(service, {key_of(r.key): r.value for r in raw if key_of(r.key) in keys}, before)
 
 
 HEADER = """\
