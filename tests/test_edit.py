@@ -293,3 +293,17 @@ def test_other_backends(backend, aws_env, aws_client, tmp_path):
     assert r.returncode == 1 and "svc changed in the store while it was being edited" in r.stderr
     assert stored(env)["db_password"] == "new"
     assert_cleaned(env)
+
+
+def test_no_editor_off_a_terminal_is_one_line(edit_env):
+    env = {k: v for k, v in edit_env.items() if k not in ("EDITOR", "VISUAL")}
+    r = run(env, "edit", "svc", check=False)
+    assert (r.returncode, r.stderr) == (1, "Error: no editor: set VISUAL or EDITOR\n")
+
+
+def test_editor_choice():
+    from pychamber.edit import editor_command
+
+    assert editor_command({"VISUAL": "code --wait", "EDITOR": "nano"}, True) == "code --wait"
+    assert editor_command({"VISUAL": " ", "EDITOR": "nano"}, False) == "nano"
+    assert editor_command({}, True) == "vi"
