@@ -97,6 +97,7 @@ Usage:
 
 Flags:
   -h, --help                  help for write
+      --preserve-case         store the key exactly as given, capitals included (chamber lower-cases it; read it back with read --exact-key)
   -s, --singleline            Insert single line parameter (end with \\n)
       --skip-unchanged        Skip writing secret if value is unchanged
   -t, --tags stringToString   Add tags to the secret; new secrets only (default [])
@@ -154,6 +155,7 @@ Given a secret store like this:
                                 only inject secrets for which there is a corresponding env var with value
                                 <strict-value>, and fail if there are any env vars with that value missing
                                 from secrets
+      --strict-services         refuse to run when a service has no secrets at all (a misspelt name) instead of running the command without them
       --strict-value string     value to expect in --strict mode (default "chamberme")
 """ in r.stderr
     assert r.stderr.endswith(GLOBAL_FLAGS)
