@@ -164,3 +164,43 @@ def test_the_github_actions_job_installs_a_wheel(tmp_path):
     assert runs[0].startswith("pipx install ./tools/pychamber-0.1.0-py3-none-any.whl")
     assert runs[1] == "pychamber exec ci -- make test"
     assert job["env"]["CHAMBER_SECRET_BACKEND"] == "local"
+
+
+def test_the_local_backend_block_on_a_terminal(tmp_path, bin_dir):
+    """"Choosing a backend": the three lines as written, on a terminal (the value asked twice,
+    hidden), ./run-app being a script that shows what it got."""
+    import pexpect
+
+    lines = commands(blocks("sh", section("Choosing a backend"))[0])
+    assert lines[0] == "export CHAMBER_SECRET_BACKEND=local" and lines[-1].endswith("-- ./run-app")
+    app = tmp_path / "run-app"
+    app.write_text('#!/bin/sh\necho "run-app got ${#DB_PASSWORD} characters"\n')
+    app.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CHAMBER_", "PYCHAMBER_", "AWS_"))}
+    env.update(PATH=f"{bin_dir}{os.pathsep}{env['PATH']}", XDG_DATA_HOME=str(tmp_path / "data"),
+               PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
+    child = pexpect.spawn("bash", ["-ec", "\n".join(lines)], cwd=str(tmp_path), env=env,
+                          timeout=60, encoding="utf-8")
+    import io
+
+    child.logfile_read = seen = io.StringIO()
+    for _ in range(2):
+        child.expect("Value for my-svc/db_password")
+        child.sendline("hunter2")
+    child.expect("run-app got 7 characters")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert "hunter2" not in seen.getvalue()  # never echoed
+    assert (tmp_path / "data" / "pychamber" / "secrets.key").exists()  # no keyring: the key file
+
+
+def test_the_watch_container_definition_is_valid():
+    from botocore.session import get_session
+    from botocore.validate import validate_parameters
+
+    block = blocks("json", section("Rotation without redeploy (`exec --watch`) and PID 1 (`exec --init`)"))[0]
+    definition = json.loads(block)
+    shape = get_session().get_service_model("ecs").operation_model("RegisterTaskDefinition").input_shape
+    validate_parameters({"family": "web", "containerDefinitions": [definition]}, shape)
+    assert definition["entryPoint"][:3] == ["pychamber", "exec", "--watch"]
