@@ -71,21 +71,29 @@ def test_the_first_command_after_its_install(tmp_path):
 
 
 def test_the_aws_quick_start_on_moto(aws_env, aws_client, bin_dir):
+    """Every line as written, the aws CLI's included when it is installed (else its one line is
+    done with boto3), against moto."""
+    import shutil
+
     lines = commands(blocks("sh", section("AWS quick start"))[0])
     assert lines[0].startswith("aws kms create-alias --alias-name alias/parameter_store_key ")
     assert "$(aws kms create-key " in lines[0]
-    kms = aws_client("kms")  # what the aws line does
-    kms.create_alias(AliasName="alias/parameter_store_key",
-                     TargetKeyId=kms.create_key(Description="pychamber secrets")["KeyMetadata"]["KeyId"])
     env = {**aws_env, "PATH": f"{bin_dir}{os.pathsep}{aws_env['PATH']}", "COLUMNS": "300"}
+    if shutil.which("aws", path=env["PATH"]) is None:
+        kms = aws_client("kms")  # what the aws line does
+        kms.create_alias(AliasName="alias/parameter_store_key",
+                         TargetKeyId=kms.create_key(Description="pychamber secrets")["KeyMetadata"]["KeyId"])
+        lines = lines[1:]
     outputs = []
-    for line in lines[1:]:
+    for line in lines:
         r = subprocess.run(["bash", "-ec", line], env=env, capture_output=True, text=True,
                            timeout=120, stdin=subprocess.DEVNULL)
         assert r.returncode == 0, (line, r.stdout, r.stderr)
         assert "Traceback" not in r.stderr
         outputs.append(r.stdout)
-    doctor, written, execed, policy = outputs
+    doctor, written, execed, policy = outputs[-4:]
+    assert [a["AliasName"] for a in aws_client("kms").list_aliases()["Aliases"]
+            if a["AliasName"] == "alias/parameter_store_key"] == ["alias/parameter_store_key"]
     assert "kms key alias/parameter_store_key  ok" in doctor
     assert execed == "the app has 7 characters of DB_PASSWORD\n"
     doc = json.loads(policy)
