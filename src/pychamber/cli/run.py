@@ -175,14 +175,14 @@ def _supervise(inv: Invocation, settings: Settings, store: "Store", services: Se
             except ChamberError as e:
                 raise Refused(e.message) from None
             if change_sig is None:
-                console.warn(f"pychamber: {summary}: restarting the command")
+                sup.log(f"pychamber: {summary}: restarting the command")
                 sup.request("restart", env=new.env)
             else:
-                console.warn(f"pychamber: {summary}: files rewritten, sending signal {change_sig}")
+                sup.log(f"pychamber: {summary}: files rewritten, sending signal {change_sig}")
                 sup.request("signal", sig=change_sig)
 
         watcher = Watcher(store, [names.go_lower(s) for s in services], baseline, interval, splay,
-                          act, console.warn)
+                          act, sup.log)
     debug(settings, "chamber: supervise", path=path, watch=watch)
     sup.block_signals()
     if watcher is not None:
