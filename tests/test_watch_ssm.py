@@ -244,3 +244,37 @@ def test_a_store_that_stays_empty_is_applied_after_several_polls(server, tmp_pat
     text = err.read_text()
     assert text.count(WARNING) == 1, text
     assert text.index(WARNING) < text.index("restarting the command")
+
+
+def test_a_credential_helper_run_by_the_watcher_starts_unmasked(server, tmp_path):
+    """botocore runs a profile's credential_process in the watcher's thread (credentials that
+    expire within 15 minutes are refreshed before each request): the helper must not inherit a
+    mask of the supervisor's, and it is botocore, not the supervisor, that collects its status."""
+    mw, env = server
+    assert cli(env, "write", "web", "db_password", "one").returncode == 0
+    seen = tmp_path / "helper.log"
+    helper = tmp_path / "helper.sh"
+    helper.write_text(f"""#!/bin/sh
+grep -E '^Sig(Blk|Ign)' /proc/$$/status | tr '\\n' ' ' >> {seen}; echo >> {seen}
+printf '{{"Version": 1, "AccessKeyId": "testing", "SecretAccessKey": "testing", "SessionToken": "t", '
+printf '"Expiration": "%s"}}' "$(date -u -d '+5 min' +%Y-%m-%dT%H:%M:%SZ)"
+""")
+    helper.chmod(0o755)
+    config = tmp_path / "helper_config"
+    config.write_text(f"[default]\ncredential_process = {helper}\n")
+    env = {k: v for k, v in env.items() if k not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
+    env["AWS_CONFIG_FILE"] = str(config)
+    log = tmp_path / "log"
+    p = watch(env, log)
+    try:
+        assert wait_for(lambda: starts(log) == ["start one -"])
+        runs = len(seen.read_text().splitlines())
+        assert wait_for(lambda: len(seen.read_text().splitlines()) >= runs + 3)  # the watcher's polls
+        assert cli(env, "write", "web", "db_password", "two").returncode == 0
+        assert wait_for(lambda: starts(log)[-1:] == ["start two -"], 20), starts(log)
+    finally:
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=30)
+    for line in seen.read_text().splitlines():
+        fields = dict(x.split(":") for x in line.replace(":\t", ":").split())
+        assert int(fields["SigBlk"], 16) == 0, line
