@@ -260,7 +260,6 @@ class Supervisor:
         self._saved_wakeup = -1
         self._tty_owner: int | None = None  # the group we handed the terminal to
         self._suspend = False  # a stop was asked of pychamber: follow the program when it stops
-        self._status: int | None = None
 
     # --- from any thread ------------------------------------------------------------------
     def log(self, line: str) -> None:

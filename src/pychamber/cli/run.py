@@ -196,14 +196,14 @@ def _supervise(inv: Invocation, request: api.Request, supervision: Supervision, 
             except ChamberError as e:  # --strict's checks, the kernel's limits, a file not ours
                 raise Refused(e.message) from None
             if change_sig is None:
-                console.warn(f"pychamber: {summary}: restarting the command")
+                sup.log(f"pychamber: {summary}: restarting the command")
                 sup.request("restart", env=new.env)
             else:
-                console.warn(f"pychamber: {summary}: files rewritten, sending signal {change_sig}")
+                sup.log(f"pychamber: {summary}: files rewritten, sending signal {change_sig}")
                 sup.request("signal", sig=change_sig)
 
         watcher = Watcher(request.store, request.loaded, baseline, supervision.interval,
-                          supervision.splay, act, console.warn)
+                          supervision.splay, act, sup.log)
     debug(request.settings, "chamber: supervise", path=path, watch=supervision.watch)
     sup.block_signals()
     if watcher is not None:
