@@ -69,7 +69,7 @@ def no_core_dumps() -> None:
             _flags_ = _ctypes.FUNCFLAG_CDECL
             _restype_ = _Int
 
-        prctl = _Fn(_ctypes.dlsym(_ctypes.dlopen(None, 0), "prctl"))
+        prctl = _Fn(_ctypes.dlsym(_ctypes.dlopen(None, 0), "prctl"))  # type: ignore[arg-type]
         prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 4
     except Exception:  # noqa: BLE001 - no _ctypes, no libc prctl: nothing to do
         pass
@@ -127,7 +127,7 @@ def _restore_signals() -> list[tuple[int, object]]:
     Returns the previous dispositions, to put back if ``execve`` fails."""
     import signal
 
-    previous = []
+    previous: list[tuple[int, object]] = []
     for name in ("SIGPIPE", "SIGXFSZ"):
         sig = getattr(signal, name, None)
         if sig is not None:
@@ -365,10 +365,10 @@ class Supervisor:
             try:
                 if self._tty_pgrp is None:
                     self._tty_pgrp = os.getpgrp()
-                os.tcsetpgrp(0, self.child)
+                os.tcsetpgrp(0, self.child)  # type: ignore[arg-type]
                 # the program may have touched the terminal before it was its own: a SIGTTIN
                 # or SIGTTOU stopped it then; let it go on
-                os.killpg(self.child, signal.SIGCONT)
+                os.killpg(self.child, signal.SIGCONT)  # type: ignore[arg-type]
             finally:
                 signal.signal(signal.SIGTTOU, old)
         except OSError:

@@ -96,7 +96,7 @@ class ChamberSettingsSource(EnvSettingsSource):
     def _load_env_vars(self) -> Mapping[str, str | None]:
         return {}
 
-    @property  # type: ignore[override]
+    @property
     def env_vars(self) -> Mapping[str, str | None]:
         """The services' variables, keyed as the matching expects (lower-cased), fetched on
         first access."""

@@ -119,4 +119,4 @@ def render(fmt: str, pairs: Pairs, name: str | None = None) -> str:
         raise ChamberError(f"Unsupported export format: {fmt}")
     if renderer is render_k8s_secret:
         return render_k8s_secret(pairs, name)
-    return renderer(pairs)  # type: ignore[call-arg]
+    return renderer(pairs)

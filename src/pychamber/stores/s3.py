@@ -15,6 +15,7 @@ There is no locking: concurrent writers can lose updates (as in chamber).
 
 from __future__ import annotations
 
+import builtins
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -269,8 +270,8 @@ class S3Store(Store):
 
     def __init__(
         self,
-        s3_factory: Callable[[str | None], Any],
-        sts_factory: Callable[[str | None], Any],
+        s3_factory: Callable[..., Any],
+        sts_factory: Callable[..., Any],
         bucket: str,
         kms_key_alias: str | None = None,
         settings: "Settings | None" = None,
@@ -480,7 +481,7 @@ class S3Store(Store):
             return sorted(self._read_kms_index(service))
         return sorted(self._read_index(service))
 
-    def list(self, service: str, include_values: bool = False) -> list[Secret]:
+    def list(self, service: str, include_values: bool = False) -> builtins.list[Secret]:
         secrets = []
         for key in self._index_keys(service):
             obj = self._read_object(SecretId(service, key))
@@ -493,14 +494,14 @@ class S3Store(Store):
                                   meta=self._meta(obj, entry)))
         return secrets
 
-    def list_raw(self, service: str) -> list[RawSecret]:
+    def list_raw(self, service: str) -> builtins.list[RawSecret]:
         if self.kms:
             kms_index = self._read_kms_index(service)
             return [RawSecret(f"/{service}/{k}", v.value) for k, v in sorted(kms_index.items())]
         index = self._read_index(service)
         return [RawSecret(f"/{service}/{k}", v) for k, v in sorted(index.items())]
 
-    def history(self, id: SecretId) -> list[ChangeEvent]:
+    def history(self, id: SecretId) -> builtins.list[ChangeEvent]:
         obj = self._read_object(id)
         if obj is None:
             raise SecretNotFound()
@@ -525,7 +526,7 @@ class S3Store(Store):
         else:
             self._write_index(id.service, index)
 
-    def list_services(self, prefix: str, include_secret_name: bool = False) -> list[str]:
+    def list_services(self, prefix: str, include_secret_name: bool = False) -> builtins.list[str]:
         """pychamber (chamber answers that the backend is experimental): the services are the
         folders holding secret objects (``<service>/<key>.json``; the indexes are not secrets),
         as the same names SSM gives: ``/<service>/<key>`` beginning with ``/<prefix>``, or their
