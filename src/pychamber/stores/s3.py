@@ -86,26 +86,6 @@ def _fields(obj: gojson.Object, names: Iterable[str]) -> dict[str, Any]:
     return out
 
 
-def _go_int(value: Any, where: str) -> int | None:
-    if value is None:
-        return None
-    n = go_int(value) if isinstance(value, gojson.Number) else None
-    if n is not None:
-        return n
-    if isinstance(value, gojson.Number):
-        raise ValueError(f"json: cannot unmarshal number {value} into Go struct field {where} "
-                         "of type int")
-    raise gojson.type_error(value, where, "int")
-
-
-def _go_str(value: Any, where: str) -> str | None:
-    if value is None:
-        return None
-    if gojson.is_string(value):
-        return value
-    raise gojson.type_error(value, where, "string")
-
-
 # --- stored documents --------------------------------------------------------------------------
 @dataclass
 class SecretVersion:
@@ -156,8 +136,8 @@ class SecretObject:
             raise ValueError(f"json: cannot unmarshal {gojson.kind(data)} into Go value of type "
                              "store.secretObject")
         f = _fields(data, ("service", "key", "values"))
-        obj.service = _go_str(f.get("service"), "secretObject.service") or ""
-        obj.key = _go_str(f.get("key"), "secretObject.key") or ""
+        obj.service = gojson.field_string(f.get("service"), "secretObject.service") or ""
+        obj.key = gojson.field_string(f.get("key"), "secretObject.key") or ""
         values = f.get("values")
         if values is None:
             return obj
@@ -184,10 +164,10 @@ def _version_from(v: Any) -> SecretVersion:
         if not gojson.is_string(created):
             raise ValueError("Time.UnmarshalJSON: input is not a JSON string")
         out.created = parse_go_time(created)[0]
-    out.created_by = _go_str(f.get("created_by"), where + ".created_by") or ""
-    version = _go_int(f.get("version"), where + ".version")
+    out.created_by = gojson.field_string(f.get("created_by"), where + ".created_by") or ""
+    version = gojson.field_int(f.get("version"), where + ".version")
     out.version = version if version is not None else 0
-    out.value = _go_str(f.get("value"), where + ".value") or ""
+    out.value = gojson.field_string(f.get("value"), where + ".value") or ""
     return out
 
 
@@ -221,7 +201,7 @@ def _latest_map(raw: bytes, struct: str) -> list[tuple[str, Any]]:
 def parse_index(raw: bytes) -> dict[str, str]:
     out: dict[str, str] = {}
     for k, v in _latest_map(raw, "latest"):
-        out[k] = _go_str(v, "latest.latest") or ""
+        out[k] = gojson.field_string(v, "latest.latest") or ""
     return out
 
 
@@ -239,11 +219,11 @@ def parse_kms_index(raw: bytes) -> dict[str, KMSLatestValue]:
         if not isinstance(v, gojson.Object):
             raise gojson.type_error(v, where, "store.LatestValue")
         f = _fields(v, ("version", "value", "KMSAlias"))
-        version = _go_int(f.get("version"), where + ".version")
+        version = gojson.field_int(f.get("version"), where + ".version")
         out[k] = KMSLatestValue(
             version=version if version is not None else 0,
-            value=_go_str(f.get("value"), where + ".value") or "",
-            kms_alias=_go_str(f.get("KMSAlias"), where + ".KMSAlias") or "",
+            value=gojson.field_string(f.get("value"), where + ".value") or "",
+            kms_alias=gojson.field_string(f.get("KMSAlias"), where + ".KMSAlias") or "",
         )
     return out
 
