@@ -81,6 +81,9 @@ FLAGS: tuple[Flag, ...] = (
          "Prevent normalization of the provided key in order to read a key written with other "
          "casing (as delete --exact-key)", scope="read", type=bool, default=False),
     Flag("tier", ("--tier",), True, TIER_HELP, scope="write"),
+    Flag("preserve_case", ("--preserve-case",), False,
+         "store the key exactly as given, capitals included (chamber lower-cases it; read it back "
+         "with read --exact-key)", scope="write", type=bool, default=False),
     Flag("tier", ("--tier",), True, TIER_HELP, scope="import"),
     # exec
     Flag("pristine", ("--pristine",), False,
@@ -115,9 +118,23 @@ FLAGS: tuple[Flag, ...] = (
     Flag("init", ("--init",), False,
          "supervise the command as a correct PID 1: forward signals, reap orphans",
          scope="exec", type=bool, default=False),
+    Flag("no_warn_conflicts", ("--no-warn-conflicts",), False,
+         "no warning when a later service overrides a variable of an earlier one", scope="exec",
+         type=bool, default=False),
+    Flag("strict_services", ("--strict-services",), False,
+         "refuse to run when a service has no secrets at all (a misspelt name) instead of "
+         "running the command without them", scope="exec", type=bool, default=False),
     Flag("dry_run", ("--dry-run",), False,
          "print the variables that would be set (name, service, key, version; never a value) "
          "instead of running the command", scope="exec", type=bool, default=False),
+    Flag("release", ("--release",), True,
+         "read the services' current release (or, with --release=N, release N of each) from "
+         "$PYCHAMBER_RELEASE_BUCKET instead of the store (no Parameter Store call)",
+         scope="exec", no_opt_default="current"),
+    Flag("release", ("--release",), True,
+         "read the services' current release (or, with --release=N, release N of each) from "
+         "$PYCHAMBER_RELEASE_BUCKET instead of the store", scope="materialize",
+         no_opt_default="current"),
     # import
     Flag("flatten", ("--flatten",), True,
          "JSON/YAML: store nested maps as keys joined by SEP (db: {host: h} -> db_host); "
@@ -125,6 +142,10 @@ FLAGS: tuple[Flag, ...] = (
     Flag("expand", ("--expand",), False,
          "dotenv: expand ${VAR} and ${VAR:-default} from the keys above, then the environment "
          "(without it they are stored as written)", scope="import", type=bool, default=False),
+    # edit
+    Flag("yes", ("-y", "--yes"), False,
+         "apply the deletions without asking (off a terminal, deleting a line is refused without it)",
+         scope="edit", type=bool, default=False),
     # export
     Flag("name", ("--name",), True, "k8s-secret: the Secret's metadata.name", scope="export"),
     Flag("mask", ("--mask",), False,
@@ -197,6 +218,18 @@ class Settings:
         if self.s3_bucket_flag is not None:
             return self.s3_bucket_flag
         return self.environ.get("CHAMBER_S3_BUCKET", "")
+
+    @property
+    def release_bucket(self) -> str:
+        """``$PYCHAMBER_RELEASE_BUCKET``: where ``release publish`` and ``exec --release`` keep
+        and read releases (empty: releases are not set up)."""
+        return self.environ.get("PYCHAMBER_RELEASE_BUCKET", "")
+
+    @property
+    def release_prefix(self) -> str:
+        """``$PYCHAMBER_RELEASE_PREFIX``: the key prefix of the releases in the bucket, without
+        leading or trailing ``/`` (empty: the services' names are the top level)."""
+        return self.environ.get("PYCHAMBER_RELEASE_PREFIX", "").strip("/")
 
     @property
     def retries(self) -> int:

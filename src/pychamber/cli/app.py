@@ -7,15 +7,15 @@ from typing import Optional
 
 import typer
 
-from pychamber.cli import completion, ecs, execcmd, help, materialize, secrets, transfer
-from pychamber.cli import doctor
+from pychamber.cli import completion, ecs, execcmd, help, materialize, release, secrets, transfer
+from pychamber.cli import doctor, edit
 from pychamber.cli.console import Invocation
 from pychamber.cli.errors import PROG
 from pychamber.cli.fastexec import hoist_global_flags
 from pychamber.cli.framework import CONTEXT_SETTINGS, invocation, option
 
 #: The command modules, in the order ``--help`` lists their commands (groups come after).
-MODULES = (completion, secrets, help, transfer, execcmd, materialize, ecs, doctor)
+MODULES = (completion, secrets, help, transfer, edit, execcmd, materialize, ecs, doctor, release)
 
 
 def _root(

@@ -11,22 +11,16 @@ from pychamber.cli.framework import CommandSet, console_of, service_arg, setting
 
 commands = CommandSet()
 
-RESULTS = {True: "ok", False: "FAILED", None: "not checked"}
-
-
 @commands.command("doctor", "doctor [service...]",
                   "check region, credentials, KMS key and permissions")
 def doctor_cmd(ctx: typer.Context,
                args: Optional[List[str]] = typer.Argument(None, show_default=False, metavar="",
                                                           hidden=True)) -> None:
-    from tabulate import tabulate
-
     from pychamber import doctor
 
     services = [service_arg(ctx, raw) for raw in args or []]
     checks = doctor.run(settings_of(ctx), services)
-    rows = [(c.name, RESULTS[c.ok], c.detail, c.advice) for c in checks]
-    console_of(ctx).out(tabulate(rows, headers=["CHECK", "RESULT", "DETAIL", "WHAT TO DO"],
-                                 tablefmt="simple", disable_numparse=True) + "\n")
+    console = console_of(ctx)
+    console.out(doctor.render(checks, doctor.terminal_width(console.stdout)))
     if doctor.failed(checks):
         raise typer.Exit(1)

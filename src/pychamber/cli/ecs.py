@@ -44,15 +44,19 @@ def ecs_secrets_cmd(
         console_of(ctx).out(_json([e.as_json() for e in entries]))
 
 
-@commands.command("policy", "ecs policy <service...> --role execution|task|writer",
+@commands.command("policy", "ecs policy <service...> --role execution|task|writer|publisher",
                   "print the least-privilege IAM policy for a role", group=ECS)
 def ecs_policy_cmd(
     ctx: typer.Context,
     args: Optional[List[str]] = ARGS,
     role: str = typer.Option("task", "--role",
                              help="execution (ECS resolves the secrets array), task (the "
-                                  "container runs pychamber exec) or writer"),
+                                  "container runs pychamber exec), writer, or publisher "
+                                  "(release publish and rollback)"),
+    release: bool = typer.Option(False, "--release",
+                                 help="with --role task: what exec --release reads (the "
+                                      "services' release objects and the key), no store access"),
 ) -> None:
     services = min_args(args, 1)
-    document = ecs.policy(settings_of(ctx), open_store(ctx), services, role)
+    document = ecs.policy(settings_of(ctx), open_store(ctx), services, role, release)
     console_of(ctx).out(_json(document))

@@ -33,6 +33,9 @@ def exec_cmd(
     splay: str = option("splay", EXEC),
     init: bool = option("init", EXEC),
     dry_run: bool = option("dry_run", EXEC),
+    release: Optional[str] = option("release", EXEC),
+    no_warn_conflicts: bool = option("no_warn_conflicts", EXEC),
+    strict_services: bool = option("strict_services", EXEC),
 ) -> int:
     inv = invocation(ctx)
     split = split_command_line(inv.argv, list(args or []))
@@ -42,4 +45,5 @@ def exec_cmd(
     return run.run_exec(inv, services, argv, pristine=pristine, strict=strict,
                         strict_value=strict_value, dry_run=dry_run, files=files, watch=watch,
                         watch_interval=watch_interval, on_change=on_change, grace=grace,
-                        stop_signal=stop_signal, splay=splay, init=init)
+                        stop_signal=stop_signal, splay=splay, init=init, release=release,
+                        no_warn_conflicts=no_warn_conflicts, strict_services=strict_services)

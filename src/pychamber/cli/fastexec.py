@@ -66,7 +66,8 @@ def split_command_line(raw_argv: Sequence[str], args: Sequence[str]) -> tuple[li
     there is no ``--``."""
     hoisted = hoist_global_flags(list(raw_argv))
     with_value = global_value_flags()
-    exec_with_value = {n for f in flags(EXEC) if f.takes_value for n in f.names}
+    exec_with_value = {n for f in flags(EXEC) if f.takes_value and f.no_opt_default is None
+                       for n in f.names}
     i = 0
     while i < len(hoisted):  # the global flags, then the "exec" token
         a = hoisted[i]
@@ -125,6 +126,8 @@ def parse(argv: Sequence[str]):
                     return None
                 target[fl.dest] = True
             else:
+                if value is None and fl.no_opt_default is not None:  # --release alone
+                    value = fl.no_opt_default
                 if value is None:
                     if i + 1 >= n:
                         return None

@@ -9,7 +9,7 @@ from typing import List, Optional
 import typer
 
 from pychamber import api
-from pychamber.cli.framework import CommandSet, console_of, min_args, settings_of
+from pychamber.cli.framework import CommandSet, console_of, min_args, option, settings_of
 from pychamber.errors import ChamberError
 from pychamber.files import DEFAULT_MODE, write_secret_files
 from pychamber.settings import debug
@@ -38,13 +38,15 @@ def materialize_cmd(
     mode: str = typer.Option("0400", "--mode", help="mode of each file, in octal"),
     uid: Optional[int] = typer.Option(None, "--uid", help="owner of each file (needs root)"),
     gid: Optional[int] = typer.Option(None, "--gid", help="group of each file (needs root)"),
+    release: Optional[str] = option("release", "materialize"),
 ) -> None:
     services = min_args(args, 1)
     if not directory:
         raise ChamberError("materialize needs --dir <dir>, the directory to write the files in")
     file_mode = parse_mode(mode) if mode else DEFAULT_MODE
     console = console_of(ctx)
-    request = api.prepare(settings_of(ctx), services, console.warn, files=directory)
+    request = api.prepare(settings_of(ctx), services, console.warn, files=directory, release=release,
+                          strict_services=True)
     _, files = request.environment({}, console.warn)
     assert request.files is not None and files is not None
     done = write_secret_files(request.files, files, file_mode, uid, gid)

@@ -53,6 +53,7 @@ def write_cmd(
     tags: Optional[List[str]] = typer.Option(None, "-t", "--tags",
                                              help="Add tags to the secret; new secrets only"),
     tier: Optional[str] = option("tier", "write"),
+    preserve_case: bool = option("preserve_case", "write"),
 ) -> None:
     console = console_of(ctx)
     if args is not None and len(args) == 2 and console.stdin_isatty():
@@ -60,7 +61,7 @@ def write_cmd(
     service_raw, key_raw, value = exact_args(args, 3)
     tag_map = cobra.string_to_string(tags or [], "-t, --tags")
     service = service_arg(ctx, service_raw)
-    key = key_arg(key_raw)
+    key = key_arg(key_raw, lower=not preserve_case)
     if value == "-":
         value = (console.ask_new_secret(f"{service}/{key}") if console.stdin_isatty()
                  else read_stdin_value(console, singleline))

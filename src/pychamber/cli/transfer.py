@@ -64,7 +64,8 @@ def export_cmd(
     args: Optional[List[str]] = ARGS,
     fmt: str = typer.Option("json", "-f", "--format",
                             help="Output format (json, yaml, java-properties, csv, tsv, dotenv, "
-                                 "tfvars; pychamber also: shell, docker, github, k8s-secret)"),
+                                 "tfvars; pychamber also: dotenv-portable, shell, docker, "
+                                 "github, k8s-secret)"),
     output_file: str = typer.Option("", "-o", "--output-file",
                                     help="Output file (default is standard output); created with mode 0600"),
     secret_name: Optional[str] = option("name", "export"),
@@ -102,13 +103,16 @@ def export_cmd(
         text = formats.render(fmt, params.items(), name=secret_name)
     except ChamberError as e:
         raise e.wrap("Unable to export parameters: ") from None
+    for warning in formats.name_collisions(fmt, params.items()):
+        console.warn(warning)
     if mask:  # the runner reads workflow commands on stdout; the variables go to the file
         console.out(formats.github_masks(params.items()))
     data = text.encode("utf-8", "surrogateescape")
     if output_file:
         from pychamber.files import write_output_file
 
-        write_output_file(output_file, data, 0o600)
+        # -f github: the runner's $GITHUB_ENV is appended to (>>), never replaced
+        write_output_file(output_file, data, 0o600, append=names.go_lower(fmt) == "github")
     else:
         console.out_bytes(data)
 
@@ -167,9 +171,17 @@ def import_cmd(
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise ChamberError(f"Failed to decode input as {kind}: the input is not valid UTF-8") from None
-    pairs = formats.parse_import(text, fmt=fmt, filename=path, flatten=flatten,
-                                 environ=os.environ if expand else None)
-    # Later duplicates win (a YAML/JSON map has none; dotenv may).
+    store = None
+    if kind == "dotenv":  # pychamber's: names go back to the keys they stand for (edit.py)
+        from pychamber import edit
+
+        entries = formats.parse_dotenv_entries(text, environ=os.environ if expand else None)
+        store = open_store(ctx)
+        stored = wrapped("Failed to list store contents: ", edit.stored_keys, store, service)
+        pairs = formats.map_dotenv_names(entries, stored)
+    else:
+        pairs = formats.parse_import(text, fmt=fmt, filename=path, flatten=flatten)
+    # Later duplicates win (a YAML/JSON map has none; dotenv's are mapped to one key each).
     merged = dict(pairs)
     # chamber's loop (cmd/import.go) lower-cases each key of the map as it writes it: keys that
     # collide after lower-casing are each written (a version each) and each counted
@@ -182,7 +194,8 @@ def import_cmd(
                                  key_rule=lambda k, v: names.import_problem(k, v, None, True))
     if problem:
         raise ChamberError(f"Failed to import: {problem}; nothing was written")
-    store = open_store(ctx)
+    if store is None:
+        store = open_store(ctx)
     if tier:
         store.use_tier(tier)
     try:

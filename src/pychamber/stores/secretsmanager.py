@@ -12,7 +12,16 @@ Compatibility notes (deliberately as chamber):
 - read of a version / history only see versions ListSecretVersionIds still returns.
 
 pychamber adds: ``list-services`` and ``find`` (ListSecrets; chamber says the backend is
-experimental), and writes that never lose a concurrent writer's key (see ``write``).
+experimental), writes that never lose a concurrent writer's key (see ``write``), and plain-text
+secrets (chamber #361), read-only:
+
+The plain-text rule: a secret whose SecretString is not a JSON object (plain text, as the AWS
+console's "Plaintext" tab or another tool stores it, or JSON that is not an object) is read as
+ONE key, named after the last segment of the secret's name (the service ``prod/api-token``
+holds the key ``api-token``; ``exec`` gives ``API_TOKEN``), whose value is the whole string,
+version 0, no author. ``read``, ``list``, ``exec``, ``env`` and ``export`` see it; ``write``,
+``import`` and ``delete`` refuse it with one line, so that pychamber never turns someone else's
+secret into chamber's JSON. (chamber fails on such a secret with a JSON decoding error.)
 """
 
 from __future__ import annotations
@@ -145,6 +154,33 @@ def parse_secret_object(text: str) -> dict[str, str]:
     return out
 
 
+PLAIN_TEXT_MSG = ("the secret {service} holds plain text, not chamber's JSON: pychamber reads it as "
+                  "one key ({key}) and does not write to it")
+
+
+def plain_text_key(service: str) -> str:
+    """The one key a plain-text secret is read as: the last segment of its name."""
+    return service.rsplit("/", 1)[-1]
+
+
+def is_plain_text(text: str) -> bool:
+    """Whether a SecretString is not chamber's JSON object (the plain-text rule above). An
+    empty string and JSON ``null`` are chamber's (no keys)."""
+    try:
+        data = gojson.loads(text)
+    except ValueError:
+        return True
+    return data is not None and not isinstance(data, gojson.Object)
+
+
+def secret_object(service: str, text: str) -> dict[str, str]:
+    """The keys of one version of the service's secret: chamber's JSON object, or the one key
+    of a plain-text secret."""
+    if is_plain_text(text):
+        return {plain_text_key(service): text}
+    return parse_secret_object(text)
+
+
 def dump_secret_object(obj: dict[str, str]) -> str:
     """Go ``json.Marshal`` of a ``map[string]string``: compact, keys sorted byte-wise."""
     return gojson.marshal_map(obj.items())
@@ -238,6 +274,7 @@ class SecretsManagerStore(Store):
     empty_value_note = "in Secrets Manager an empty value deletes the key"
     max_value_bytes = 65536  # a whole secret's SecretString
     concurrent_listing = True  # list_raw_many: one thread per service
+    internal_keys = frozenset({METADATA_KEY})
 
     def __init__(
         self,
@@ -297,7 +334,7 @@ class SecretsManagerStore(Store):
         text = self._get_string(service)
         if not text:
             raise SecretNotFound()
-        return parse_secret_object(text)
+        return secret_object(service, text)
 
     def _versions(self, service: str) -> Iterator[dict[str, str]]:
         """The secret object of every version ListSecretVersionIds returns (one page, staged
@@ -306,7 +343,7 @@ class SecretsManagerStore(Store):
         for entry in resp.get("Versions") or ():
             text = self._get_string(service, entry.get("VersionId"))
             if text:
-                yield parse_secret_object(text)
+                yield secret_object(service, text)
 
     def _caller_arn(self) -> str:
         resp = self._call("GetCallerIdentity", service="sts")
@@ -401,6 +438,8 @@ class SecretsManagerStore(Store):
             if delete_key:
                 raise SecretNotFound()
             return resp.get("VersionId"), {}, False
+        if is_plain_text(text):
+            raise ChamberError(PLAIN_TEXT_MSG.format(service=service, key=plain_text_key(service)))
         return resp.get("VersionId"), parse_secret_object(text), False
 
     def _put_version(self, service: str, contents: str, secrets: list[str], version: int,
@@ -528,8 +567,8 @@ class SecretsManagerStore(Store):
         the prefix match, which is case-sensitive as chamber's). Without secret names, the
         services whose name begins with ``prefix`` (no value is read, so a secret holding no
         key is listed too). With them, ``/<service>/<key>`` for every key of every such secret
-        that begins with ``/<prefix>`` (as SSM's), read concurrently; a secret that is not a
-        JSON object, or that this caller may not read, holds no chamber keys and is skipped."""
+        that begins with ``/<prefix>`` (as SSM's), read concurrently (a plain-text secret is
+        its one key); a secret this caller may not read holds no keys and is skipped."""
         head = prefix.split("/", 1)[0]
         services = [n for n in self._secret_names(head) if names.SERVICE_RE.fullmatch(n)]
         if not include_secret_name:
