@@ -282,12 +282,7 @@ def release_statements(settings: "Settings", services: Sequence[str], publisher:
     bucket, prefix = settings.release_bucket, settings.release_prefix
     if not bucket:
         raise ChamberError(NO_BUCKET)
-    normalized = [names.go_lower(s) for s in services]
-    for service in normalized:
-        try:
-            names.validate_service(service)
-        except ChamberError as e:
-            raise e.wrap("Failed to validate service: ") from None
+    normalized = [names.service_name(s) for s in services]
     ctx = _Context(settings, "kms")
     objects = []
     for s in normalized:
