@@ -15,7 +15,7 @@ ARGS = typer.Argument(None, show_default=False, metavar="", hidden=True)
 
 
 @commands.command("edit", "edit <service>",
-                  "Edit a service's secrets in $VISUAL or $EDITOR as a dotenv file; saves only what changed")
+                  "Edit a service's secrets in $EDITOR; saves what changed")
 def edit_cmd(ctx: typer.Context, args: Optional[List[str]] = ARGS, yes: bool = option("yes", "edit")) -> None:
     from pychamber import edit
 
