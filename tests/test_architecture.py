@@ -152,3 +152,25 @@ def test_no_botocore_until_a_store_talks_to_aws(code):
                          env={"PYTHONPATH": str(SRC), "PATH": "/usr/bin:/bin"}, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_go_helpers_and_shared_pieces_live_once():
+    """Go emulation only in compat/ (no ``def go_*``, no int64 bound written out elsewhere); the
+    default KMS alias only in settings; one thread pool for a many-service listing
+    (stores.base.concurrently); one check of a service or key name (names)."""
+    import re
+
+    int64 = re.compile(r"2\s*\*\*\s*63|1\s*<<\s*63|9223372036854775807")
+    for name, path in MODULES.items():
+        text = path.read_text()
+        in_compat = name.startswith("pychamber.compat")
+        if not in_compat:
+            assert not re.search(r"^\s*def _?go_\w+\(", text, re.M), f"{name} defines a Go helper"
+            assert not int64.search(text), f"{name} spells out an int64 bound (compat.strconv has them)"
+        if name != "pychamber.settings":
+            assert '"alias/parameter_store_key"' not in text, f"{name} repeats the default KMS alias"
+        if name != "pychamber.stores.base":
+            assert "ThreadPoolExecutor" not in text, f"{name} builds its own thread pool"
+        if name != "pychamber.names":
+            assert not re.search(r"\b(SERVICE_MSG|SERVICE_LABEL_MSG|KEY_MSG)\b", text), \
+                f"{name} refuses a service or key itself (names.service_name / key_name)"

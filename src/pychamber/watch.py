@@ -147,7 +147,7 @@ class Watcher(threading.Thread):
 
     def _once(self) -> float:
         """One poll (and, on a settled change, one delivery). Returns the next wait."""
-        seen = self._poll()
+        seen: Fingerprint | None = self._poll()
         if self._failing:
             self.log("pychamber: watching the secrets again")
             self._failing = False
@@ -191,7 +191,7 @@ class Watcher(threading.Thread):
         self._suspect = None
         return self.interval
 
-    def _settled(self, seen: Fingerprint) -> Fingerprint | None:
+    def _settled(self, seen: Fingerprint | None) -> Fingerprint | None:
         """Listings until one shows no further change (writes arrive in bursts)."""
         while True:
             if not self._sleep(self.settle):

@@ -232,6 +232,7 @@ def find_command(root: Any, argv: list[str]) -> tuple[Any, list[str]]:
     the next word, and ends the search when at most one word follows it)."""
     bools = {f.name for f in errors.global_pflags() if not f.takes_value} | {"help"}
     shorts = {"h"}
+    path: list[str]
     cmd, path, args = root, [], list(argv)
     while hasattr(cmd, "commands"):
         words = _strip_flags(args, bools, shorts)

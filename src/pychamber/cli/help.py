@@ -30,5 +30,5 @@ def help_cmd(ctx: typer.Context, args: Optional[List[str]] = ARGS) -> None:
         return
     cur = root
     for name in path:
-        cur = typer.Context(cur.command.commands[name], info_name=name, parent=cur)
+        cur = typer.Context(cur.command.commands[name], info_name=name, parent=cur)  # type: ignore[attr-defined]
     console.out(cur.get_help() + "\n")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import List, Optional
+from typing import TYPE_CHECKING, List, Optional
 
 import typer
 
@@ -14,6 +14,9 @@ from pychamber.cli.framework import (CommandSet, console_of, exact_args, min_arg
 from pychamber.errors import ChamberError
 from pychamber.model import key_of
 from pychamber.settings import flag as settings_flag
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pychamber import stores
 
 commands = CommandSet()
 
@@ -203,7 +206,7 @@ def import_cmd(
     console.out(f"Successfully imported {len(merged)} secrets\n")
 
 
-def _capabilities(backend: str) -> type:
+def _capabilities(backend: str) -> "type[stores.Store]":
     """The store class of ``backend`` (its capabilities are class attributes); the base class,
     whose capabilities are the most conservative, for a name the factory does not know."""
     from pychamber import stores
