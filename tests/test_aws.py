@@ -315,13 +315,19 @@ def test_sso_token_missing(clean_env, tmp_path):
     assert "aws sso login" in msg
 
 
-def test_version_read_errors_are_not_found(clean_env):
-    """chamber: any GetParameterHistory failure (even no region) reads as 'secret not found'."""
+def test_version_read_errors_tell_the_truth(clean_env, monkeypatch):
+    """chamber says 'secret not found' for any GetParameterHistory failure (even no region);
+    pychamber only where the parameter is not there (issue 21 item 15)."""
     store = _store()
-    with pytest.raises(SecretNotFound):
-        store.read(SecretId("svc", "k"), 1)
-    with pytest.raises(SecretNotFound):
-        store.history(SecretId("svc", "k"))
+    for read in (lambda: store.read(SecretId("svc", "k"), 1), lambda: store.history(SecretId("svc", "k"))):
+        msg = _one_line_error(read)
+        assert msg.startswith("operation error SSM: GetParameterHistory, an AWS region is required"), msg
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    aws.reset_cache()
+    store = _store()
+    for read in (lambda: store.read(SecretId("svc", "k"), 1), lambda: store.history(SecretId("svc", "k"))):
+        msg = _one_line_error(read)
+        assert msg.startswith("operation error SSM: GetParameterHistory, failed to retrieve credentials"), msg
 
 
 # --- error translation: unit ---------------------------------------------------------------
