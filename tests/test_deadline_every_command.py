@@ -201,3 +201,24 @@ def test_a_refused_connection_fails_within_seconds(refused, tmp_path, args, stdi
     assert code == 1 and err.count("\n") == 1, err
     assert "could not connect to the endpoint URL" in err, err
     assert elapsed < 8, (elapsed, err)
+
+
+LIBRARY = """
+import sys, pychamber
+try:
+    pychamber.env("svc", "other")
+except pychamber.ChamberError as e:
+    print(e)
+    sys.exit(1)
+"""
+
+
+def test_the_library_is_bounded_too(trickling, tmp_path):
+    # pychamber.env opens the same one deadline as exec (api.assemble, aws.command_deadline)
+    env = environment(trickling.url, tmp_path)
+    t0 = time.monotonic()
+    p = subprocess.run([sys.executable, "-c", LIBRARY], env=env, capture_output=True, text=True,
+                       timeout=KILL_AFTER)
+    assert p.returncode == 1, (p.stdout, p.stderr)
+    assert "gave up after" in p.stdout and "(PYCHAMBER_TIMEOUT=2s)" in p.stdout, p.stdout
+    assert time.monotonic() - t0 < BOUND

@@ -15,10 +15,13 @@ GetParametersByPath) waits a random 0..``PYCHAMBER_THROTTLE_WINDOW`` s (default 
 the third throttle of one request), not botocore's 0..1 s, which sends a fleet starting at once
 straight back into the quota (README "A fleet starting at once").
 Time: every attempt has a connect (3 s) and a read (5 s) timeout, never above the overall
-deadline ``PYCHAMBER_TIMEOUT`` (seconds, default 30; 0 = none) that :func:`within` sets around
-exec's and read's fetches: no retry of a timeout, connection or server error starts after it,
-and the error says so. A throttled call is the service answering: its retries are bounded by
-the attempts (CHAMBER_RETRIES), not the deadline, so a large fleet is slowed, never failed.
+deadline ``PYCHAMBER_TIMEOUT`` (seconds, default 30; 0 = none), which a command opens once with
+:func:`command_deadline` ("read": over the whole command; "write": :func:`call` gives each call
+its own). No retry of a timeout, connection or server error starts after it, a request still
+running at it is ended by the watchdog (every byte counts: a trickle is ended too), and the
+error says so. A refused connection is tried :data:`REFUSED_ATTEMPTS` times. A throttled call
+is the service answering: its retries are bounded by the attempts (CHAMBER_RETRIES), not the
+deadline (each such attempt by its own timeouts), so a large fleet is slowed, never failed.
 Endpoint: the first non-empty variable named by ``endpoint_env`` (for SSM by default
 ``CHAMBER_AWS_SSM_ENDPOINT``); otherwise botocore honours ``AWS_ENDPOINT_URL[_<SERVICE>]``.
 
@@ -440,14 +443,28 @@ def _throttled(response: Any) -> bool:
 
 
 class Deadline:
-    """An overall time limit: ``seconds`` from ``start`` (``time.monotonic()``). ``cut``: the
-    watchdog ended a request of it at the end."""
+    """An overall time limit: ``seconds`` from ``start`` (``time.monotonic()``): from its
+    creation, then from its first AWS call (:meth:`begin`: the time a command waits on AWS, not
+    the interpreter's start-up or botocore's import). ``cut``: the watchdog ended a request of
+    it at the end."""
+
+    _lock = threading.Lock()
 
     def __init__(self, seconds: float):
         self.seconds = seconds
         self.start = time.monotonic()
         self.end = self.start + seconds
         self.cut = False
+        self.begun = False
+
+    def begin(self) -> None:
+        """Start the clock at the first AWS call (threads may race to it: the first wins)."""
+        if self.begun:
+            return
+        with self._lock:
+            if not self.begun:
+                start = time.monotonic()
+                self.start, self.end, self.begun = start, start + self.seconds, True
 
     def expired(self) -> bool:
         return time.monotonic() >= self.end
@@ -476,7 +493,7 @@ def command_deadline(settings: "Settings | None", kind: str = "read") -> Iterato
     command does), opened here and nowhere else:
 
     - ``"read"``: every AWS call of the block (each page, each service, each retry, each byte
-      of each answer) ends by ``PYCHAMBER_TIMEOUT`` seconds from now (exec, read, list,
+      of each answer) ends by ``PYCHAMBER_TIMEOUT`` seconds from the first (exec, read, list,
       history, export, env, tag read...);
     - ``"write"``: each AWS call of the block gets ``PYCHAMBER_TIMEOUT`` seconds of its own
       (write, import, delete, tag writes, and the account-wide list-services, find, ecs: a
@@ -627,6 +644,7 @@ def bounded(settings: "Settings | None") -> Iterator[None]:
             yield
             return
         _install_audit_hook()
+        deadline.begin()
         flight = _state.flight = _Flight(deadline)
         _state.attempts = 0
         _watchdog.add(flight)
