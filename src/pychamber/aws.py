@@ -411,6 +411,8 @@ def _install_retry_policy(client: Any, window: float) -> None:
                 _state.expired = (current, attempts)
                 return None
             delay = min(delay, remaining)
+        if current is not None and throttled:
+            current.throttled = True  # its later calls may start after it (see bounded)
         flight = getattr(_state, "flight", None)
         if flight is not None and throttled:  # the next attempt may outlive the deadline
             connect, read = client.meta.config.connect_timeout, client.meta.config.read_timeout
@@ -456,6 +458,7 @@ class Deadline:
         self.end = self.start + seconds
         self.cut = False
         self.begun = False
+        self.throttled = False  # the service slowed a call of it down
 
     def begin(self) -> None:
         """Start the clock at the first AWS call (threads may race to it: the first wins)."""
@@ -539,8 +542,9 @@ def within(deadline: Deadline | None) -> Iterator[None]:
 # TLS ones included, and its credential providers') is noted (Python's audit event
 # ``socket.__new__``); when a call is still running at its deadline, the watchdog shuts those
 # sockets down: the blocked read returns, botocore sees a closed connection, and the deadline
-# stops the retries. A request started after the deadline (a throttled retry, which the deadline
-# never cuts) gets its connect and read timeouts; any other gets a moment (CUT_GRACE).
+# stops the retries. A request started after the deadline because the service throttled (a
+# throttled retry, a call after one: the deadline never fails a throttled fleet) gets its
+# connect and read timeouts; any other is cut at once (again CUT_GRACE later, should it retry).
 CUT_GRACE = 0.5
 
 _sockets_lock = threading.Lock()
@@ -646,6 +650,8 @@ def bounded(settings: "Settings | None") -> Iterator[None]:
         _install_audit_hook()
         deadline.begin()
         flight = _state.flight = _Flight(deadline)
+        if deadline.throttled and deadline.expired():  # throttled past it: slowed, not failed
+            flight.until = time.monotonic() + CONNECT_TIMEOUT + READ_TIMEOUT
         _state.attempts = 0
         _watchdog.add(flight)
         try:
