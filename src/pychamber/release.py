@@ -335,7 +335,7 @@ class Releases:
 
     def open(self, service: str, number: int | None = None) -> Release:
         """Release ``number`` of ``service`` (None: the current one): one GET, one Decrypt."""
-        with aws.within(aws.new_deadline(self.settings)):
+        with aws.command_deadline(self.settings, "read"):
             got = self.fetch(service, number)
             assert got is not None
             body, etag = got
@@ -364,7 +364,7 @@ class Releases:
 
     def list_releases(self, service: str) -> list[Listed]:
         """Every release of ``service``, oldest first, from the headers (one GET each)."""
-        with aws.within(aws.new_deadline(self.settings)):
+        with aws.command_deadline(self.settings, "read"):
             current = self._current_number(service)
             out = []
             for n in self.numbers(service):
@@ -397,7 +397,7 @@ class Releases:
         done = []
         for raw in services:
             service = names.service_name(raw, prefix="")
-            with aws.within(aws.new_deadline(self.settings)):
+            with aws.command_deadline(self.settings, "read"):
                 entries = snapshot(store, service)
                 result = self._publish_one(service, entries, publisher)
             done.append(result)
@@ -489,14 +489,14 @@ class Releases:
     def rollback(self, service: str, number: int) -> Release:
         """Make release ``number`` current: it is opened first (a release that does not open is
         never made current), then copied over ``current`` in one write."""
-        with aws.within(aws.new_deadline(self.settings)):
+        with aws.command_deadline(self.settings, "read"):
             target = self.open(service, number)
             self._move_current(service, number)
             return target
 
     def diff(self, store: "Store", service: str, number: int | None = None) -> Difference:
         """Release ``number`` (None: current) against the store's versions now."""
-        with aws.within(aws.new_deadline(self.settings)):
+        with aws.command_deadline(self.settings, "read"):
             release = self.open(service, number)
             now = store.versions(service)
         then = release.versions()

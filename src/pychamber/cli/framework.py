@@ -114,10 +114,9 @@ def _group_help(ctx: typer.Context) -> None:
 
 
 #: The commands whose AWS calls all run under one PYCHAMBER_TIMEOUT deadline (as exec's fetch
-#: and read do): the reads of one service or secret. Not the account-wide ones (list-services,
-#: find: a large account may rightly take longer) nor writes (import is paced); a throttled
-#: retry is never cut by the deadline.
-BOUNDED_COMMANDS = ("list", "history", "tag read")
+#: does): the reads of one service or secret. The others (writes, import, list-services,
+#: find...) give each AWS call a deadline of its own (aws.command_deadline's "write" kind).
+BOUNDED_COMMANDS = ("read", "list", "history", "tag read", "env", "export")
 
 
 def _add(target: typer.Typer, name: str, usage: str, short: str, in_group: bool, kwargs: dict,
@@ -141,11 +140,11 @@ def _add(target: typer.Typer, name: str, usage: str, short: str, in_group: bool,
         inv = invocation(ctx)
         inv.command = name
         inv.usage = usage
-        if not bounded:
+        if not bounded:  # each AWS call gets its own deadline (aws.command_deadline "write")
             return f(ctx, *args, **kw)
         from pychamber import aws  # no botocore: that loads with the first client
 
-        with aws.within(aws.new_deadline(settings_of(ctx))):
+        with aws.command_deadline(settings_of(ctx), "read"):
             return f(ctx, *args, **kw)
 
     target.command(name, help=short, short_help=short, **kwargs)(wrapped)
