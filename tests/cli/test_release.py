@@ -400,3 +400,36 @@ def test_the_readme_release_task_definition_is_valid(aws_client):
     app = ecs.register_task_definition(**task)["taskDefinition"]["containerDefinitions"][0]
     assert app["entryPoint"] == ["pychamber", "exec", "--release", "web", "--"]
     assert {e["name"] for e in app["environment"]} == {"PYCHAMBER_RELEASE_BUCKET", "PYCHAMBER_RELEASE_PREFIX"}
+
+
+def test_a_release_fleet_makes_no_parameter_store_read(aws_env, tmp_path):
+    """Five concurrent ``exec --release`` behind the bench's token bucket (2 reads/s): all start
+    with the right values, with no Parameter Store read and one GET and one Decrypt each (the
+    timing targets live in bench/bench_fleet.py --release)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    bench = str(Path(__file__).resolve().parents[2] / "bench")
+    if bench not in sys.path:
+        sys.path.insert(0, bench)
+    from bench_fleet import RELEASE_BUCKET, publish, seed, task_env
+    from throttle import ThrottledMoto
+
+    with ThrottledMoto(rate=2, capacity=2) as server:
+        want = seed(server.url, "fleet", 12)
+        publish(server.url, tmp_path / "publisher", "fleet")
+        server.reset()
+        procs = [subprocess.Popen([sys.executable, "-m", "pychamber", "exec", "--release", "fleet",
+                                   "--", "env"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  env=task_env(server.url, tmp_path / f"t{i}",
+                                               {"PYCHAMBER_RELEASE_BUCKET": RELEASE_BUCKET}))
+                 for i in range(5)]
+        outs = [p.communicate(timeout=120) for p in procs]
+        stats = server.stats()
+    for p, (out, err) in zip(procs, outs):
+        assert p.returncode == 0, err
+        got = dict(line.split("=", 1) for line in out.decode().splitlines() if "=" in line)
+        assert all(got.get(k) == v for k, v in want.items())
+    assert stats["reads"] == 0 and stats["throttled"] == 0
+    assert stats["by_api"] == {"s3:GetObject": 5, "kms:Decrypt": 5}
