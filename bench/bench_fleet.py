@@ -99,6 +99,11 @@ def run_fleet(tasks: int = 40, keys: int = 30, rate: float = 8.0, capacity: floa
     base = tuple(command) if command else (sys.executable, "-m", "pychamber")
     exec_args = ("--release",) if release else ()
     with ThrottledMoto(rate, capacity) as server, tempfile.TemporaryDirectory() as tmp:
+        if release:  # moto's state is the process's: a fresh bucket and key for each fleet
+            import urllib.request
+
+            urllib.request.urlopen(urllib.request.Request(server.url + "/moto-api/reset", data=b"",
+                                                          method="POST"), timeout=30).read()
         want = seed(server.url, service, keys)
         if release:
             publish(server.url, Path(tmp) / "publisher", service)
