@@ -380,7 +380,7 @@ def test_doctor_checks_the_release_setup(run_cli, recorder):
     got = rows(r)
     assert r.returncode == 0, r.stdout
     assert got["release bucket"].split()[2:4] == ["ok", "s3://releases/"]
-    assert "ok" in got["release web"] and "release 1 (1 keys), published " in got["release web"]
+    assert "ok" in got["release web"] and "release 1 (1 keys), published " in got["release web"], r.stdout
     assert "min old" in got["release web"]
     assert "the store matches the release" in got["release drift web"]
     write(rec.url, "web", {"db_password": "s3cr3t-2", "more": "x"})
