@@ -63,6 +63,10 @@ CONFLICT_CODES = frozenset({"PreconditionFailed", "ConditionalRequestConflict", 
 MISSING_CODES = frozenset({"NoSuchKey", "404"})
 
 
+class ReleaseNotFound(ChamberError):
+    """The release object asked for does not exist (no release published yet, or no such number)."""
+
+
 # --- what a release holds ----------------------------------------------------------------------
 @dataclass(frozen=True)
 class Entry:
@@ -307,7 +311,7 @@ class Releases:
                 body = resp["Body"].read()
         except aws.AwsError as e:
             if e.code in MISSING_CODES:
-                raise ChamberError(self._missing(service, number)) from None
+                raise ReleaseNotFound(self._missing(service, number)) from None
             raise e.wrap(f"Failed to read {self._describe(service, number)}: ") from None
         return body, str(resp.get("ETag") or "")
 
@@ -379,10 +383,8 @@ class Releases:
     def _current_number(self, service: str) -> int | None:
         try:
             got = self.fetch(service, None)
-        except ChamberError as e:
-            if e.message == self._missing(service, None):
-                return None
-            raise
+        except ReleaseNotFound:
+            return None
         assert got is not None
         where = self.where(service, None)
         header = read_header(got[0], where)[0]
@@ -417,10 +419,11 @@ class Releases:
             current: Release | None = None
             try:
                 current = self.open(service, None)
+            except ReleaseNotFound:
+                pass  # the first release
             except ChamberError as e:
-                if e.message != self._missing(service, None):
-                    raise e.wrap("Failed to publish (the current release does not open: fix or "
-                                 "roll back first): ") from None
+                raise e.wrap("Failed to publish (the current release does not open: fix or roll "
+                             "back first): ") from None
             if current is not None and current.content() == content:
                 return Published(service, current.number, new=False)
             numbers = self.numbers(service)
