@@ -247,13 +247,17 @@ def test_read_missing(store):
         store.history(sid("svc", "nope"))
 
 
-def test_read_version_any_error_is_not_found(store):
+def test_read_version_errors_are_not_all_not_found(store):
+    # chamber says "secret not found" for any GetParameterHistory error; pychamber only for a
+    # parameter that is not there (issue 21 item 15): AccessDenied is AccessDenied
     store.write(sid("svc", "key"), "v")
     fail_op(store, "GetParameterHistory", "AccessDeniedException")
-    with pytest.raises(SecretNotFound):
-        store.read(sid("svc", "key"), 1)
-    with pytest.raises(SecretNotFound):
-        store.history(sid("svc", "key"))
+    for read in (lambda: store.read(sid("svc", "key"), 1), lambda: store.history(sid("svc", "key"))):
+        with pytest.raises(ChamberError) as e:
+            read()
+        assert not isinstance(e.value, SecretNotFound)
+        assert "operation error SSM: GetParameterHistory, " in str(e.value)
+        assert "api error AccessDeniedException: nope" in str(e.value)
 
 
 def test_read_latest_error_is_passed_through(store):
