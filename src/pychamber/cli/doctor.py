@@ -3,30 +3,20 @@ line per check: passed, FAILED or not checked, and what to do); exit 1 when any 
 
 from __future__ import annotations
 
-from typing import List, Optional
-
-import typer
-
-from pychamber.cli.framework import CommandSet, console_of, service_arg, settings_of
-
-commands = CommandSet()
+from pychamber.cli.common import service_arg, settings_of
+from pychamber.cli.console import Invocation
 
 RESULTS = {True: "ok", False: "FAILED", None: "not checked"}
 
 
-@commands.command("doctor", "doctor [service...]",
-                  "check region, credentials, KMS key and permissions")
-def doctor_cmd(ctx: typer.Context,
-               args: Optional[List[str]] = typer.Argument(None, show_default=False, metavar="",
-                                                          hidden=True)) -> None:
+def doctor(inv: Invocation, args: list[str]) -> int:
     from tabulate import tabulate
 
     from pychamber import doctor
 
-    services = [service_arg(ctx, raw) for raw in args or []]
-    checks = doctor.run(settings_of(ctx), services)
+    services = [service_arg(inv, raw) for raw in args]
+    checks = doctor.run(settings_of(inv), services)
     rows = [(c.name, RESULTS[c.ok], c.detail, c.advice) for c in checks]
-    console_of(ctx).out(tabulate(rows, headers=["CHECK", "RESULT", "DETAIL", "WHAT TO DO"],
+    inv.console.out(tabulate(rows, headers=["CHECK", "RESULT", "DETAIL", "WHAT TO DO"],
                                  tablefmt="simple", disable_numparse=True) + "\n")
-    if doctor.failed(checks):
-        raise typer.Exit(1)
+    return 1 if doctor.failed(checks) else 0

@@ -5,20 +5,13 @@ task's init container writes them to a shared volume and exits; the app containe
 from __future__ import annotations
 
 import os
-from typing import List, Optional
-
-import typer
 
 from pychamber import api, envbuild
-from pychamber.cli.framework import CommandSet, console_of, min_args, settings_of
+from pychamber.cli.common import settings_of
+from pychamber.cli.console import Invocation
 from pychamber.errors import ChamberError
 from pychamber.files import DEFAULT_MODE, write_secret_files
 from pychamber.settings import debug
-
-commands = CommandSet()
-
-ARGS = typer.Argument(None, show_default=False, metavar="", hidden=True)
-
 
 def parse_mode(text: str) -> int:
     try:
@@ -30,24 +23,15 @@ def parse_mode(text: str) -> int:
     return mode
 
 
-@commands.command("materialize", "materialize <service...> --dir <dir>",
-                  "Write the services' secrets as files, one per key")
-def materialize_cmd(
-    ctx: typer.Context,
-    args: Optional[List[str]] = ARGS,
-    directory: str = typer.Option("", "--dir", help="directory to write the files in (created 0700)"),
-    mode: str = typer.Option("0400", "--mode", help="mode of each file, in octal"),
-    uid: Optional[int] = typer.Option(None, "--uid", help="owner of each file (needs root)"),
-    gid: Optional[int] = typer.Option(None, "--gid", help="group of each file (needs root)"),
-) -> None:
-    services = min_args(args, 1)
+def materialize(inv: Invocation, services: list[str], *, directory: str, mode: str, uid: int | None,
+                gid: int | None) -> None:
     if not directory:
         raise ChamberError("materialize needs --dir <dir>, the directory to write the files in")
     file_mode = parse_mode(mode) if mode else DEFAULT_MODE
-    console = console_of(ctx)
+    console = inv.console
     for warning in envbuild.validate_services(services):
         console.warn(warning)
-    settings = settings_of(ctx)
+    settings = settings_of(inv)
     store = api.store_from(settings)
     state = api.assemble(settings, store, services, {}, False, False, "chamberme", console.warn)
     files, _ = envbuild.as_files(state, directory)
