@@ -25,13 +25,6 @@ def prog_name(argv0: str | None) -> str:
     return name
 
 
-def version_line(prog: str) -> str:
-    """What ``version`` prints (chamber: ``chamber v3.1.4``)."""
-    from pychamber import __version__
-
-    return f"{prog} v{__version__}\n"
-
-
 def run_cli(argv: Sequence[str], console: Console | None = None, prog: str = "pychamber") -> int:
     """Run one command line; returns its exit status (``exec`` replaces the process instead)."""
     from pychamber.cli import errors

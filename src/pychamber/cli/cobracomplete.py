@@ -10,6 +10,7 @@ from pychamber.cli import parse
 from pychamber.cli.commands import BY_PATH, children, short, visible
 from pychamber.cli.console import Invocation
 from pychamber.compat import cobra
+from pychamber.compat.strconv import go_list
 from pychamber.errors import ChamberError
 from pychamber.settings import Flag
 
@@ -21,11 +22,6 @@ _NAMES = ((ERROR, "ShellCompDirectiveError"), (NO_SPACE, "ShellCompDirectiveNoSp
 def directive_name(d: int) -> str:
     names = [n for bit, n in _NAMES if d & bit]
     return ", ".join(names) or "ShellCompDirectiveDefault"
-
-
-def _go_list(words: list[str]) -> str:
-    """Go's ``%v`` of a []string."""
-    return "[" + " ".join(words) + "]"
 
 
 def _flag_rows(path: str, prog: str) -> tuple[list[Flag], list[Flag]]:
@@ -50,7 +46,7 @@ def _completions(inv: Invocation, words: list[str]) -> tuple[list[str], int, str
     try:
         path, rest = parse.find(trimmed)
     except parse.UnknownCommand:
-        return [], DEFAULT, f"unable to find a command for arguments: {_go_list(trimmed)}"
+        return [], DEFAULT, f"unable to find a command for arguments: {go_list(trimmed)}"
     inherited, local = _flag_rows(path, inv.prog)
     rows = {r.long: r for r in inherited + local}
     shorts = {r.short: r for r in inherited + local if r.short}
@@ -79,7 +75,7 @@ def _completions(inv: Invocation, words: list[str]) -> tuple[list[str], int, str
         call = parse.parse_flags(path, rest)
         with_dash = parse.parse_flags(path, [*rest, "--"])
     except ChamberError as e:
-        return [], DEFAULT, f"Error while parsing flags from args {_go_list(rest)}: {e.message}"
+        return [], DEFAULT, f"Error while parsing flags from args {go_list(rest)}: {e.message}"
     flag_completion = not len(with_dash.args) > len(call.args)
     if call.help:
         return [], NO_FILE_COMP, None

@@ -255,7 +255,7 @@ COMMANDS: tuple[Command, ...] = (
             "secrets:tag_write", minimum(3)),
     Command("tag delete", "delete <service> <key> <tag key>...", "Delete tags for a specific secret",
             "secrets:tag_delete", minimum(3)),
-    Command("version", "version", "print version", "secrets:version"),
+    Command("version", "version", "print version", "version:version"),
     Command("write", "write <service> <key> [--] <value|->", "write a secret", "secrets:write", write_args),
     # pychamber's own
     Command("materialize", "materialize <service...> --dir <dir>",

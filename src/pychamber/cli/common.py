@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable
 
-from pychamber import api, names
+from pychamber import names
 from pychamber.cli.console import Invocation
 from pychamber.errors import ChamberError
 from pychamber.settings import Settings
@@ -44,6 +44,8 @@ def key_arg(raw: str, lower: bool = True) -> str:
 
 
 def open_store(inv: Invocation, prefix: str = "Failed to get secret store: ") -> "Store":
+    from pychamber import api
+
     return api.store_from(settings_of(inv), prefix)
 
 

@@ -1,4 +1,4 @@
-"""write, read, list, list-services, find, history, delete, tag, version."""
+"""write, read, list, list-services, find, history, delete, tag."""
 
 from __future__ import annotations
 
@@ -12,12 +12,6 @@ from pychamber.errors import ChamberError
 from pychamber.model import SecretId, key_of
 
 # --- version -------------------------------------------------------------------------------
-def version(inv: Invocation, *_args: str) -> None:
-    from pychamber.cli import version_line
-
-    inv.console.out(version_line(inv.prog))
-
-
 # --- write ---------------------------------------------------------------------------------
 def read_stdin_value(console: Console, singleline: bool) -> str:
     data = console.stdin.readline() if singleline else console.stdin.read()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 from pychamber import api, names
 from pychamber.cli.common import open_store, service_arg, settings_of, wrapped
 from pychamber.cli.console import Console, Invocation
@@ -116,7 +114,7 @@ def import_(inv: Invocation, service_raw: str, path: str, *, normalize_keys: boo
     except UnicodeDecodeError:
         raise ChamberError(f"Failed to decode input as {kind}: the input is not valid UTF-8") from None
     pairs = formats.parse_import(text, fmt=fmt, filename=path, flatten=flatten,
-                                 environ=os.environ if expand else None)
+                                 environ=settings_of(inv).environ if expand else None)
     # Later duplicates win (a YAML/JSON map has none; dotenv may).
     merged = dict(pairs)
     # chamber's loop (cmd/import.go) lower-cases each key of the map as it writes it: keys that

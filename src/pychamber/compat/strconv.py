@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from typing import Iterable
 
 # --- strconv.Quote --------------------------------------------------------------------------
 
@@ -169,3 +170,8 @@ def go_parse_float(s: str) -> tuple[float, str | None]:
     if math.isinf(f):
         return f, RANGE
     return f, None
+
+
+def go_list(items: Iterable[str]) -> str:
+    """Go's ``fmt`` ``%v`` of a ``[]string``: ``[a b]``."""
+    return "[" + " ".join(items) + "]"
