@@ -135,17 +135,6 @@ def test_trimmed_keeps_every_shape_an_operation_reaches(op):
     assert cut["metadata"] == full["metadata"]
 
 
-def test_shipped_endpoints_are_the_installed_botocores_for_pychambers_services():
-    from pychamber import aws
-
-    assert set(aws.SERVICE_IDS) <= set(awsboot.ENDPOINT_SERVICES)
-    same_botocore()
-    shipped = json.loads(Path(awsboot.DATA, "endpoints.json").read_text())
-    assert shipped == awsboot.endpoints_for(awsboot.botocore_endpoints(),
-                                            awsboot.ENDPOINT_SERVICES), (
-        "stale: run python -m pychamber.awsboot")
-
-
 def test_clients_resolve_as_with_botocores_own_data():
     """Endpoint, partition, signing region and name of each service pychamber talks to, in
     regions of several partitions (a FIPS one too): the same as a plain botocore session's."""

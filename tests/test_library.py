@@ -164,3 +164,27 @@ def test_public_names_are_typed_and_documented():
         obj = getattr(pychamber, name)
         if callable(obj):
             assert obj.__doc__, name
+
+
+@pytest.mark.parametrize("sid, message", [
+    (SecretId("bad service", "k"), "Failed to validate service: Failed to validate service name 'bad service'"),
+    (SecretId("/web", "k"), "Failed to validate service: Failed to validate service name '/web'"),
+    (SecretId("web", "bad key!"), "Failed to validate key: Failed to validate key name 'bad key!'"),
+    (SecretId("web", ""), "Failed to validate key: Failed to validate key name ''"),
+])
+def test_open_store_write_refuses_what_the_cli_refuses_before_any_call(backend, aws_client, sid, message):
+    store = pychamber.open_store()
+    for write in (lambda: store.write(sid, "hunter2"), lambda: store.write_with_tags(sid, "hunter2", {"t": "1"})):
+        with pytest.raises(ChamberError) as e:
+            write()
+        assert str(e.value).startswith(message) and "hunter2" not in str(e.value)
+    assert store.list_services("") == []
+    if backend == "ssm":
+        assert aws_client("ssm").describe_parameters()["Parameters"] == []
+
+
+def test_the_cli_refuses_the_same_names_with_the_same_line(run_cli):
+    r = run_cli("write", "bad service", "k", "v")
+    assert r.stderr.startswith("Error: Failed to validate service: Failed to validate service name 'bad service'")
+    r = run_cli("write", "web", "bad key!", "v")
+    assert r.stderr.startswith("Error: Failed to validate key: Failed to validate key name 'bad key!'")

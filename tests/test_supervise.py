@@ -232,3 +232,276 @@ def test_a_restart_stops_the_whole_process_group(env, tmp_path):
     finally:
         p.send_signal(signal.SIGTERM)
         p.wait(timeout=30)
+
+
+# --- issue 21: signals, job control, the group left behind, a clean start for every child ---------
+# An app with a handler for every catchable signal (SIGCHLD aside): it logs "signal N" for each,
+# and "ready" once they are all in place.
+SIGAPP = r"""
+import os, signal, sys, time
+log = os.open(sys.argv[1], os.O_WRONLY | os.O_APPEND)
+def on(sig, _):
+    os.write(log, f"signal {sig}\n".encode())
+    if sig == signal.SIGTERM:
+        os._exit(3)
+for s in signal.valid_signals():
+    if s not in (signal.SIGKILL, signal.SIGSTOP, signal.SIGCHLD):
+        signal.signal(s, on)
+os.write(log, b"ready\n")
+while True:
+    time.sleep(0.05)
+"""
+
+#: Signals beyond the seven the supervisor used to forward (RTMIN+3 included).
+EXTRA = [signal.SIGALRM, signal.SIGPWR, signal.SIGVTALRM, signal.SIGPROF, signal.SIGIO, signal.SIGXCPU,
+         signal.SIGURG, signal.SIGUSR2, signal.SIGCONT, signal.SIGABRT, signal.SIGRTMIN + 3, signal.SIGRTMAX]
+
+
+@pytest.fixture
+def sigapp(tmp_path):
+    script = tmp_path / "sigapp.py"
+    script.write_text(SIGAPP)
+    log = tmp_path / "sig.log"
+    log.touch()
+    return [sys.executable, str(script), str(log)], log
+
+
+def _send_each(pid: int, log: Path, p: subprocess.Popen) -> None:
+    for sig in EXTRA:  # one at a time: standard signals pending together would coalesce
+        os.kill(pid, sig)
+        assert wait_for(lambda s=sig: f"signal {int(s)}" in lines(log) or p.poll() is not None, 20)
+        assert f"signal {int(sig)}" in lines(log), (int(sig), lines(log), p.poll())
+
+
+def test_init_forwards_every_catchable_signal(env, sigapp):
+    argv, log = sigapp
+    pychamber(env, "write", "app", "pw", "one")
+    p = start(env, "exec", "--init", "app", "--", *argv)
+    try:
+        assert wait_for(lambda: "ready" in lines(log))
+        _send_each(p.pid, log, p)
+        assert p.poll() is None  # none of them ended pychamber
+    finally:
+        p.send_signal(signal.SIGTERM)
+        code = p.wait(timeout=30)
+    assert code == 3, p.stderr.read()
+
+
+def _unshared_pychamber(unshare_pid: int) -> int | None:
+    """pychamber's PID (in our namespace) under ``unshare --fork``: unshare's only child."""
+    try:
+        kids = Path(f"/proc/{unshare_pid}/task/{unshare_pid}/children").read_text().split()
+    except OSError:
+        return None
+    return int(kids[0]) if kids else None
+
+
+needs_unshare = pytest.mark.skipif(not shutil.which("unshare") or os.geteuid() != 0,
+                                   reason="needs unshare as root")
+
+
+def unshare_start(env, *args):
+    return subprocess.Popen(["unshare", "--pid", "--fork", "--mount-proc", sys.executable, "-m", "pychamber",
+                             *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+@needs_unshare
+def test_as_pid_1_every_catchable_signal_is_forwarded(env, sigapp):
+    argv, log = sigapp
+    pychamber(env, "write", "app", "pw", "one")
+    p = unshare_start(env, "exec", "--init", "app", "--", *argv)
+    try:
+        assert wait_for(lambda: "ready" in lines(log)), p.stderr.read() if p.poll() is not None else ""
+        init = _unshared_pychamber(p.pid)
+        assert init is not None
+        _send_each(init, log, p)  # from the parent namespace: delivered only when PID 1 handles it
+    finally:
+        p.send_signal(signal.SIGTERM)  # unshare forwards nothing: signal PID 1 itself
+        init = _unshared_pychamber(p.pid)
+        if init:
+            os.kill(init, signal.SIGTERM)
+        code = p.wait(timeout=30)
+    assert code == 3
+
+
+# The program leaves a process in its group and exits 4. The leftover logs the TERM it gets (or,
+# with IGNORE, ignores it) and says "left" once its handler is in place.
+LEFTOVER = r"""
+import os, signal, sys, time
+log = os.open(sys.argv[1], os.O_WRONLY | os.O_APPEND)
+def on(sig, _):
+    os.write(log, b"leftover TERM\n")
+    os._exit(0)
+signal.signal(signal.SIGTERM, signal.SIG_IGN if os.environ.get("IGNORE") else on)
+os.write(log, f"left {os.getpid()}\n".encode())
+while True:
+    time.sleep(0.05)
+"""
+
+
+@pytest.fixture
+def leftover(tmp_path):
+    script = tmp_path / "leftover.py"
+    script.write_text(LEFTOVER)
+    log = tmp_path / "left.log"
+    log.touch()
+    # the program waits for the leftover's "left" line, then exits 4
+    program = (f'{sys.executable} {script} {log} & '
+               f'while ! grep -q left {log}; do sleep 0.05; done; exit 4')
+    return ["sh", "-c", program], log
+
+
+def _pid_gone(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
+    except OSError:
+        return True
+
+
+@pytest.mark.parametrize("as_pid_1", [False, pytest.param(True, marks=needs_unshare)])
+def test_the_group_left_behind_gets_the_stop_signal(env, leftover, as_pid_1):
+    argv, log = leftover
+    pychamber(env, "write", "app", "pw", "one")
+    args = ("exec", "--init", "--grace", "20s", "app", "--", *argv)
+    p = unshare_start(env, *args) if as_pid_1 else start(env, *args)
+    try:
+        code = p.wait(timeout=60)
+        assert code == 4, p.stderr.read()
+        assert "leftover TERM" in lines(log)  # TERM and its handler ran: not SIGKILLed, not orphaned
+    finally:
+        for x in lines(log):
+            if x.startswith("left ") and not as_pid_1:
+                try:
+                    os.kill(int(x.split()[1]), signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+
+
+def test_the_group_left_behind_is_killed_after_the_grace_period(env, leftover):
+    argv, log = leftover
+    pychamber(env, "write", "app", "pw", "one")
+    p = start({**env, "IGNORE": "1"}, "exec", "--init", "--grace", "1s", "app", "--", *argv)
+    try:
+        assert p.wait(timeout=60) == 4
+        left = int(next(x for x in lines(log) if x.startswith("left ")).split()[1])
+        assert wait_for(lambda: _pid_gone(left), 10)  # TERM ignored: KILLed once the grace ran out
+        assert "killing" in p.stderr.read()
+    finally:
+        for x in lines(log):
+            if x.startswith("left "):
+                try:
+                    os.kill(int(x.split()[1]), signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+
+
+def _sig_fields(text: str) -> dict[str, int]:
+    return {k: int(v, 16) for k, v in (x.split(":\t") for x in text.splitlines() if x.startswith(("SigBlk", "SigIgn")))}
+
+
+@pytest.mark.parametrize("mode", ["--init", "--watch"])
+def test_the_program_starts_with_default_dispositions_and_an_empty_mask(env, tmp_path, mode):
+    pychamber(env, "write", "app", "pw", "one")
+    r = pychamber(env, "exec", mode, "app", "--", "cat", "/proc/self/status")
+    assert r.returncode == 0, r.stderr
+    assert _sig_fields(r.stdout) == {"SigBlk": 0, "SigIgn": 0}  # glibc's posix_spawn left 32, 33 ignored
+
+
+# A helper started by another thread while the supervisor runs (what botocore does for a
+# credential_process under --watch): it must start with an empty mask, and its exit status is its
+# Popen's, never taken by the supervisor's reaping.
+HELPER = r"""
+import json, os, signal, subprocess, sys, threading, time
+from pychamber.process import Supervisor
+log = sys.argv[1]
+program = f'trap "echo usr1 >> {log}" USR1; echo ready >> {log}; while :; do sleep 0.05; done'
+sup = Supervisor("/bin/sh", ["sh", "-c", program], dict(os.environ))
+sup.block_signals()
+out = {}
+def seen(word):
+    with open(log) as f:
+        return word in f.read().split()
+def helper():
+    while not seen("ready"):
+        time.sleep(0.05)
+    p = subprocess.Popen(["sh", "-c", "grep -E '^Sig(Blk|Ign)' /proc/self/status; exit 7"],
+                         stdout=subprocess.PIPE, text=True)
+    out["status"] = p.stdout.read()
+    while True:  # a zombie now (or reaped by someone else already)
+        try:
+            if open(f"/proc/{p.pid}/stat").read().split()[2] == "Z":
+                break
+        except OSError:
+            break
+        time.sleep(0.01)
+    sup.request("signal", sig=signal.SIGUSR1)  # handled after the SIGCHLD already pending
+    while not seen("usr1"):
+        time.sleep(0.05)
+    out["rc"] = p.wait()
+    sup.request("signal", sig=signal.SIGTERM)
+threading.Thread(target=helper, daemon=True).start()
+out["program"] = sup.run()
+print(json.dumps(out))
+"""
+
+
+def test_a_helper_thread_child_is_neither_masked_nor_reaped(env, tmp_path):
+    script = tmp_path / "helper.py"
+    script.write_text(HELPER)
+    log = tmp_path / "log"
+    log.touch()
+    r = subprocess.run([sys.executable, str(script), str(log)], env=env, capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 0, r.stderr
+    import json
+
+    out = json.loads(r.stdout)
+    assert out["rc"] == 7  # its own status: the supervisor did not reap it
+    assert _sig_fields(out["status"]) == {"SigBlk": 0, "SigIgn": 0}
+    assert out["program"] == 128 + 15
+
+
+# Job control: an interactive shell runs pychamber exec --init on its terminal. Ctrl-Z stops the
+# program and pychamber, and the shell gets the terminal back; fg resumes both, with the
+# terminal the program's again; Ctrl-C then ends it.
+ECHO = r"""
+import signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+print("ready", flush=True)
+for line in sys.stdin:
+    print("got " + line.strip().upper(), flush=True)
+"""
+
+
+@pytest.mark.parametrize("shell", ["bash", "sh"])
+def test_ctrl_z_gives_the_terminal_back_and_fg_resumes(env, tmp_path, shell):
+    pexpect = pytest.importorskip("pexpect")
+    if not shutil.which(shell):
+        pytest.skip(f"no {shell}")
+    pychamber(env, "write", "app", "pw", "one")
+    script = tmp_path / "echo.py"
+    script.write_text(ECHO)
+    prompt = "PROMPT>"
+    argv = ["bash", "--norc", "--noprofile", "-i"] if shell == "bash" else ["sh", "-i"]
+    term = pexpect.spawn(argv[0], argv[1:], env={**env, "PS1": prompt, "TERM": "dumb"}, encoding="utf-8",
+                         timeout=30, dimensions=(24, 200))
+    try:
+        term.expect_exact(prompt)
+        term.sendline(f"{sys.executable} -m pychamber exec --init app -- {sys.executable} {script}")
+        term.expect_exact("ready")
+        term.sendline("one")
+        term.expect_exact("got ONE")
+        term.sendcontrol("z")
+        term.expect(r"(?i)stopped")  # the shell saw the job stop ...
+        term.expect_exact(prompt)  # ... and prompts again
+        term.sendline("echo shell-has-it")
+        term.expect_exact("shell-has-it\r\n")
+        term.sendline("fg")
+        term.sendline("two")  # read by the program: it has the terminal again
+        term.expect_exact("got TWO")
+        term.sendcontrol("c")
+        term.expect_exact(prompt)
+        term.sendline("echo rc=$?")
+        term.expect_exact("rc=130")
+    finally:
+        term.close(force=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Sequence
 
 from pychamber import envbuild, names
@@ -139,6 +140,56 @@ def assemble(settings: Settings, store: "Store", services: Sequence[str],
     return state
 
 
+@dataclass(frozen=True)
+class Request:
+    """What is loaded, prepared once by :func:`prepare`: exec's first start and each of its
+    rotations, ``materialize``, :func:`env` and :func:`secret_files` all load through one.
+
+    ``services`` as typed (chamber's messages name them so); ``files``: the absolute directory
+    the secrets go to as files (exec ``--files``, ``materialize --dir``), or None."""
+
+    settings: Settings
+    store: "Store"
+    services: tuple[str, ...]
+    pristine: bool = False
+    strict: bool = False
+    strict_value: str = "chamberme"
+    files: str | None = None
+
+    @property
+    def loaded(self) -> list[str]:
+        """The services as the store is asked for them (lower-cased)."""
+        return [names.go_lower(s) for s in self.services]
+
+    def environment(self, parent: Mapping[str, str],
+                    warn: Callable[[str], None]) -> tuple[envbuild.ExecEnv, dict[str, str] | None]:
+        """The services loaded over ``parent`` (chamber's precedence, ``warn`` given its
+        overwrite warnings), and with :attr:`files` the secrets as files (file name -> value,
+        each name checked) with the environment carrying ``NAME_FILE`` variables instead."""
+        state = assemble(self.settings, self.store, self.services, parent, self.pristine,
+                         self.strict, self.strict_value, warn)
+        if self.files is None:
+            return state, None
+        from pychamber.files import check_file_name
+
+        files, state = envbuild.as_files(state, self.files)
+        for name in files:
+            check_file_name(name)
+        return state, files
+
+
+def prepare(settings: Settings, services: Sequence[str], warn: Callable[[str], None], *,
+            pristine: bool = False, strict: bool = False, strict_value: str = "chamberme",
+            files: str | os.PathLike[str] | None = None) -> Request:
+    """Check the services as typed (``warn`` gets chamber's warning for the reserved
+    ``_chamber``), open the store ``settings`` select, and make the :class:`Request`."""
+    for message in envbuild.validate_services(services):
+        warn(message)
+    store = store_from(settings)
+    directory = None if files is None else os.path.abspath(os.fspath(files))
+    return Request(settings, store, tuple(services), pristine, strict, strict_value, directory)
+
+
 def _warn(message: str) -> None:
     warnings.warn(message, ChamberWarning, stacklevel=5)
 
@@ -152,19 +203,19 @@ def env(*services: str, backend: str | None = None, **options: object) -> dict[s
     >>> env("web", "shared", backend="local", local_path=tmp / "secrets.db")
     {'DB_PASSWORD': 'hunter2'}
     """
-    return dict(_assembled(services, backend, options).env)
+    state, _ = _request(services, backend, options).environment({}, _warn)
+    return dict(state.env)
 
 
 def secret_files(*services: str, backend: str | None = None,
                  **options: object) -> dict[str, str]:
     """The files ``materialize`` writes for the services: file name (the secret's key) -> value,
     merged with exec's precedence (later services win)."""
-    found = _assembled(services, backend, options)
-    files, _ = envbuild.as_files(found, "")
-    return files
+    _, files = _request(services, backend, options, files="").environment({}, _warn)
+    return files or {}
 
 
-def materialize(*services: str, directory: str | os.PathLike, mode: int = 0o400,
+def materialize(*services: str, directory: str | os.PathLike[str], mode: int = 0o400,
                 uid: int | None = None, gid: int | None = None, backend: str | None = None,
                 **options: object) -> "Written":
     """Write each secret of the services to one file in ``directory`` (see
@@ -173,19 +224,17 @@ def materialize(*services: str, directory: str | os.PathLike, mode: int = 0o400,
     touched. Returns what was written and removed (names only)."""
     from pychamber.files import write_secret_files
 
-    files = secret_files(*services, backend=backend, **options)
-    return write_secret_files(os.fspath(directory), files, mode, uid, gid)
+    request = _request(services, backend, options, files=directory)
+    _, files = request.environment({}, _warn)
+    assert request.files is not None and files is not None
+    return write_secret_files(request.files, files, mode, uid, gid)
 
 
-def _assembled(services: Sequence[str], backend: str | None,
-               options: dict[str, object]) -> envbuild.ExecEnv:
+def _request(services: Sequence[str], backend: str | None, options: dict[str, object],
+             files: str | os.PathLike[str] | None = None) -> Request:
     if not services:
         raise ChamberError(NO_SERVICES)
-    for message in envbuild.validate_services(services):
-        _warn(message)
-    settings = settings_for(backend, **options)
-    store = store_from(settings)
-    return assemble(settings, store, services, {}, False, False, "chamberme", _warn)
+    return prepare(settings_for(backend, **options), services, _warn, files=files)
 
 
 def load_env(*services: str, override: bool = False, backend: str | None = None,

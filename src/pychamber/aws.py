@@ -131,7 +131,7 @@ def session() -> Any:
             import botocore.session
 
             _session = botocore.session.get_session()
-            _guard_mfa_prompt(_session)
+            _defer_credentials(_session)
             if _loader is None:
                 _loader = awsboot.loader(_session)
             _session.register_component("data_loader", _loader)
@@ -158,12 +158,32 @@ def _mfa_prompt(prompt: str) -> str:
     return ask(prompt)
 
 
-def _guard_mfa_prompt(sess: Any) -> None:
+def _guard_mfa_prompt(resolver: Any) -> None:
     try:
-        provider = sess.get_component("credential_provider").get_provider("assume-role")
+        provider = resolver.get_provider("assume-role")
         provider._prompter = _mfa_prompt  # botocore passes it on as the MFA prompter
     except Exception:  # noqa: BLE001 - a botocore without the hook keeps its own behaviour
         pass
+
+
+#: The region of the client being built: botocore's credential chain (assume-role, web
+#: identity, SSO) is built with the first client and calls STS in its region, as chamber does.
+_credentials_region: str | None = None
+
+
+def _defer_credentials(sess: Any) -> None:
+    """The session's credential chain, built when the first client needs credentials (as
+    botocore's own is) but in the region pychamber resolved (CHAMBER_AWS_REGION, AWS_REGION:
+    botocore alone knows neither, and would call the global STS endpoint), and with the MFA
+    prompter guarded."""
+    import botocore.credentials
+
+    def create() -> Any:
+        resolver = botocore.credentials.create_credential_resolver(sess, region_name=_credentials_region)
+        _guard_mfa_prompt(resolver)
+        return resolver
+
+    sess.lazy_register_component("credential_provider", create)
 
 
 def resolve_region(settings: "Settings") -> str | None:
@@ -276,6 +296,8 @@ def client(
         with _lock:  # creating clients from one session is not thread-safe
             cached = _clients.get(key)
             if cached is None:
+                global _credentials_region
+                _credentials_region = region or sess.get_config_variable("region")
                 cached = sess.create_client(
                     service_name, region_name=region, endpoint_url=endpoint, config=config
                 )

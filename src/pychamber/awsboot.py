@@ -24,10 +24,12 @@ client does:
   that part of botocore's own model (:data:`SSM_OPERATIONS`, their shapes, no documentation;
   written by ``python -m pychamber.awsboot`` from the installed botocore, whose version
   ``awsdata/SOURCE`` names; a test keeps the files equal to that botocore's).
-- **Every service's endpoints.** Each session parses botocore's ``endpoints.json`` (1.2 MB: the
-  regions of all ~450 services) for the legacy endpoint resolver. ``awsdata/endpoints.json`` is
-  that file with the services pychamber talks to (:data:`ENDPOINT_SERVICES`, ``aws.SERVICE_IDS``)
-  and every partition and region definition kept (34 kB).
+
+Not cut: botocore's ``endpoints.json`` (1.2 MB, ~20 ms to parse). botocore trusts its endpoint
+rule sets only while ``endpoints.json`` is its own (``Loader.is_builtin_path``); a cut of it
+sends every client through the legacy resolver, which builds other URLs (Secrets Manager
+dual-stack, S3 FIPS, SSO in GovCloud, SSM dual-stack in the ISO partitions...). pychamber
+calls exactly the URL botocore calls (``tests/test_endpoints.py`` compares them).
 
 ``awsdata/`` is found after ``AWS_DATA_PATH`` and ``~/.aws/models`` and before botocore's own
 data, so a model of the user's own still wins; every other file (endpoint rules, partitions,
@@ -52,8 +54,6 @@ SSM_OPERATIONS = (
     "UnlabelParameterVersion",
 )
 SSM_MODEL = ("ssm", "2014-11-06", "service-2.json")
-#: The services whose entries ``awsdata/endpoints.json`` keeps.
-ENDPOINT_SERVICES = ("kms", "s3", "secretsmanager", "ssm", "sts")
 
 _DOCS = "botocore.docs"
 _DOCSTRING = "botocore.docs.docstring"
@@ -281,23 +281,6 @@ def botocore_ssm_model() -> dict:
     return Loader().load_service_model("ssm", "service-2", SSM_MODEL[1])
 
 
-def endpoints_for(endpoints: dict, services: Iterable[str]) -> dict:
-    """botocore's ``endpoints.json`` with only ``services``' entries (partitions, regions and
-    defaults all kept)."""
-    keep = set(services)
-    return {**endpoints, "partitions": [
-        {**p, "services": {k: v for k, v in p.get("services", {}).items() if k in keep}}
-        for p in endpoints["partitions"]]}
-
-
-def botocore_endpoints() -> dict:
-    """The installed botocore's ``endpoints.json``."""
-    from botocore.loaders import Loader
-
-    return Loader(include_default_search_paths=False,
-                  extra_search_paths=[Loader.BUILTIN_DATA_PATH]).load_data("endpoints")
-
-
 def _same_series() -> bool:
     """Whether the installed botocore is of the series (major.minor) ``awsdata/`` was cut from."""
     import botocore
@@ -318,8 +301,7 @@ def write_data() -> list[str]:
     """Write ``awsdata/`` from the installed botocore; the paths written."""
     import json
 
-    files = {os.path.join(*SSM_MODEL): trimmed(botocore_ssm_model(), SSM_OPERATIONS),
-             "endpoints.json": endpoints_for(botocore_endpoints(), ENDPOINT_SERVICES)}
+    files = {os.path.join(*SSM_MODEL): trimmed(botocore_ssm_model(), SSM_OPERATIONS)}
     import botocore
 
     written = []
@@ -329,8 +311,7 @@ def write_data() -> list[str]:
         path = os.path.join(DATA, name)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=None if name == "endpoints.json" else 1, sort_keys=True,
-                      separators=(",", ":") if name == "endpoints.json" else None)
+            json.dump(data, f, indent=1, sort_keys=True)
             f.write("\n")
         written.append(path)
     return written

@@ -132,12 +132,7 @@ def policy(settings: "Settings", store: "Store", services: Sequence[str], role: 
     service_kind = _aws_service(settings)
     normalized = []
     for raw in services:
-        service = names.go_lower(raw)
-        try:
-            names.validate_service(service)
-        except ChamberError as e:
-            raise e.wrap("Failed to validate service: ") from None
-        normalized.append(service)
+        normalized.append(names.service_name(raw))
     statements: list[dict[str, Any]] = []
     if service_kind == "ssm":
         ctx = _Context(settings, "ssm")

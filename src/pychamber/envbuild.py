@@ -30,10 +30,7 @@ def validate_services(services: Sequence[str]) -> list[str]:
     text). Returns the warnings to show (the reserved ``_chamber`` service), in order."""
     warnings: list[str] = []
     for s in services:
-        try:
-            names.validate_service_with_label(s)
-        except ChamberError as e:
-            raise e.wrap("Failed to validate service: ") from None
+        names.service_name(s, label=True, lower=False)
         if names.is_reserved(names.go_lower(s)):
             warnings.append(names.RESERVED_WARNING)
     return warnings

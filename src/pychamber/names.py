@@ -51,19 +51,47 @@ TAG_VALUE_MSG = (
 
 
 # --- validation ----------------------------------------------------------------------------
+def service_name(raw: str, *, label: bool = False, lower: bool = True,
+                 prefix: str = "Failed to validate service: ") -> str:
+    """A service as chamber takes it: lower-cased (Go's ``strings.ToLower``; ``lower=False``
+    checks it as typed, as exec does) and matched against chamber's rule (``label``: the one
+    that allows ``:label``). Returns the service; raises ChamberError with chamber's message
+    behind ``prefix``. The one check of a service, for the CLI, the library and the stores."""
+    service = go_lower(raw) if lower else raw
+    rule, message = (SERVICE_WITH_LABEL_RE, SERVICE_LABEL_MSG) if label else (SERVICE_RE, SERVICE_MSG)
+    if not rule.fullmatch(service):
+        raise ChamberError(prefix + message.format(service))
+    return service
+
+
+def key_name(raw: str, *, lower: bool = True, prefix: str = "Failed to validate key: ") -> str:
+    """A key as chamber takes it: lower-cased (unless ``lower=False``, ``read --exact-key``) and
+    matched against chamber's rule; ChamberError with chamber's message behind ``prefix``."""
+    key = go_lower(raw) if lower else raw
+    if not KEY_RE.fullmatch(key):
+        raise ChamberError(prefix + KEY_MSG.format(key))
+    return key
+
+
 def validate_service(service: str) -> None:
-    if not SERVICE_RE.fullmatch(service):
-        raise ChamberError(SERVICE_MSG.format(service))
+    service_name(service, lower=False, prefix="")
 
 
 def validate_service_with_label(service: str) -> None:
-    if not SERVICE_WITH_LABEL_RE.fullmatch(service):
-        raise ChamberError(SERVICE_LABEL_MSG.format(service))
+    service_name(service, label=True, lower=False, prefix="")
 
 
 def validate_key(key: str) -> None:
-    if not KEY_RE.fullmatch(key):
-        raise ChamberError(KEY_MSG.format(key))
+    key_name(key, lower=False, prefix="")
+
+
+def check_stored_id(service: str, key: str) -> None:
+    """What a store writes: a service chamber's CLI could name and a key it could store (a
+    ``write`` key, or an ``import`` key with inner slashes). Raises ChamberError otherwise, so
+    that a library caller cannot write what no chamber command can address."""
+    service_name(service, lower=False)
+    if not _IMPORT_KEY_RE.fullmatch(key):
+        raise ChamberError("Failed to validate key: " + KEY_MSG.format(key))
 
 
 def validate_tag(key: str, value: str) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Mapping, NoReturn, Sequence
+from typing import Any, Mapping, NoReturn, Sequence
 
 from pychamber.compat.strconv import go_quote
 from pychamber.compat.syscall import errno_text
@@ -169,8 +169,22 @@ def exec_into(path: str, argv: Sequence[str], env: Mapping[str, str]) -> NoRetur
 
 
 # --- the supervisor (exec --watch / --init) ----------------------------------------------------------
-#: Signals a supervising pychamber passes on to the program (tini's and dumb-init's set).
-FORWARDED = ("SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH")
+#: Signals a supervising pychamber never passes on: the two no process can catch, the faults of its
+#: own code (synchronous), SIGCHLD (news of its own children), and SIGPIPE and SIGXFSZ, which its own
+#: writes raise (a closed stderr must not signal the program). Every other signal, real-time ones
+#: included, is forwarded to the program's process group (tini and dumb-init forward them all).
+NOT_FORWARDED = ("SIGKILL", "SIGSTOP", "SIGCHLD", "SIGFPE", "SIGILL", "SIGSEGV", "SIGBUS", "SIGTRAP",
+                 "SIGSYS", "SIGPIPE", "SIGXFSZ")
+#: Job control: a stop asked of pychamber (or a stopped program) stops pychamber too (dumb-init's way).
+JOB_STOPS = ("SIGTSTP", "SIGTTIN", "SIGTTOU")
+
+
+def forwarded_signals() -> set[int]:
+    """Every catchable asynchronous signal of this system but :data:`NOT_FORWARDED`."""
+    import signal
+
+    skip = {int(getattr(signal, n)) for n in NOT_FORWARDED if hasattr(signal, n)}
+    return {int(s) for s in signal.valid_signals()} - skip
 
 
 def signal_number(name: str) -> int:
@@ -197,18 +211,36 @@ def exit_status(wait_status: int) -> int:
     return 128 - code if code < 0 else code
 
 
-class Supervisor:
-    """Runs the program as a child instead of becoming it: in its own process group, the
-    forwarded signals passed on, every orphan reaped (correct as PID 1), the program restarted
-    or signalled when :meth:`request` asks, and the child's exit status returned.
+def _noop(signo, frame) -> None:  # the wakeup fd carries the news; nothing to do in Python
+    pass
 
-    The main thread waits for signals synchronously (``sigtimedwait`` on blocked signals); work
-    that takes time (watching the store) happens in other threads, which hand their results over
-    with :meth:`request`."""
+
+class Supervisor:
+    """Runs the program as a child instead of becoming it, as tini and dumb-init do (see
+    docs/supervisor.md for the comparison, behaviour by behaviour):
+
+    - the program starts in its own process group (the terminal's foreground group when
+      pychamber had the terminal), with default dispositions and an empty signal mask;
+    - every catchable asynchronous signal (:func:`forwarded_signals`) is forwarded to that group;
+      none is dropped as PID 1, none kills pychamber otherwise;
+    - job control: when the program stops (Ctrl-Z), pychamber stops too, so the shell gets the
+      terminal back; ``fg`` resumes pychamber, which hands the terminal back and resumes the
+      program;
+    - reaping by PID and process group: the program, its group, and orphans handed to pychamber
+      (as PID 1 or a subreaper); never a child another thread of pychamber started (a
+      ``credential_process`` helper botocore runs), whose own ``Popen`` waits for it;
+    - when the program exits, what is left in its group gets the stop signal, the grace period,
+      then SIGKILL; pychamber exits with the program's status (128+N for signal N);
+    - :meth:`request` (from other threads) restarts or signals the program.
+
+    Signals are caught with a handler in every thread (no signal is blocked anywhere, so no child
+    of any thread inherits a mask), and the main thread learns of them through
+    ``signal.set_wakeup_fd``. SIGTTIN and SIGTTOU are blocked only around pychamber's own use
+    of the terminal (:meth:`log`, ``tcsetpgrp``), so that writing from the background never stops
+    pychamber."""
 
     def __init__(self, path: str, argv: Sequence[str], env: Mapping[str, str],
                  stop_signal: int = 15, grace: float = 10.0, log=None):
-        import signal
         import threading
 
         self.path = path
@@ -216,118 +248,299 @@ class Supervisor:
         self.env = dict(env)
         self.stop_signal = stop_signal
         self.grace = grace
-        self.log = log or (lambda line: None)
-        self.child: int | None = None
+        self._log = log or (lambda line: None)
+        self.child: int | None = None  # the running program
+        self.pgid: int | None = None  # its process group (kept after it exits, until it is empty)
+        self._proc: Any = None  # its Popen (kept, so that subprocess never reaps it behind our back)
+        self._groups: set[int] = set()  # groups of programs of ours that may still have members
         self._requests: list = []
         self._lock = threading.Lock()
-        self._forwarded = {int(getattr(signal, n)) for n in FORWARDED if hasattr(signal, n)}
-        self._waited = self._forwarded | {int(signal.SIGCHLD)}
-        self._tty_pgrp: int | None = None
+        self._wake: tuple[int, int] | None = None
+        self._saved: dict[int, object] = {}
+        self._saved_wakeup = -1
+        self._tty_owner: int | None = None  # the group we handed the terminal to
+        self._suspend = False  # a stop was asked of pychamber: follow the program when it stops
+        self._status: int | None = None
 
-    # --- requests from other threads --------------------------------------------------------
+    # --- from any thread ------------------------------------------------------------------
+    def log(self, line: str) -> None:
+        """Write one line with the ``log`` given; never raises (a closed stderr never stops the
+        supervisor nor rotation), never stops pychamber (SIGTTOU blocked in this thread meanwhile,
+        as tini ignores it: with ``stty tostop`` a background write would stop it)."""
+        import signal
+
+        old = None
+        try:
+            old = signal.pthread_sigmask(signal.SIG_BLOCK, _tty_signals())
+            self._log(line)
+        except Exception:  # noqa: BLE001 - a log line is never worth the program
+            pass
+        finally:
+            if old is not None:
+                signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
     def request(self, action: str, env: Mapping[str, str] | None = None,
                 sig: int | None = None) -> None:
         """``restart`` with ``env``, or ``signal`` the program with ``sig``."""
         with self._lock:
             self._requests.append((action, env, sig))
+        if self._wake is not None:
+            try:
+                os.write(self._wake[1], b"\0")
+            except OSError:  # full: the loop has wakeups pending anyway
+                pass
 
     def _take(self):
         with self._lock:
             items, self._requests = self._requests, []
         return items
 
-    # --- the loop ---------------------------------------------------------------------------
+    # --- set-up -------------------------------------------------------------------------------
     def block_signals(self) -> None:
-        """Block the signals the loop waits for, in this thread and every thread started after
-        (call it before starting helper threads, or a signal could end up in one of them)."""
+        """Catch every forwarded signal and SIGCHLD (in the main thread, before the program
+        starts; the name is the old one: nothing is blocked any more). Signals that arrive before
+        the program runs are forwarded once it does. The main thread's inherited mask is
+        cleared."""
         import signal
 
-        signal.pthread_sigmask(signal.SIG_BLOCK, self._waited)
+        if self._wake is not None:
+            return
+        r, w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        self._wake = (r, w)
+        for sig in forwarded_signals() | {int(signal.SIGCHLD)}:
+            try:
+                self._saved[sig] = signal.signal(sig, _noop)
+            except (OSError, ValueError):
+                pass
+        self._saved_wakeup = signal.set_wakeup_fd(w, warn_on_full_buffer=False)
+        signal.pthread_sigmask(signal.SIG_SETMASK, ())
 
+    def _tear_down(self) -> None:
+        import signal
+
+        if self._wake is None:
+            return
+        signal.set_wakeup_fd(self._saved_wakeup)
+        for sig, handler in self._saved.items():
+            try:
+                signal.signal(sig, handler)  # type: ignore[arg-type]
+            except (OSError, ValueError, TypeError):
+                pass
+        for fd in self._wake:
+            os.close(fd)
+        self._wake = None
+
+    def _wait(self, timeout: float) -> list[int]:
+        """Signals received (numbers, in order) within ``timeout``; [] on a request or none."""
+        import select
+
+        assert self._wake is not None
+        try:
+            ready, _, _ = select.select([self._wake[0]], [], [], max(timeout, 0))
+        except InterruptedError:  # pragma: no cover - PEP 475 retries
+            ready = []
+        if not ready:
+            return []
+        data = b""
+        while True:
+            try:
+                chunk = os.read(self._wake[0], 4096)
+            except BlockingIOError:
+                break
+            if not chunk:
+                break
+            data += chunk
+        return [b for b in data if b]
+
+    # --- the loop -----------------------------------------------------------------------------
     def run(self) -> int:
-        import signal
-
         self.block_signals()
         try:
             self._spawn()
             while True:
-                info = signal.sigtimedwait(self._waited, 0.2)
-                if info is not None:
-                    status = self._handle(info.si_signo)
-                    if status is not None:
-                        return status
+                for signo in self._wait(1.0):
+                    self._on_signal(signo)
+                status = self._reap()
+                if status is not None:
+                    return self._finish(status)
                 for action, env, sig in self._take():
                     if action == "restart":
                         status = self._restart(env)
                         if status is not None:
                             return status
-                    elif action == "signal" and self.child is not None:
+                    elif action == "signal" and self.child is not None and sig:
                         self._kill(sig)
         finally:
             self._restore_tty()
+            self._tear_down()
 
-    def _handle(self, signo: int) -> int | None:
+    def _on_signal(self, signo: int) -> None:
         import signal
 
         if signo == signal.SIGCHLD:
-            return self._reap()
+            return  # the reaping after every wakeup does the work
+        if signo in _job_stops():
+            self._suspend = True  # stop too once the program has stopped (dumb-init stops at once)
+        elif signo == signal.SIGCONT:
+            self._give_tty(resuming=True)
         self._kill(signo)
-        return None
 
-    def _kill(self, signo: int | None) -> None:
+    def _kill(self, signo: int | None, pgid: int | None = None) -> None:
         """Signal the program's whole process group (dumb-init's way: a shell wrapper's own
-        children get it too, and none is left behind by a restart)."""
-        if self.child is not None and signo:
-            try:
-                os.killpg(self.child, signo)
-            except ProcessLookupError:
+        children get it too, and none is left behind); the program alone when it left it."""
+        pgid = pgid or self.pgid
+        if not signo or pgid is None:
+            return
+        try:
+            os.killpg(pgid, signo)
+        except ProcessLookupError:
+            if self.child is not None and pgid == self.pgid:
                 try:
                     os.kill(self.child, signo)
                 except ProcessLookupError:
                     pass
+        except PermissionError:
+            pass
 
+    # --- reaping ------------------------------------------------------------------------------
     def _reap(self) -> int | None:
-        """Reap every child that has exited (orphans included); the program's status when it
-        is one of them."""
+        """Collect what exited: the program (by PID; its stops are job control), the members of
+        its groups (by group: orphans handed to pychamber), any other orphan handed to pychamber
+        (as PID 1 or a subreaper), but never a child of pychamber's own process group: those are
+        helpers another thread started (``credential_process``) and their ``Popen`` waits for
+        them. Returns the program's status when it exited."""
         status = None
-        while True:
+        if self.child is not None:
             try:
-                pid, wait_status = os.waitpid(-1, os.WNOHANG)
+                pid, ws = os.waitpid(self.child, os.WNOHANG | os.WUNTRACED)
+            except ChildProcessError:
+                pid, ws = 0, 0
+            if pid and os.WIFSTOPPED(ws):
+                self._program_stopped(os.WSTOPSIG(ws))
+            elif pid:
+                status = self._collected(pid, ws)
+        for pgid in list(self._groups):
+            while True:
+                try:
+                    pid, ws = os.waitpid(-pgid, os.WNOHANG)
+                except ChildProcessError:  # none of ours in it (later orphans: the sweep below)
+                    if pgid != self.pgid:
+                        self._groups.discard(pgid)
+                    break
+                if not pid:
+                    break
+                got = self._collected(pid, ws)
+                status = got if got is not None else status
+        own = os.getpgrp()
+        while True:  # orphans from other groups (daemons that left the program's group)
+            try:
+                info = os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
             except ChildProcessError:
                 break
-            if pid == 0:
+            if info is None:
                 break
-            if pid == self.child:
-                self.child = None
-                status = exit_status(wait_status)
+            try:
+                if os.getpgid(info.si_pid) == own:
+                    break  # pychamber's own helper: its Popen reaps it (retried at the next wakeup)
+            except ProcessLookupError:
+                continue
+            try:
+                pid, ws = os.waitpid(info.si_pid, os.WNOHANG)
+            except ChildProcessError:
+                continue
+            if pid:
+                got = self._collected(pid, ws)
+                status = got if got is not None else status
         return status
 
-    def _restart(self, env: Mapping[str, str] | None) -> int | None:
-        """Stop the program (stop signal, then KILL after the grace period) and start it again
-        with ``env``. Returns an exit status when pychamber itself was told to stop meanwhile."""
+    def _collected(self, pid: int, wait_status: int) -> int | None:
+        if pid != self.child:
+            return None
+        self.child = None
+        if self._proc is not None:  # its Popen is done too (and never waits for it)
+            self._proc.returncode = os.waitstatus_to_exitcode(wait_status)
+        return exit_status(wait_status)
+
+    def _program_stopped(self, stopsig: int) -> None:
+        """The program stopped. On a terminal (Ctrl-Z, a background read), or when a stop was
+        asked of pychamber, pychamber stops too: its shell sees the job stop and takes the
+        terminal back. SIGCONT (``fg``, ``bg``) resumes it, and it resumes the program.
+        As PID 1 there is no one to hand the terminal to (and PID 1 cannot stop itself)."""
+        import signal
+
+        job = self._suspend or stopsig in _job_stops() or self._tty_owner is not None
+        self._suspend = False
+        if not job or os.getpid() == 1:
+            return
+        os.kill(os.getpid(), signal.SIGSTOP)  # returns once continued: the SIGCONT then follows
+
+    def _group_alive(self, pgid: int) -> bool:
+        try:
+            os.killpg(pgid, 0)
+        except (ProcessLookupError, PermissionError):
+            self._groups.discard(pgid)
+            return False
+        return True
+
+    def _stop(self, deadline: float, stop_on_term: bool) -> tuple[bool, int | None]:
+        """Wait, forwarding signals and reaping, until the program has exited and its group is
+        empty; at ``deadline`` SIGKILL the group and wait for the program only. Returns whether
+        pychamber was told to stop meanwhile (TERM or INT, with ``stop_on_term``) and the
+        program's status when it exited meanwhile."""
         import signal
         import time
 
+        pgid = self.pgid
         stopping = False
-        self._kill(self.stop_signal)
-        deadline = time.monotonic() + self.grace
-        killed = False
         status = None
-        while self.child is not None:
+        killed = False
+        while True:
+            if self.child is None and (pgid is None or killed or not self._group_alive(pgid)):
+                return stopping, status
             remaining = deadline - time.monotonic()
             if remaining <= 0 and not killed:
-                self.log("pychamber: the command did not stop within the grace period: killing it")
-                self._kill(signal.SIGKILL)
+                what = "the command" if self.child is not None else "processes left in the command's group"
+                self.log(f"pychamber: {what} did not stop within the grace period: killing it")
+                self._kill(signal.SIGKILL, pgid)
+                if self.child is not None:
+                    try:
+                        os.kill(self.child, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
                 killed = True
-            info = signal.sigtimedwait(self._waited, max(remaining, 0.05) if not killed else 1.0)
-            if info is None:
-                continue
-            if info.si_signo == signal.SIGCHLD:
-                status = self._reap()
-            else:
-                if info.si_signo in (signal.SIGTERM, signal.SIGINT):
+            for signo in self._wait(min(max(remaining, 0.0), 0.05) if not killed else 0.2):
+                if signo == signal.SIGCHLD:
+                    continue
+                if stop_on_term and signo in (signal.SIGTERM, signal.SIGINT):
                     stopping = True
-                self._kill(info.si_signo)
+                self._kill(signo, pgid)
+            got = self._reap()
+            status = got if got is not None else status
+
+    def _finish(self, status: int) -> int:
+        """The program exited: what is left in its group gets the stop signal and the grace
+        period, then SIGKILL (dumb-init sends TERM and exits; as PID 1 that exit SIGKILLs them
+        all at once). Returns the program's status."""
+        import signal
+        import time
+
+        pgid = self.pgid
+        if pgid is not None and self._group_alive(pgid):
+            self._kill(self.stop_signal, pgid)
+            self._kill(signal.SIGCONT, pgid)  # a stopped one would never see it
+            self._stop(time.monotonic() + self.grace, stop_on_term=False)
+        return status
+
+    def _restart(self, env: Mapping[str, str] | None) -> int | None:
+        """Stop the program and its group (stop signal, then SIGKILL after the grace period)
+        and start it again with ``env``. Returns an exit status when pychamber itself was told
+        to stop meanwhile."""
+        import signal
+        import time
+
+        self._kill(self.stop_signal)
+        self._kill(signal.SIGCONT)
+        stopping, status = self._stop(time.monotonic() + self.grace, stop_on_term=True)
         if stopping:
             return status if status is not None else 128 + self.stop_signal
         if env is not None:
@@ -335,58 +548,88 @@ class Supervisor:
         self._spawn()
         return None
 
+    # --- starting the program ----------------------------------------------------------------
     def _spawn(self) -> None:
-        import signal
+        """Start the program in a new process group. ``subprocess`` (vfork and exec) rather than
+        ``posix_spawn``: glibc's ``posix_spawn`` leaves its internal signals 32 and 33 ignored in
+        the child. Every disposition pychamber set is a handler (default after exec), SIGPIPE
+        and SIGXFSZ are reset (``restore_signals``), and the main thread's mask is empty: the
+        program starts clean. Descriptors pychamber inherited without close-on-exec pass on, as
+        with plain exec."""
+        import subprocess
 
-        defaults = set(self._waited) | {int(s) for s in (getattr(signal, "SIGPIPE", None),
-                                                          getattr(signal, "SIGXFSZ", None)) if s}
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()
             except (OSError, ValueError, AttributeError):
                 pass
         try:
-            self.child = os.posix_spawn(self.path, self.argv, self.env, setpgroup=0,
-                                        setsigmask=(), setsigdef=defaults)
+            proc = subprocess.Popen(self.argv, executable=self.path, env=self.env, close_fds=False,
+                                    restore_signals=True, process_group=0)
         except OSError as e:
             raise ChamberError(errno_text(e)) from None
+        except (ValueError, subprocess.SubprocessError) as e:
+            raise ChamberError(f"cannot run the command: {e}") from None
+        self._proc = proc
+        self.child = self.pgid = proc.pid
+        self._groups.add(proc.pid)
         self._give_tty()
 
-    def _give_tty(self) -> None:
-        """On a terminal, the program's group becomes the foreground group (Ctrl-C reaches it,
-        and it may read the terminal), as a shell would do."""
+    def _give_tty(self, resuming: bool = False) -> None:
+        """On a terminal whose foreground group is pychamber's (or the program's it replaces),
+        the program's group becomes the foreground group (Ctrl-C and Ctrl-Z reach it, it may
+        read the terminal), as a shell would do, then is continued (it may have touched the
+        terminal before it was its own, and stopped)."""
         import signal
 
+        if self.pgid is None:
+            return
         try:
-            if not os.isatty(0) or os.tcgetpgrp(0) != os.getpgrp():
-                if self._tty_pgrp is None:
-                    return
-            old = signal.signal(signal.SIGTTOU, signal.SIG_IGN)
+            if not os.isatty(0):
+                return
+            fg = os.tcgetpgrp(0)
+            if fg != os.getpgrp() and (resuming or fg != self._tty_owner):
+                return
+            old = signal.pthread_sigmask(signal.SIG_BLOCK, _tty_signals())
             try:
-                if self._tty_pgrp is None:
-                    self._tty_pgrp = os.getpgrp()
-                os.tcsetpgrp(0, self.child)
-                # the program may have touched the terminal before it was its own: a SIGTTIN
-                # or SIGTTOU stopped it then; let it go on
-                os.killpg(self.child, signal.SIGCONT)
+                os.tcsetpgrp(0, self.pgid)
             finally:
-                signal.signal(signal.SIGTTOU, old)
+                signal.pthread_sigmask(signal.SIG_SETMASK, old)
+            self._tty_owner = self.pgid
+            if not resuming:
+                os.killpg(self.pgid, signal.SIGCONT)
         except OSError:
             pass
 
     def _restore_tty(self) -> None:
+        """Take the terminal back from the program's group, only if that group still has it
+        (never from the shell, after ``bg``)."""
         import signal
 
-        if self._tty_pgrp is None:
+        if self._tty_owner is None:
             return
         try:
-            old = signal.signal(signal.SIGTTOU, signal.SIG_IGN)
+            if os.tcgetpgrp(0) != self._tty_owner:
+                return
+            old = signal.pthread_sigmask(signal.SIG_BLOCK, _tty_signals())
             try:
-                os.tcsetpgrp(0, self._tty_pgrp)
+                os.tcsetpgrp(0, os.getpgrp())
             finally:
-                signal.signal(signal.SIGTTOU, old)
+                signal.pthread_sigmask(signal.SIG_SETMASK, old)
         except OSError:
             pass
+
+
+def _tty_signals() -> set[int]:
+    import signal
+
+    return {int(signal.SIGTTIN), int(signal.SIGTTOU)}
+
+
+def _job_stops() -> set[int]:
+    import signal
+
+    return {int(getattr(signal, n)) for n in JOB_STOPS}
 
 
 def end_at_once_as_pid_1() -> None:

@@ -76,18 +76,9 @@ class IsolatedStore:
         """Store ``value`` as ``pychamber write SERVICE KEY VALUE`` would: service and key
         lower-cased, checked against chamber's rules (a bad name raises ChamberError)."""
         from pychamber import names
-        from pychamber.errors import ChamberError
         from pychamber.model import SecretId
 
-        service, key = names.go_lower(service), names.go_lower(key)
-        try:
-            names.validate_service(service)
-        except ChamberError as e:
-            raise e.wrap("Failed to validate service: ") from None
-        try:
-            names.validate_key(key)
-        except ChamberError as e:
-            raise e.wrap("Failed to validate key: ") from None
+        service, key = names.service_name(service), names.key_name(key)
         self.store.write(SecretId(service, key), value)
 
     def put(self, service: str, secrets: Mapping[str, str]) -> None:

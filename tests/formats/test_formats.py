@@ -311,20 +311,69 @@ def test_yaml_literal_blocks(value, block):
     assert yaml.safe_load(one("yaml", value)) == {"k": value}
 
 
+# goccy's bytes that read back exactly (PyYAML and chamber's import), although YAML 1.2 core
+# schema parsers read some as numbers: written as goccy writes them (token.IsNeedQuoted is false;
+# no line break, so no literal block).
+@pytest.mark.parametrize("value", ["1e3", "1E5", "2e-3", "08", "09", "a=b", "x?y", "\ufeffa", "1:61"])
+def test_yaml_goccy_plain_bytes(value):
+    assert goccy_scalar(value) == value
+    assert one("yaml", value) == f"k: {value}\n"
+    assert yaml.safe_load(one("yaml", value)) == {"k": value}
+    assert parse_import(one("yaml", value)) == [("k", value)]
+
+
+def _pyyaml_reads(doc: str) -> object:
+    try:
+        return yaml.safe_load(doc)
+    except yaml.YAMLError as e:
+        return type(e).__name__
+
+
 @pytest.mark.parametrize(
-    "value",
+    "value, goccy, pyyaml",
     [
-        # goccy would write these plain or as a block; they would not read back, so pychamber
-        # double-quotes them (a deliberate deviation, see yamlfmt's docstring)
-        "a\tb", "\ta", "a\t", "a\x01b", "a\x7f", "a\x85b", "a\u2028b", "a\rb", "a\r\nb",
-        "a\nb\rc", "\n", "\n a", "a\n  ", ".inf", "-.inf", ".nan", ".NaN", "1e3", "1E5", "08",
-        "1:2:3", "190:20:30", "=", "? x", "<<", "2023-02-29", "2024-02-30 10:00:00", "2024-1-2 1:02:03",
+        # what goccy v1.17.1 writes (derived from token.IsNeedQuoted / StringNode.String), and
+        # what PyYAML makes of it: a refusal or another value, so pychamber double-quotes these
+        # (the one deliberate deviation, see yamlfmt's docstring and the README)
+        ("a\tb", "a\tb", "ScannerError"),
+        ("\ta", "\ta", "ScannerError"),
+        ("a\x01b", "a\x01b", "ReaderError"),
+        ("a\x7f", "a\x7f", "ReaderError"),
+        ("a\x85b", "a\x85b", "ScannerError"),
+        ("a\u2028b", "a\u2028b", "ScannerError"),
+        ("a\rb", "|-\r  a\r  b", "a\nb"),
+        ("a\r\nb", "|-\r\n  a\r\n  b", "a\nb"),
+        ("\n", "|\n", ""),
+        ("\n a", "|-\n  \n   a", "\na"),
+        (".inf", ".inf", float("inf")),
+        ("-.inf", "-.inf", float("-inf")),
+        ("1:2:3", "1:2:3", 3723),
+        ("=", "=", "ConstructorError"),
+        ("<<", "<<", "ConstructorError"),
+        ("? x", "? x", "ScannerError"),
+        ("2023-02-29", "2023-02-29", "ValueError"),
+        ("2024-1-2 1:02:03", "2024-1-2 1:02:03", "datetime"),
     ],
 )
-def test_yaml_deviations_quote_unreadable(value):
+def test_yaml_deviations_only_where_goccy_bytes_do_not_read_back(value, goccy, pyyaml):
+    assert goccy_scalar(value) == goccy
+    try:
+        read = _pyyaml_reads(f"k: {goccy}\n")
+    except ValueError:  # PyYAML's own, for a date that does not exist
+        read = "ValueError"
+    read = read["k"] if isinstance(read, dict) else read
+    if pyyaml == "datetime":
+        assert type(read).__name__ == "datetime"
+    else:
+        assert read == pyyaml and read != value
     assert one("yaml", value) == f"k: {go_quote(value)}\n"
     assert yaml.safe_load(one("yaml", value)) == {"k": value}
     assert parse_import(one("yaml", value)) == [("k", value)]
+
+
+def test_yaml_nan_is_quoted():
+    assert goccy_scalar(".nan") == ".nan"  # PyYAML reads a float NaN, never equal to the text
+    assert one("yaml", ".nan") == 'k: ".nan"\n'
 
 
 def test_yaml_keys():

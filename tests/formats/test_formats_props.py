@@ -140,6 +140,25 @@ def test_yaml_round_trip(secrets):
     assert parse_import(out) == sorted_pairs(secrets)
 
 
+@SETTINGS
+@given(value=any_text | tricky_text | yaml_words)
+def test_yaml_is_goccys_bytes_unless_they_would_not_read_back(value):
+    from pychamber.compat.strconv import go_quote
+    from pychamber.formats.yamlfmt import goccy_scalar, yaml_scalar
+
+    out = yaml_scalar(value)
+    assert yaml.safe_load(f"k: {out}\n") == {"k": value}
+    goccy = goccy_scalar(value)
+    if out != goccy:  # quoted only where goccy's bytes are lost on PyYAML or chamber's import
+        assert out == go_quote(value)
+        try:
+            lost = (yaml.safe_load(f"k: {goccy}\n") != {"k": value}
+                    or parse_import(f"k: {goccy}\n", "yaml") != [("k", value)])
+        except (yaml.YAMLError, ValueError, ChamberError):
+            lost = True
+        assert lost
+
+
 # --- CSV / TSV read by Python's csv reader ----------------------------------------------------------
 
 

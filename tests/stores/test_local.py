@@ -384,7 +384,7 @@ def test_key_from_env_and_wrong_key(tmp_path):
     store = make(tmp_path)
     store.write(sid("svc", "k"), "s3cr3t-value")
     assert not Path(store.key_path).exists()  # the env key is never written anywhere
-    store.close()  # the last connection folds the WAL into the main file
+    store.close()
     before = all_files_bytes(tmp_path / "data")
 
     wrong = make(tmp_path, PYCHAMBER_LOCAL_KEY=OTHER_KEY)
@@ -551,8 +551,9 @@ def test_file_modes(tmp_path):
     data = tmp_path / "data"
     assert stat.S_IMODE(data.stat().st_mode) == 0o700
     files = list(data.iterdir())
-    assert {p.name for p in files} >= {"secrets.db", "secrets.db-wal", "secrets.db-shm", "secrets.key"}
-    for p in files:  # the database, its -wal / -shm while open, the key file
+    # the database and the key file; a rollback journal, no -wal / -shm beside it even while open
+    assert {p.name for p in files} == {"secrets.db", "secrets.key"}
+    for p in files:
         assert stat.S_IMODE(p.stat().st_mode) == 0o600, p
 
 
@@ -573,8 +574,7 @@ def test_no_value_in_clear_on_disk(tmp_path):
         # names stay in clear: listing needs no key
         assert any(b"k0" in b for b in blobs.values())
 
-    assert (tmp_path / "data" / "secrets.db-wal").exists()
-    check()  # while the connection is open (-wal / -shm present)
+    check()  # while the connection is open
     store.close()
     check()
 
@@ -1002,28 +1002,143 @@ def test_removing_the_mac_and_key_check_too_is_detected(tmp_path):
         make(tmp_path).read(sid("svc", "k"))
 
 
+def _as_before_state_macs(tmp_path: Path) -> None:
+    """Make the database what a pychamber before state MACs wrote: every row sealed with the v1
+    associated data, a version-1 key check, no state MAC."""
+    import json
+
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    from pychamber.stores.local import keys
+
+    aead = AESGCM(base64.b64decode(KEY))
+    conn = sqlite3.connect(db_path(tmp_path))
+    for service, key, version, nonce, ct in conn.execute(
+            "SELECT service, key, version, nonce, ciphertext FROM versions").fetchall():
+        aad = json.dumps([service, key, version]).encode()
+        value = aead.decrypt(nonce, ct, keys._AAD_PREFIX[2] + aad)
+        new_nonce = os.urandom(12)
+        conn.execute("UPDATE versions SET nonce = ?, ciphertext = ? WHERE service = ? AND key = ? AND version = ?",
+                     (new_nonce, aead.encrypt(new_nonce, value, keys._AAD_PREFIX[1] + aad), service, key, version))
+    nonce = os.urandom(12)
+    old_check = nonce + aead.encrypt(nonce, keys._KEY_CHECK_PLAINTEXT, keys._KEY_CHECK_AAD[1])
+    conn.execute("DELETE FROM meta WHERE name = 'state_mac'")
+    conn.execute("UPDATE meta SET value = ? WHERE name = 'key_check'", (old_check,))
+    conn.commit()
+    conn.close()
+
+
 def test_a_database_from_before_state_macs_is_read_then_protected(tmp_path):
+    store = make(tmp_path)
+    store.write(sid("svc", "k"), "v1")
+    store.write(sid("svc", "k"), "v2")
+    store.write(sid("svc", "other"), "o")
+    store.close()
+    _as_before_state_macs(tmp_path)
+    assert make(tmp_path).read(sid("svc", "k")).value == "v2"  # as an older pychamber wrote it
+    assert make(tmp_path).read(sid("svc", "k"), 1).value == "v1"
+    make(tmp_path).write(sid("svc", "k"), "v3")  # the first write adds the MAC, every row resealed
+    _sql(tmp_path, "DELETE FROM versions WHERE version = 3; DELETE FROM meta WHERE name = 'state_mac'")
+    with pytest.raises(ChamberError, match="fails its integrity check"):
+        make(tmp_path).read(sid("svc", "k"))
+
+
+def test_a_version_1_key_check_from_an_old_copy_does_not_switch_the_mac_off(tmp_path):
+    """21.14: a key check of version 1 (as an old copy of the file holds) put back, the MAC
+    removed and the latest version of k deleted: not a way around the MAC, since rows sealed by
+    this pychamber are not rows of a database from before state MACs."""
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     from pychamber.stores.local import keys
 
     store = make(tmp_path)
-    store.write(sid("svc", "k"), "v1")
-    store.write(sid("svc", "k"), "v2")
+    store.write(sid("svc", "k"), "old-value")
+    store.write(sid("svc", "k"), "new-value")
+    store.write(sid("svc", "x"), "x")
     store.close()
     nonce = os.urandom(12)
     old_check = nonce + AESGCM(base64.b64decode(KEY)).encrypt(nonce, keys._KEY_CHECK_PLAINTEXT,
                                                               keys._KEY_CHECK_AAD[1])
     conn = sqlite3.connect(db_path(tmp_path))
+    conn.execute("DELETE FROM versions WHERE key = 'k' AND version = 2")
     conn.execute("DELETE FROM meta WHERE name = 'state_mac'")
     conn.execute("UPDATE meta SET value = ? WHERE name = 'key_check'", (old_check,))
     conn.commit()
     conn.close()
-    assert make(tmp_path).read(sid("svc", "k")).value == "v2"  # as an older pychamber wrote it
-    make(tmp_path).write(sid("svc", "k"), "v3")  # the first write adds the MAC
-    _sql(tmp_path, "DELETE FROM versions WHERE version = 3; DELETE FROM meta WHERE name = 'state_mac'")
+    for call in (lambda s: s.read(sid("svc", "k")), lambda s: s.list_raw("svc"),
+                 lambda s: s.write(sid("svc", "k"), "laundered")):
+        s = make(tmp_path)
+        with pytest.raises(ChamberError, match="fails its integrity check"):
+            call(s)
+        s.close()
+
+
+def test_a_database_with_a_version_1_mac_is_resealed_by_its_next_write(tmp_path):
+    """A database that an earlier pychamber protected with a MAC but whose rows it sealed as v1:
+    read as it is, and from its next write on, no downgrade either."""
+    from pychamber.stores.local import keys
+
+    store = make(tmp_path)
+    store.write(sid("svc", "k"), "old-value")
+    store.write(sid("svc", "k"), "new-value")
+    store.close()
+    _as_before_state_macs(tmp_path)
+    v1_check = _meta(tmp_path, "key_check")
+    cipher = keys.Cipher(base64.b64decode(KEY), str(db_path(tmp_path)))
+    conn = sqlite3.connect(db_path(tmp_path))
+    rows = conn.execute("SELECT service, key, version, created, created_by, nonce FROM versions"
+                        " ORDER BY service, key, version").fetchall()
+    conn.execute("UPDATE meta SET value = ? WHERE name = 'key_check'", (cipher.new_check(),))
+    conn.execute("INSERT INTO meta VALUES ('state_mac', ?)", (cipher.state_mac(rows, 1),))
+    conn.commit()
+    conn.close()
+    assert make(tmp_path).read(sid("svc", "k")).value == "new-value"
+    make(tmp_path).write(sid("svc", "other"), "x")
+    _sql(tmp_path, "DELETE FROM versions WHERE key = 'k' AND version = 2; DELETE FROM meta WHERE name = 'state_mac'")
+    conn = sqlite3.connect(db_path(tmp_path))
+    conn.execute("UPDATE meta SET value = ? WHERE name = 'key_check'", (v1_check,))
+    conn.commit()
+    conn.close()
     with pytest.raises(ChamberError, match="fails its integrity check"):
         make(tmp_path).read(sid("svc", "k"))
+
+
+def _meta(tmp_path: Path, name: str) -> bytes:
+    conn = sqlite3.connect(db_path(tmp_path))
+    try:
+        return conn.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()[0]
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("deleted", ["service", "secret"])
+def test_every_row_of_a_service_or_of_a_secret_deleted_is_detected(tmp_path, deleted):
+    store = make(tmp_path)
+    store.write(sid("svc", "db_password"), "pw")
+    store.write(sid("svc", "db_password"), "pw2")
+    store.write(sid("svc", "port"), "80")
+    store.write(sid("other", "k"), "v")
+    store.close()
+    where = "service = 'svc'" if deleted == "service" else "service = 'svc' AND key = 'db_password'"
+    _sql(tmp_path, f"DELETE FROM versions WHERE {where}")
+    for call in (lambda s: s.read(sid("svc", "db_password")), lambda s: s.list_raw("svc"),
+                 lambda s: s.list("svc", include_values=True), lambda s: s.read(sid("other", "k")),
+                 lambda s: s.list_raw("nothing-here"), lambda s: s.config(),
+                 lambda s: s.write(sid("svc", "db_password"), "x")):
+        s = make(tmp_path)
+        with pytest.raises(ChamberError, match="fails its integrity check"):
+            call(s)
+        s.close()
+
+
+def test_an_empty_answer_needs_the_key_once_the_database_holds_secrets(tmp_path):
+    make(tmp_path).write(sid("svc", "k"), "v")
+    s = make(tmp_path, PYCHAMBER_LOCAL_KEY=None, PYTHON_KEYRING_BACKEND=FAIL_BACKEND)
+    for call in (lambda: s.read(sid("svc", "missing")), lambda: s.list_raw("empty")):
+        with pytest.raises(ChamberError, match="no data key"):
+            call()
+    # names, as always, without the key
+    assert [x.meta.key for x in s.list("svc")] == ["/svc/k"]
 
 
 def test_a_whole_older_copy_restored_is_not_detected_as_documented(tmp_path):

@@ -4,14 +4,13 @@ task's init container writes them to a shared volume and exits; the app containe
 
 from __future__ import annotations
 
-import os
-
-from pychamber import api, envbuild
+from pychamber import api
 from pychamber.cli.common import settings_of
 from pychamber.cli.console import Invocation
 from pychamber.errors import ChamberError
 from pychamber.files import DEFAULT_MODE, write_secret_files
 from pychamber.settings import debug
+
 
 def parse_mode(text: str) -> int:
     try:
@@ -29,12 +28,9 @@ def materialize(inv: Invocation, services: list[str], *, directory: str, mode: s
         raise ChamberError("materialize needs --dir <dir>, the directory to write the files in")
     file_mode = parse_mode(mode) if mode else DEFAULT_MODE
     console = inv.console
-    for warning in envbuild.validate_services(services):
-        console.warn(warning)
-    settings = settings_of(inv)
-    store = api.store_from(settings)
-    state = api.assemble(settings, store, services, {}, False, False, "chamberme", console.warn)
-    files, _ = envbuild.as_files(state, directory)
-    done = write_secret_files(os.path.abspath(directory), files, file_mode, uid, gid)
-    debug(settings, "info: secrets written as files (names only)", dir=done.directory,
+    request = api.prepare(settings_of(inv), services, console.warn, files=directory)
+    _, files = request.environment({}, console.warn)
+    assert request.files is not None and files is not None
+    done = write_secret_files(request.files, files, file_mode, uid, gid)
+    debug(request.settings, "info: secrets written as files (names only)", dir=done.directory,
           written=",".join(done.written), removed=",".join(done.removed))

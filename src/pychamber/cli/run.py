@@ -17,7 +17,8 @@ limits before ``execve``; ``--verbose`` names the variables but never shows a va
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from pychamber import api, envbuild, process
 from pychamber.cli.console import Invocation
@@ -58,121 +59,130 @@ def _duration(flag: str, text: str) -> float:
     return value
 
 
-def run_exec(inv: Invocation, services: Sequence[str], argv: Sequence[str], pristine: bool = False,
-             strict: bool = False, strict_value: str = "chamberme", dry_run: bool = False,
-             files: str | None = None, watch: bool = False, watch_interval: str = "60s",
-             on_change: str = "restart", grace: str = "10s", stop_signal: str = "TERM",
-             splay: str = "0s", init: bool = False) -> int:
-    """The whole command once its arguments are split: returns only for ``--dry-run`` (0), for
-    a supervised program (its exit status), or by raising ChamberError; otherwise the process
-    becomes the program. With ``files`` (a directory) the secrets are written there and the
-    program gets ``NAME_FILE`` variables. ``watch``/``init`` supervise instead of exec'ing."""
+@dataclass(frozen=True)
+class Supervision:
+    """``--init`` / ``--watch``'s options, checked: the program runs as a supervised child."""
+
+    watch: bool
+    interval: float
+    grace: float
+    splay: float
+    stop_signal: int
+    change_signal: int | None  # None: a change restarts the program
+
+
+@dataclass(frozen=True)
+class ExecOptions:
+    """exec's flags as typed, one value (the defaults are the flags')."""
+
+    pristine: bool = False
+    strict: bool = False
+    strict_value: str = "chamberme"
+    dry_run: bool = False
+    files: str | None = None
+    watch: bool = False
+    watch_interval: str = "60s"
+    on_change: str = "restart"
+    grace: str = "10s"
+    stop_signal: str = "TERM"
+    splay: str = "0s"
+    init: bool = False
+
+    def supervision(self) -> Supervision | None:
+        """The checked ``--init``/``--watch`` options, None when the program is exec'd."""
+        if not (self.watch or self.init):
+            return None
+        interval = _duration("--watch-interval", self.watch_interval)
+        grace = _duration("--grace", self.grace)
+        splay = _duration("--splay", self.splay)
+        stop_sig = process.signal_number(self.stop_signal)
+        change_sig = None
+        if self.on_change.startswith("signal:"):
+            change_sig = process.signal_number(self.on_change.split(":", 1)[1])
+            if self.files is None:
+                raise ChamberError("--on-change signal:SIG needs --files DIR: a running program's "
+                                   "environment cannot change, its files can")
+        elif self.on_change != "restart":
+            raise ChamberError(f'invalid argument "{self.on_change}" for "--on-change" flag: use restart '
+                               "or signal:SIG")
+        return Supervision(self.watch, interval, grace, splay, stop_sig, change_sig)
+
+
+def run_exec(inv: Invocation, services: Sequence[str], argv: Sequence[str], **flags: Any) -> int:
+    """The whole command once its arguments are split (``flags``: :class:`ExecOptions`' fields):
+    returns only for ``--dry-run`` (0), for a supervised program (its exit status), or by
+    raising ChamberError; otherwise the process becomes the program. With ``files`` (a
+    directory) the secrets are written there and the program gets ``NAME_FILE`` variables.
+    ``watch``/``init`` supervise instead of exec'ing."""
     process.end_at_once_as_pid_1()
-    settings = inv.settings if inv.settings is not None else Settings()
-    console = inv.console
+    options = ExecOptions(**flags)
     if not services:
         raise UsageError(NO_SERVICES)
     if not argv:
         raise UsageError(NO_COMMAND)
-    supervise = watch or init
-    if supervise:
-        interval = _duration("--watch-interval", watch_interval)
-        grace_s = _duration("--grace", grace)
-        splay_s = _duration("--splay", splay)
-        stop_sig = process.signal_number(stop_signal)
-        change_sig = None
-        if on_change.startswith("signal:"):
-            change_sig = process.signal_number(on_change.split(":", 1)[1])
-            if files is None:
-                raise ChamberError("--on-change signal:SIG needs --files DIR: a running program's "
-                                   "environment cannot change, its files can")
-        elif on_change != "restart":
-            raise ChamberError(f'invalid argument "{on_change}" for "--on-change" flag: use restart '
-                               "or signal:SIG")
-    for warning in envbuild.validate_services(services):
-        console.warn(warning)
-    store = api.store_from(settings)
+    supervision = options.supervision()
+    if options.files == "":
+        raise ChamberError("--files needs a directory")
+    console = inv.console
+    request = api.prepare(inv.settings if inv.settings is not None else Settings(), services, console.warn,
+                          pristine=options.pristine, strict=options.strict,
+                          strict_value=options.strict_value, files=options.files)
     baseline = None
-    if watch:
-        from pychamber import names
+    if supervision is not None and supervision.watch:
         from pychamber.watch import baseline_beside
 
-        baseline = baseline_beside(store, [names.go_lower(s) for s in services])
-    state = api.assemble(settings, store, services, _parent_env(), pristine, strict,
-                         strict_value, console.warn)
-    secret_files: dict[str, str] | None = None
-    if files is not None:
-        if not files:
-            raise ChamberError("--files needs a directory")
-        from pychamber.files import check_file_name
-
-        secret_files, state = envbuild.as_files(state, os.path.abspath(files))
-        for name in secret_files:
-            check_file_name(name)
+        baseline = baseline_beside(request.store, request.loaded)
+    state, files = request.environment(_parent_env(), console.warn)
     set_names = state.names_set()
-    debug(settings, "info: With environment (names only, never values)",
+    debug(request.settings, "info: With environment (names only, never values)",
           set=",".join(set_names), inherited=len(state.env) - len(set_names))
     # chamber's own PATH, never the child's (trap 6).
     path = process.look_path(argv[0], os.environ.get("PATH", ""))
     envbuild.check_environment(argv, state)
-    if dry_run:
-        console.out(dry_run_table(store, state))
+    if options.dry_run:
+        console.out(dry_run_table(request.store, state))
         return 0
-    if secret_files is not None:
-        from pychamber.files import write_secret_files
-
-        done = write_secret_files(os.path.abspath(files), secret_files)
-        debug(settings, "info: secrets written as files (names only)", dir=done.directory,
-              written=",".join(done.written), removed=",".join(done.removed))
-    if supervise:
-        return _supervise(inv, settings, store, services, argv, path, state, secret_files, files,
-                          pristine, strict, strict_value, watch, interval, grace_s, splay_s,
-                          stop_sig, change_sig, baseline)
-    debug(settings, "chamber: exec", path=path)
+    _write_files(request, files)
+    if supervision is not None:
+        return _supervise(inv, request, supervision, argv, path, state, baseline)
+    debug(request.settings, "chamber: exec", path=path)
     process.exec_into(path, argv, state.env)
+    return 0  # not reached: the process is the program now
 
 
-def _supervise(inv: Invocation, settings: Settings, store: "Store", services: Sequence[str],
-               argv: Sequence[str], path: str, state: envbuild.ExecEnv,
-               secret_files: dict[str, str] | None, files: str | None, pristine: bool,
-               strict: bool, strict_value: str, watch: bool, interval: float, grace: float,
-               splay: float, stop_sig: int, change_sig: int | None, baseline=None) -> int:
-    """``exec --init`` / ``--watch``: the program runs as a supervised child."""
-    from pychamber import names
+def _write_files(request: api.Request, files: dict[str, str] | None) -> None:
+    if files is None or request.files is None:
+        return
+    from pychamber.files import write_secret_files
 
+    done = write_secret_files(request.files, files)
+    debug(request.settings, "info: secrets written as files (names only)", dir=done.directory,
+          written=",".join(done.written), removed=",".join(done.removed))
+
+
+def _supervise(inv: Invocation, request: api.Request, supervision: Supervision, argv: Sequence[str],
+               path: str, state: envbuild.ExecEnv, baseline: Callable[[], Any] | None) -> int:
+    """``exec --init`` / ``--watch``: the program runs as a supervised child; a rotation loads
+    the same request again, checks it as the first start was checked, and hands it over."""
     console = inv.console
-    sup = process.Supervisor(path, argv, state.env, stop_sig, grace, log=console.warn)
+    sup = process.Supervisor(path, argv, state.env, supervision.stop_signal, supervision.grace,
+                             log=console.warn)
+    change_sig = supervision.change_signal
     watcher = None
-    if watch:
+    if supervision.watch:
         from pychamber.watch import Watcher
 
-        directory = os.path.abspath(files) if files is not None else None
-
         def act(summary: str) -> None:
-            from pychamber.files import check_file_name, write_secret_files
+            from pychamber.aws import AwsError
             from pychamber.watch import Refused
 
-            from pychamber.aws import AwsError
-
             try:
-                new = api.assemble(settings, store, services, _parent_env(), pristine,
-                                   strict, strict_value, lambda line: None)
+                new, files = request.environment(_parent_env(), lambda line: None)
+                envbuild.check_environment(argv, new)
+                _write_files(request, files)
             except AwsError:
                 raise  # the store failing: retried at the next poll
-            except ChamberError as e:  # --strict's checks
-                raise Refused(e.message) from None
-            try:
-                new_files = None
-                if directory is not None:
-                    new_files, new = envbuild.as_files(new, directory)
-                    for name in new_files:
-                        check_file_name(name)
-                envbuild.check_environment(argv, new)
-                if new_files is not None:
-                    write_secret_files(directory, new_files)
-            except Refused:
-                raise
-            except ChamberError as e:
+            except ChamberError as e:  # --strict's checks, the kernel's limits, a file not ours
                 raise Refused(e.message) from None
             if change_sig is None:
                 console.warn(f"pychamber: {summary}: restarting the command")
@@ -181,9 +191,9 @@ def _supervise(inv: Invocation, settings: Settings, store: "Store", services: Se
                 console.warn(f"pychamber: {summary}: files rewritten, sending signal {change_sig}")
                 sup.request("signal", sig=change_sig)
 
-        watcher = Watcher(store, [names.go_lower(s) for s in services], baseline, interval, splay,
-                          act, console.warn)
-    debug(settings, "chamber: supervise", path=path, watch=watch)
+        watcher = Watcher(request.store, request.loaded, baseline, supervision.interval,
+                          supervision.splay, act, console.warn)
+    debug(request.settings, "chamber: supervise", path=path, watch=supervision.watch)
     sup.block_signals()
     if watcher is not None:
         watcher.start()
@@ -192,6 +202,13 @@ def _supervise(inv: Invocation, settings: Settings, store: "Store", services: Se
     finally:
         if watcher is not None:
             watcher.stop()
+        if request.files is not None:  # supervised: the program has ended, its secret files go too
+            from pychamber.files import remove_secret_files
+
+            try:
+                remove_secret_files(request.files)
+            except ChamberError as e:
+                console.warn(f"pychamber: {e.message}")
 
 
 def dry_run_table(store: "Store", state: envbuild.ExecEnv) -> str:

@@ -74,7 +74,8 @@ def export(inv: Invocation, raw_services: list[str], *, fmt: str, output_file: s
     if output_file:
         from pychamber.files import write_output_file
 
-        write_output_file(output_file, data, 0o600)
+        # -f github: the runner's $GITHUB_ENV is appended to (>>), never replaced
+        write_output_file(output_file, data, 0o600, append=names.go_lower(fmt) == "github")
     else:
         console.out_bytes(data)
 

@@ -1,13 +1,12 @@
 """YAML as chamber v3.1.3+ writes and reads it (goccy/go-yaml v1.17.1), §6.2 and §6.9.
 
-Export follows goccy's scalar rules (``token.IsNeedQuoted`` -> ``strconv.Quote``; otherwise a
-literal block when the value holds a line break; otherwise plain) with one deliberate change:
-wherever goccy's spelling would not read back as the exact stored string -- in goccy itself, in
-a YAML 1.1 parser (PyYAML) or under the YAML 1.2 core schema -- the scalar is double-quoted
-instead. See ``_reads_back`` / ``_UNSAFE_PLAIN`` for the cases (raw control characters, tabs,
-CR and other line breaks, ``.inf``/``.nan``, ``1e3``, ``1:2:3``, literal blocks whose first line
-is indented or whose trailing breaks would be lost, ...). Values goccy handles faithfully keep
-goccy's exact bytes.
+Export writes goccy's exact bytes (``token.IsNeedQuoted`` -> ``strconv.Quote``; otherwise a
+literal block when the value holds a line break; otherwise plain) wherever they read back as the
+stored string, in PyYAML (YAML 1.1) and in chamber's own import (goccy). Where they would not,
+the scalar is double-quoted instead (see ``yaml_scalar``): goccy leaves tabs, other control
+characters, U+0085/U+2028/U+2029 and DEL raw, writes CR and CRLF as the break of a literal block
+(every parser reads LF), and leaves ``.inf``/``.nan``, ``=``, ``<<``, ``? x``, ``1:2:3`` and
+YAML 1.1 timestamps such as ``2024-1-2`` plain, which PyYAML reads as other values or refuses.
 
 Import reads with PyYAML but resolves plain scalars like goccy (YAML 1.2-ish: ``yes``/``on``
 stay strings, ``0x1F`` is 31, ``010`` is 8, dates stay text) and converts them to strings the
@@ -144,26 +143,10 @@ def goccy_scalar(value: str) -> str:
 
 # --- read-back safety ---------------------------------------------------------------------------
 
-# Characters that make goccy's plain/literal spelling unreadable or lossy: C0 controls (tab
-# included: PyYAML rejects it inside plain scalars and it is stripped at either end), DEL, C1
-# controls (U+0085 is a YAML 1.1 line break), CR (normalised to LF by every parser), U+2028/9
-# (YAML 1.1 line breaks), BOM, surrogates and the non-characters U+FFFE/U+FFFF.
-_UNSAFE_PLAIN = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff\ufffe\uffff]")
-
-# YAML 1.2 core schema (and JSON schema) scalars that are not strings; goccy does not quote
-# ``1e3``, ``.inf``, ``.nan`` although such parsers read them as numbers.
-_CORE_NON_STRING = re.compile(
-    r"null|Null|NULL|~|true|True|TRUE|false|False|FALSE"
-    r"|[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+"
-    r"|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
-    r"|[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN",
-    re.ASCII,
-)
-
 
 def _reads_back(doc: str, key: str, value: str) -> bool:
     """Whether ``doc`` (one ``key: value`` line) reads back as {key: value} both in PyYAML's
-    YAML 1.1 SafeLoader and with pychamber's goccy-compatible import loader."""
+    YAML 1.1 SafeLoader and with pychamber's goccy-compatible import loader (chamber's import)."""
     try:
         if yaml.load(doc, Loader=yaml.SafeLoader) != {key: value}:  # noqa: S506 (safe loader)
             return False
@@ -173,16 +156,15 @@ def _reads_back(doc: str, key: str, value: str) -> bool:
 
 
 def yaml_scalar(value: str, is_key: bool = False) -> str:
-    """The scalar chamber writes for ``value`` -- goccy's spelling unless that would not read back
-    exactly, in which case the double-quoted (strconv.Quote) form."""
+    """The scalar chamber writes for ``value``: goccy's exact bytes, unless PyYAML or chamber's
+    own import would read them as another value (or not at all), in which case the
+    double-quoted (strconv.Quote) form, which always reads back."""
     spelled = goccy_scalar(value)
     if spelled.startswith('"'):
         return spelled  # strconv.Quote output always reads back
-    if _UNSAFE_PLAIN.search(value) or _CORE_NON_STRING.fullmatch(value):
-        return go_quote(value)
     if is_key:
         # A map key cannot be a block scalar (goccy would write a broken document).
-        if "\n" in spelled:
+        if spelled != value:
             return go_quote(value)
         doc = f"{spelled}: x\n"
         return spelled if _reads_back(doc, value, "x") else go_quote(value)

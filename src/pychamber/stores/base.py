@@ -11,8 +11,9 @@ Conventions shared by every backend:
 
 from __future__ import annotations
 
+import functools
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from pychamber import names
 from pychamber.errors import ChamberError, NotImplementedByStore
@@ -44,13 +45,47 @@ class PartialWriteError(ChamberError):
         super().__init__(f"{cause.message} ({detail})")
 
 
+def value_size(value: str) -> int:
+    """A value's size as the backends count it: its UTF-8 bytes (a lone surrogate, which only
+    a file name's bytes can give, counted as the bytes it stands for)."""
+    try:
+        return len(value.encode("utf-8", "surrogateescape"))
+    except UnicodeEncodeError:
+        return len(value.encode("utf-8", "surrogatepass"))
+
+
+def _checking_names(method: Callable[..., Any]) -> Callable[..., Any]:
+    """``method`` (a backend's write or write_with_tags) refusing, before any call, a service or
+    key that no chamber command could address (:func:`names.check_stored_id`)."""
+
+    @functools.wraps(method)
+    def checked(self: "Store", id: SecretId, *args: Any, **kwargs: Any) -> Any:
+        names.check_stored_id(id.service, id.key)
+        return method(self, id, *args, **kwargs)
+
+    checked.__dict__["checks_names"] = True
+    return checked
+
+
 class Store:
     """The interface. Every operation raises :class:`NotImplementedByStore` ("... for <name>")
     until a backend implements it: a backend that forgets one fails loudly instead of, say,
-    running ``exec`` with no secrets. Only :meth:`config` has a working default."""
+    running ``exec`` with no secrets. Only :meth:`config` has a working default.
+
+    Every backend's ``write`` and ``write_with_tags`` refuse a name that no chamber command
+    could address, as the CLI does, before any call (so a library caller of
+    :func:`pychamber.open_store` cannot store what ``chamber`` cannot read). ``write_many`` is
+    import's: it writes the keys it is given (import checks them all first)."""
 
     #: Used in "Not implemented for <name>" messages.
     name = "Store"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in ("write", "write_with_tags"):
+            method = cls.__dict__.get(name)
+            if method is not None and not getattr(method, "checks_names", False):
+                setattr(cls, name, _checking_names(method))
 
     # --- capabilities (read by the CLI instead of testing backend names) -------------------
     max_value_bytes: int | None = None
@@ -110,17 +145,23 @@ class Store:
         if "\0" in value:
             return names.NUL_VALUE
         limit = cls.value_limit(tier)
+        sent_untiered = write and tier is None and bool(cls.tiers)
+        if sent_untiered:
+            # chamber sends it without a Tier: the account's default tier or the parameter's own
+            # decides (the backend says so in one line when it refuses); only what no tier holds
+            # is refused here
+            limit = max(n for _, n in cls.tiers.values())
         if limit is None:
             return None
-        try:
-            size = len(value.encode("utf-8", "surrogateescape"))
-        except UnicodeEncodeError:
-            size = len(value.encode("utf-8", "surrogatepass"))
+        size = value_size(value)
         if size <= limit:
             return None
         if not cls.tiers:
             return f"the value is {size} bytes, over the {limit}-byte limit of {cls.name}"
         bigger = [(w, n) for w, (_, n) in cls.tiers.items() if n > limit]
+        if sent_untiered:
+            largest = next(w for w, (_, n) in cls.tiers.items() if n == limit)
+            return f"the value is {size} bytes, over the {limit}-byte limit of the largest tier (--tier {largest})"
         if tier is None:
             where = f"the {limit}-byte limit of a {next(iter(cls.tiers))} parameter"
         else:

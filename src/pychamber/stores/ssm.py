@@ -31,7 +31,7 @@ from pychamber.model import (
     StoreConfig,
     event_type,
 )
-from pychamber.stores.base import PartialWriteError, Store
+from pychamber.stores.base import PartialWriteError, Store, value_size
 from pychamber.stores.config import dump_store_config, parse_store_config
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -311,17 +311,27 @@ class SSMStore(Store):
         was read from (0: none). Another write in between (SSM's version moved by more than
         one) may have claimed the same chamber version: that is checked and warned about."""
         params: dict[str, Any] = {"Tier": self.tier} if self.tier else {}
-        resp = self._call(
-            "PutParameter",
-            redact=[value],
-            KeyId=self.kms_key_alias,
-            Name=name,
-            Type="SecureString",
-            Value=value,
-            Overwrite=True,
-            Description=str(version),
-            **params,
-        )
+        try:
+            resp = self._call(
+                "PutParameter",
+                redact=[value],
+                KeyId=self.kms_key_alias,
+                Name=name,
+                Type="SecureString",
+                Value=value,
+                Overwrite=True,
+                Description=str(version),
+                **params,
+            )
+        except aws.AwsError as err:
+            size = value_size(value)
+            if err.code != "ValidationException" or self.tier or size <= names.SSM_MAX_VALUE_BYTES:
+                raise
+            # sent without a Tier (as chamber): the account's default tier is standard
+            raise ChamberError(f"Parameter Store refused {name}: the value is {size} bytes, over the "
+                               f"{names.SSM_MAX_VALUE_BYTES}-byte limit of a standard parameter (the account's "
+                               f"default tier); --tier advanced stores up to {SSM_ADVANCED_MAX_VALUE_BYTES} "
+                               "bytes") from None
         ssm_version = int(resp.get("Version") or 0)
         if ssm_version and ssm_version != read_ssm_version + 1:
             self._check_shared_version(name, version, ssm_version)

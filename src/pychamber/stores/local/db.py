@@ -14,10 +14,15 @@ Tables:
 - ``meta(name, value)``: ``key_check``, the data key's check value, and ``state_mac``, the MAC
   over every version row (see ``keys.py``).
 
+The file keeps SQLite's rollback journal (a ``-journal`` file exists only while a write
+commits): reading creates no file and needs no free space, so ``exec`` leaves nothing beside the
+database and a full disk stays readable. A database an earlier pychamber put in WAL mode is
+switched back when it is next opened by a user who may write it.
+
 A database whose file or directory this process may not write (a read-only mount, an image
 layer, a file of mode 0400) is opened read-only (SQLite's ``mode=ro``; ``immutable=1`` when
-the directory is not writable, as WAL's ``-shm`` cannot be created there): reads work, and a
-write fails at once with one line.
+the directory is not writable, as no lock or journal file can be created there): reads work,
+and a write fails at once with one line.
 """
 
 from __future__ import annotations
@@ -123,6 +128,8 @@ class Database:
         directory = os.path.dirname(self.path) or "."
         dir_writable = os.access(directory, os.W_OK)
         self.read_only = not (dir_writable and os.access(self.path, os.W_OK))
+        if not self.read_only:
+            _leave_wal(self.path)
         try:
             if self.read_only:
                 from urllib.parse import quote
@@ -201,12 +208,7 @@ class Database:
             except BaseException:
                 rollback(conn)
                 raise
-            if version == 0:
-                try:
-                    conn.execute("PRAGMA journal_mode=WAL")
-                except sqlite3.OperationalError:
-                    pass  # stays in rollback-journal mode, which is just as safe
-            elif version > SCHEMA_VERSION:  # another process upgraded meanwhile
+            if version > SCHEMA_VERSION:  # another process upgraded meanwhile
                 return self._check_schema(conn)
             return True
         except sqlite3.Error as e:
@@ -243,6 +245,30 @@ class Database:
             yield conn
         finally:
             rollback(conn)
+
+
+def _leave_wal(path: str) -> None:
+    """A database an earlier pychamber put in WAL mode goes back to a rollback journal (SQLite's
+    default): a reader then creates no ``-wal``/``-shm`` files beside it (``exec`` leaves
+    nothing behind) and needs no free space (a full disk stays readable). Busy or failing: left
+    as it is, and tried again next time."""
+    try:
+        with open(path, "rb") as f:
+            header = f.read(20)
+    except OSError:
+        return
+    if len(header) < 20 or header[18] != 2:  # the file format's read version: 2 is WAL
+        return
+    try:
+        conn = sqlite3.connect(path, timeout=0.2, isolation_level=None)
+    except sqlite3.Error:
+        return
+    try:
+        conn.execute("PRAGMA journal_mode=DELETE")
+    except sqlite3.Error:
+        pass
+    finally:
+        conn.close()
 
 
 def guarded(fn: F) -> F:
@@ -337,13 +363,31 @@ def version_row(conn: sqlite3.Connection, service: str, key: str, version: int =
 
 
 def latest_rows(conn: sqlite3.Connection, service: str) -> list[tuple]:
-    """(key, version, created, created_by, nonce, ciphertext) of each key's latest version."""
+    """(key, version, created, created_by, nonce, ciphertext) of each key's latest version: the
+    service's own keys, as Parameter Store lists a path one level deep (a nested key such as
+    ``old/db_password``, which an older pychamber imported, never stands in for ``db_password``)."""
     # SQLite returns the bare columns from the row holding MAX(version).
     return conn.execute(
         "SELECT key, MAX(version), created, created_by, nonce, ciphertext FROM versions"
-        " WHERE service = ? GROUP BY key ORDER BY key",
+        " WHERE service = ? AND instr(key, '/') = 0 GROUP BY key ORDER BY key",
         (service,),
     ).fetchall()
+
+
+def any_version(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT 1 FROM versions LIMIT 1").fetchone() is not None
+
+
+def value_rows(conn: sqlite3.Connection) -> list[tuple]:
+    """(service, key, version, nonce, ciphertext) of every version."""
+    return conn.execute("SELECT service, key, version, nonce, ciphertext FROM versions"
+                        " ORDER BY service, key, version").fetchall()
+
+
+def reseal(conn: sqlite3.Connection, service: str, key: str, version: int, nonce: bytes,
+           ciphertext: bytes) -> None:
+    conn.execute("UPDATE versions SET nonce = ?, ciphertext = ? WHERE service = ? AND key = ? AND version = ?",
+                 (nonce, ciphertext, service, key, version))
 
 
 def history_rows(conn: sqlite3.Connection, service: str, key: str) -> list[tuple]:

@@ -55,8 +55,13 @@ KEY_LEN = 32
 _KEY_CHECK_PLAINTEXT = b"pychamber local store key check v1"
 _KEY_CHECK_AAD = {1: b"pychamber:key-check", 2: b"pychamber:key-check:v2:state-mac"}
 KEY_CHECK_VERSION = 2
-_AAD_PREFIX = b"pychamber:local:v1"
-_STATE_MAC_LABEL = b"pychamber:local:state-mac:v1"
+#: the associated data of a value: v2 since values are sealed only in databases that keep a state
+#: MAC; v1 values (sealed before) are still opened, and resealed as v2 by the next write
+_AAD_PREFIX = {1: b"pychamber:local:v1", 2: b"pychamber:local:v2"}
+ROW_VERSION = 2
+#: the state MAC's label: v2 when every row is sealed as v2, v1 before (see LocalStore)
+_STATE_MAC_LABEL = {1: b"pychamber:local:state-mac:v1", 2: b"pychamber:local:state-mac:v2"}
+STATE_MAC_VERSION = 2
 
 
 def key_file_path(db_path: str) -> str:
@@ -79,9 +84,9 @@ def _encode_key(key: bytes) -> str:
     return base64.b64encode(key).decode("ascii")
 
 
-def _aad(service: str, key: str, version: int) -> bytes:
+def _aad(service: str, key: str, version: int, row_version: int = ROW_VERSION) -> bytes:
     # JSON keeps the three parts unambiguous whatever characters they hold.
-    return _AAD_PREFIX + json.dumps([service, key, version]).encode()
+    return _AAD_PREFIX[row_version] + json.dumps([service, key, version]).encode()
 
 
 class Cipher:
@@ -100,18 +105,32 @@ class Cipher:
         ct = self._aead.encrypt(nonce, value.encode("utf-8", "surrogatepass"), _aad(service, key, version))
         return nonce, ct
 
-    def open(self, service: str, key: str, version: int, nonce: bytes, ct: bytes) -> str:
-        """The value sealed by :meth:`seal`; ChamberError when the row was altered or moved."""
-        from cryptography.exceptions import InvalidTag
-
-        try:
-            plain = self._aead.decrypt(blob(nonce), blob(ct), _aad(service, key, version))
-        except (InvalidTag, ValueError):
+    def open(self, service: str, key: str, version: int, nonce: bytes, ct: bytes,
+             row_versions: tuple[int, ...] = (2, 1)) -> str:
+        """The value sealed by :meth:`seal` (or by a pychamber before v2 rows, unless
+        ``row_versions`` says otherwise); ChamberError when the row was altered or moved."""
+        plain = self._open(service, key, version, nonce, ct, row_versions)
+        if plain is None:
             raise ChamberError(
                 f"cannot decrypt /{service}/{key} version {version} in local secrets database "
                 f"{self.db_path}: the stored data was altered or moved"
-            ) from None
+            )
         return plain.decode("utf-8", "surrogatepass")
+
+    def _open(self, service: str, key: str, version: int, nonce: bytes, ct: bytes,
+              row_versions: tuple[int, ...]) -> bytes | None:
+        from cryptography.exceptions import InvalidTag
+
+        for row_version in row_versions:
+            try:
+                return self._aead.decrypt(blob(nonce), blob(ct), _aad(service, key, version, row_version))
+            except (InvalidTag, ValueError):
+                continue
+        return None
+
+    def is_v1_row(self, service: str, key: str, version: int, nonce: bytes, ct: bytes) -> bool:
+        """Whether the row was sealed by a pychamber before state MACs (v1 associated data)."""
+        return self._open(service, key, version, nonce, ct, (1,)) is not None
 
     def new_check(self) -> bytes:
         """A key check (version 2) for this key: nonce + ciphertext of a constant."""
@@ -137,14 +156,16 @@ class Cipher:
         """Whether ``check`` was made with this key."""
         return self.check_version(check) > 0
 
-    def state_mac(self, rows: Iterable[tuple]) -> bytes:
+    def state_mac(self, rows: Iterable[tuple], mac_version: int = STATE_MAC_VERSION) -> bytes:
         """HMAC-SHA256 (under a key derived from the data key) over ``rows``, every version row
         as ``(service, key, version, created, created_by, nonce)`` in primary-key order. The
-        nonce pins the row's ciphertext (GCM authenticates it under that nonce)."""
+        nonce pins the row's ciphertext (GCM authenticates it under that nonce). Version 2 also
+        says that every row is sealed as v2 (no row an older copy of the file could supply
+        would pass as one of a database from before state MACs)."""
         import hashlib
         import hmac
 
-        subkey = hmac.new(self._key, _STATE_MAC_LABEL, hashlib.sha256).digest()
+        subkey = hmac.new(self._key, _STATE_MAC_LABEL[mac_version], hashlib.sha256).digest()
         mac = hmac.new(subkey, digestmod=hashlib.sha256)
         for row in rows:  # blob(): the bytes of each column, whatever type an edit left there
             for part in map(blob, row):

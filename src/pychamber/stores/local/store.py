@@ -46,6 +46,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from pychamber.settings import Settings
 
 STORE_CONFIG_ID = SecretId(RESERVED_SERVICE, "store-config")
+#: how a database's state is protected (:meth:`LocalStore._verify_state`)
+STATE_LEGACY, STATE_V1, STATE_V2 = 0, 1, 2
 
 
 def _go_list(items: list[str]) -> str:
@@ -94,6 +96,19 @@ class LocalStore(Store):
         self._txn_state = threading.local()  # .changing: inside _changing (state checked on entry)
 
     @classmethod
+    def values_problem(cls, pairs: Iterable[tuple[str, str]], tier: str | None = None,
+                       key_rule: Callable[[str, str], str | None] | None = None) -> str | None:
+        """The base rules, and a nested key (``old/db_password``) refused: the local store lists
+        a service one level deep, as Parameter Store does, so it could never be used."""
+        def rule(key: str, value: str) -> str | None:
+            if "/" in key:
+                return (f"key {key!r}: the local backend cannot store a nested key (one holding '/'); "
+                        "use --flatten SEP to join nested maps, or rename it")
+            return key_rule(key, value) if key_rule else None
+
+        return super().values_problem(pairs, tier, rule)
+
+    @classmethod
     def from_settings(cls, settings: "Settings") -> "LocalStore":
         environ = settings.environ
         return cls(resolve_db_path(environ), environ, settings)
@@ -115,47 +130,70 @@ class LocalStore(Store):
 
     @contextmanager
     def _changing(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction that changes versions: the state it starts from is checked, the
-        state MAC renewed before the commit, and a key just created in a keyring read back
-        after it."""
+        """A write transaction that changes versions: the state it starts from is checked (a
+        database with a key check or any row), the state MAC renewed before the commit, and a
+        key just created in a keyring read back after it. A database from before state MACs, or
+        whose MAC is of version 1, has every row resealed as v2 first: from then on no row of
+        an older copy can pass for a database without a MAC (no downgrade)."""
         with self.db.write_txn() as conn:
-            if db.key_check(conn) is not None:
-                self._verify_state(conn, self._data_key(conn, create=False))
+            state = STATE_V2
+            if self._needs_verify(conn):
+                state = self._verify_state(conn, self._data_key(conn, create=False))
             self._txn_state.changing = True
             try:
                 yield conn
             finally:
                 self._txn_state.changing = False
             cipher = self._data_key(conn, create=False)
+            if state != STATE_V2:
+                for service, key, version, nonce, ct in db.value_rows(conn):
+                    value = cipher.open(service, key, version, nonce, ct)
+                    db.reseal(conn, service, key, version, *cipher.seal(service, key, version, value))
             check = db.key_check(conn)
             if check is not None and cipher.check_version(check) < KEY_CHECK_VERSION:
                 db.set_key_check(conn, cipher.new_check())  # from now on the MAC is required
             db.set_state_mac(conn, cipher.state_mac(db.state_rows(conn)))
         self.keys.confirm()
 
+    def _needs_verify(self, conn: sqlite3.Connection) -> bool:
+        """Whether the database holds anything a state MAC covers (a new, empty file does not)."""
+        return db.key_check(conn) is not None or db.state_mac(conn) is not None or db.any_version(conn)
+
     @contextmanager
-    def _reading(self, conn: sqlite3.Connection) -> Iterator[Cipher]:
-        """A read transaction whose values may be decrypted: the cipher, once the state MAC
-        has been checked (inside :meth:`_changing` it was checked on entry)."""
+    def _reading(self, conn: sqlite3.Connection) -> Iterator[Cipher | None]:
+        """A read transaction whose answer (a value, or that there is none) is verified: the
+        cipher once the state MAC has been checked (inside :meth:`_changing` it was checked on
+        entry), or None for a database that holds nothing yet."""
         with self.db.snapshot(conn):
+            if not self._needs_verify(conn):
+                yield None
+                return
             cipher = self._data_key(conn, create=False)
             if not getattr(self._txn_state, "changing", False):
                 self._verify_state(conn, cipher)
             yield cipher
 
-    def _verify_state(self, conn: sqlite3.Connection, cipher: Cipher) -> None:
+    def _verify_state(self, conn: sqlite3.Connection, cipher: Cipher) -> int:
+        """How the state is protected (STATE_V2, STATE_V1 or STATE_LEGACY), once checked; a
+        ChamberError when it fails. A database without a MAC passes only as one written by a
+        pychamber before state MACs: a version-1 key check and every row sealed as v1."""
         import hmac
 
-        check = db.key_check(conn)
         stored = db.state_mac(conn)
-        required = check is None or cipher.check_version(check) >= KEY_CHECK_VERSION
-        if stored is None and not required:
-            return  # written by a pychamber before state MACs: verified from its next write
-        if stored is None or not hmac.compare_digest(stored, cipher.state_mac(db.state_rows(conn))):
-            raise ChamberError(
-                f"local secrets database {self.path} fails its integrity check: a version was "
-                "removed or rows were altered since pychamber last wrote it"
-            )
+        if stored is not None:
+            rows = list(db.state_rows(conn))
+            for version in (STATE_V2, STATE_V1):
+                if hmac.compare_digest(stored, cipher.state_mac(rows, version)):
+                    return version
+        else:
+            check = db.key_check(conn)
+            if (check is not None and cipher.check_version(check) == 1
+                    and all(cipher.is_v1_row(*row) for row in db.value_rows(conn))):
+                return STATE_LEGACY  # written by a pychamber before state MACs: sealed at its next write
+        raise ChamberError(
+            f"local secrets database {self.path} fails its integrity check: a version was "
+            "removed or rows were altered since pychamber last wrote it"
+        )
 
     def _encrypt(self, conn: sqlite3.Connection, id: SecretId, version: int, value: str) -> tuple[bytes, bytes]:
         return self._data_key(conn, create=True).seal(id.service, id.key, version, value)
@@ -214,11 +252,10 @@ class LocalStore(Store):
         conn = self.db.connect(create=False)
         if conn is None:
             raise SecretNotFound()
-        with self.db.snapshot(conn):
-            if db.version_row(conn, id.service, id.key, version) is None:
-                raise SecretNotFound()  # as before: no key needed to learn that
-            with self._reading(conn) as cipher:
-                return self._read(conn, cipher, id, version)
+        with self._reading(conn) as cipher:  # "not found" is an answer too: verified first
+            if cipher is None:
+                raise SecretNotFound()
+            return self._read(conn, cipher, id, version)
 
     def _read(self, conn: sqlite3.Connection, cipher: Cipher, id: SecretId, version: int = -1) -> Secret:
         row = db.version_row(conn, id.service, id.key, version)
@@ -244,14 +281,13 @@ class LocalStore(Store):
             out = [Secret(None, self._meta(service, key, version, created, user))
                    for key, version, created, user, _nonce, _ct in rows]
         else:
-            with self.db.snapshot(conn):
+            with self._reading(conn) as cipher:  # an empty answer is verified too
                 rows = db.latest_rows(conn, service)
-                if not rows:
+                if cipher is None or not rows:
                     return []
-                with self._reading(conn) as cipher:
-                    out = [Secret(cipher.open(service, key, version, nonce, ct),
-                                  self._meta(service, key, version, created, user))
-                           for key, version, created, user, nonce, ct in rows]
+                out = [Secret(cipher.open(service, key, version, nonce, ct),
+                              self._meta(service, key, version, created, user))
+                       for key, version, created, user, nonce, ct in rows]
         out.sort(key=lambda s: s.meta.key.encode())
         return out
 
@@ -260,13 +296,12 @@ class LocalStore(Store):
         conn = self.db.connect(create=False)
         if conn is None:
             return []
-        with self.db.snapshot(conn):
+        with self._reading(conn) as cipher:  # an empty answer is verified too
             rows = db.latest_rows(conn, service)
-            if not rows:
+            if cipher is None or not rows:
                 return []
-            with self._reading(conn) as cipher:
-                out = [RawSecret(f"/{service}/{key}", cipher.open(service, key, version, nonce, ct))
-                       for key, version, _created, _user, nonce, ct in rows]
+            out = [RawSecret(f"/{service}/{key}", cipher.open(service, key, version, nonce, ct))
+                   for key, version, _created, _user, nonce, ct in rows]
         out.sort(key=lambda s: s.key.encode())
         return out
 
@@ -350,9 +385,9 @@ class LocalStore(Store):
 
     # --- store config ----------------------------------------------------------------------
     def _config(self, conn: sqlite3.Connection) -> StoreConfig:
-        if db.version_row(conn, STORE_CONFIG_ID.service, STORE_CONFIG_ID.key) is None:
-            return StoreConfig()
-        with self._reading(conn) as cipher:
+        with self._reading(conn) as cipher:  # no config (no required tags) is verified too
+            if cipher is None or db.version_row(conn, STORE_CONFIG_ID.service, STORE_CONFIG_ID.key) is None:
+                return StoreConfig()
             secret = self._read(conn, cipher, STORE_CONFIG_ID)
         try:
             return parse_store_config(secret.value or "")
