@@ -99,6 +99,7 @@ def store_env(tmp_path_factory):
     wrapper = bindir / "pychamber"
     wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m pychamber "$@"\n')
     wrapper.chmod(0o755)
+    (bindir / "chamber").symlink_to(wrapper)  # the README's drop-in link
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CHAMBER_", "PYCHAMBER_"))}
     env.update({"PYTHONPATH": str(SRC), "PATH": f"{bindir}:/usr/bin:/bin", "HOME": str(tmp),
                 "CHAMBER_SECRET_BACKEND": "local", "PYCHAMBER_LOCAL_PATH": str(tmp / "s.db"),
@@ -231,6 +232,16 @@ def test_bash_completes_names_from_the_store(store_env, words, want):
     assert bash_complete(store_env, words) == want
 
 
+@pytest.mark.parametrize("words,want", [
+    (["chamber", "rea"], ["read"]),
+    (["chamber", "read", "wo"], ["worker"]),
+    (["chamber", "-b", "local", "read", "web", "a"], ["api_key"]),
+    (["chamber", "completion", "p"], ["powershell"]),
+])
+def test_bash_completes_under_the_name_chamber(store_env, words, want):
+    assert bash_complete(store_env, words) == want
+
+
 def test_bash_after_the_double_dash_completes_a_command(store_env):
     assert "sh" in bash_complete(store_env, ["pychamber", "exec", "web", "--", "s"])
 
@@ -301,7 +312,8 @@ def test_zsh_from_fpath_completes_with_tab(store_env, tmp_path):
                             ("pychamber export -f yam", "pychamber export -f yaml"),
                             ("pychamber -b secr", "pychamber -b secretsmanager"),
                             ("pychamber tag wr", "pychamber tag write"),
-                            ("pychamber tag write web db", "pychamber tag write web db_url")]:
+                            ("pychamber tag write web db", "pychamber tag write web db_url"),
+                            ("chamber read wo", "chamber read worker")]:
             assert tab(child, typed) == want
     finally:
         child.close(force=True)
@@ -326,6 +338,8 @@ def fish_complete(env, line, script=ROOT / "completions" / "pychamber.fish"):
     ("pychamber tag ", ["delete", "read", "write"]),
     ("pychamber write web db_url --s", ["--singleline", "--skip-unchanged"]),
     ("pychamber completion ", ["bash", "fish", "powershell", "zsh"]),
+    ("chamber rea", ["read"]),
+    ("chamber read web ", ["api_key", "db_url"]),
 ])
 def test_fish_completes(store_env, line, want):
     assert sorted(fish_complete(store_env, line)) == sorted(want)
@@ -337,3 +351,32 @@ def test_fish_describes_commands_with_their_help(store_env):
                           f"source '{ROOT / 'completions' / 'pychamber.fish'}'; complete -C 'pychamber hist'"],
                          capture_output=True, text=True, env=store_env, timeout=120)
     assert out.stdout == "history\tView the history of a secret\n"
+
+
+# --- PowerShell, where the machine has it ---------------------------------------------------------
+needs_pwsh = pytest.mark.skipif(shutil.which("pwsh") is None, reason="no pwsh on this machine")
+
+
+def pwsh_complete(env, line):
+    script = ROOT / "completions" / "pychamber.ps1"
+    command = (f". '{script}'; (TabExpansion2 -inputScript '{line}' -cursorColumn {len(line)}).CompletionMatches "
+               "| ForEach-Object { $_.CompletionText }")
+    out = subprocess.run(["pwsh", "-NoProfile", "-NonInteractive", "-Command", command],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert out.stderr == ""
+    return out.stdout.split()
+
+
+@needs_pwsh
+@pytest.mark.parametrize("line,want", [
+    ("pychamber rea", ["read"]),
+    ("pychamber read w", ["web", "worker"]),
+    ("pychamber read web ", ["api_key", "db_url"]),
+    ("pychamber -b s3", ["s3", "s3-kms"]),
+    ("pychamber tag ", ["delete", "read", "write"]),
+    ("pychamber write web db_url --s", ["--singleline", "--skip-unchanged"]),
+    ("chamber rea", ["read"]),
+    ("chamber read web ", ["api_key", "db_url"]),
+])
+def test_powershell_completes(store_env, line, want):
+    assert sorted(pwsh_complete(store_env, line)) == sorted(want)
