@@ -179,7 +179,7 @@ def _value_cases(t: Tree) -> list[tuple[str, str]]:
 def _scan(t: Tree, first: str, cur_expr: str, word_expr: str, dashdash: str) -> str:
     """The loop, common to bash and zsh, that reads the words before the cursor: the command
     path (``cmd``), the positional arguments (``args``), the global flags to hand on to
-    ``__complete`` (``globals``); ``i`` ends past the cursor when the cursor is a flag's value."""
+    ``__names`` (``globals``); ``i`` ends past the cursor when the cursor is a flag's value."""
     command_values = [f'"{p}:{o}"' for p in sorted(t.commands) for o in t.commands[p].value_flags]
     global_eq = [f"{o}=*" for o in t.global_value_flags if o.startswith("--")]
     dashdash = "\n".join("      " + line for line in dashdash.strip("\n").split("\n"))

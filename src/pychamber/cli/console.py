@@ -1,9 +1,9 @@
 """What one run of the CLI carries: the standard streams as one explicit object (httpie's
 ``Environment``), so commands never touch ``sys.*`` directly and tests can hand in their own,
-and the :class:`Invocation` (argv, settings, the command running) that travels in the click
-context. Text is written as UTF-8 bytes: chamber's output is bytes, whatever the locale says.
+and the :class:`Invocation` (argv, settings, the command running) every command receives.
+Text is written as UTF-8 bytes: chamber's output is bytes, whatever the locale says.
 
-Imports nothing but the standard library: the fast exec path uses it without typer."""
+Imports nothing but the standard library: every start-up uses it."""
 
 from __future__ import annotations
 

@@ -250,35 +250,14 @@ def _bytes_of(s: str) -> bytes:
     return s.encode("utf-8", "surrogateescape")
 
 
-def unknown_flag(opt: str) -> str:
-    """pflag: ``unknown flag: --x`` / ``unknown shorthand flag: 'x' in -xyz`` (the offending
-    letter as Go's %q, then the rest of the group from it)."""
-    if opt.startswith("--"):
-        return f"unknown flag: {opt}"
-    return unknown_shorthand(opt[1:])
-
-
 def unknown_shorthand(shorthands: str) -> str:
     return f"unknown shorthand flag: {go_quote_byte(_bytes_of(shorthands)[0])} in -{shorthands}"
-
-
-def flag_needs_argument(opt: str) -> str:
-    if opt.startswith("--"):
-        return f"flag needs an argument: {opt}"
-    return f"flag needs an argument: {go_quote_byte(_bytes_of(opt)[1])} in {opt}"
 
 
 def invalid_argument(value: str, f: PFlag | str, err: str) -> str:
     """pflag's ``invalid argument %q for %q flag: %v``."""
     spelling = f.spelling if isinstance(f, PFlag) else f
     return f"invalid argument {go_quote(value)} for {go_quote(spelling)} flag: {err}"
-
-
-def invalid_int(value: str, spellings: list[str]) -> str:
-    """pflag's message for an integer flag given a non-integer (click's spellings)."""
-    flags = ", ".join(sorted(spellings, key=len))
-    err = parse_int(value)[1] or f"strconv.ParseInt: parsing {go_quote(value)}: invalid syntax"
-    return invalid_argument(value, flags, err)
 
 
 # --- pflag's value types -------------------------------------------------------------------------
