@@ -82,7 +82,9 @@ def _arity(cmd, call, inv: Invocation) -> list:
     try:
         return cmd.args(call.args, call.dash, inv.console.stdin_isatty())
     except NoArgs as e:
-        raise UsageError(f'unknown command "{e.message}" for "{inv.prog} {cmd.path}"') from None
+        from pychamber.compat.strconv import go_quote
+
+        raise UsageError(f"unknown command {go_quote(e.message)} for {go_quote(inv.prog + ' ' + cmd.path)}") from None
 
 
 def _function(ref: str):

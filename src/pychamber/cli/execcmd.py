@@ -8,4 +8,4 @@ from pychamber.cli.console import Invocation
 
 
 def exec_(inv: Invocation, services: list[str], command: list[str], **flags: object) -> int:
-    return run.run_exec(inv, services, command, **flags)  # type: ignore[arg-type]
+    return run.run_exec(inv, services, command, **flags)
