@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A fleet starting at once: N concurrent ``pychamber exec`` of one service against a read quota.
 
-    python bench/bench_fleet.py [--tasks 40] [--keys 30] [--rate 8] [--runs 1]
+    python bench/bench_fleet.py [--tasks 40] [--keys 30] [--rate 8] [--runs 1] [--release]
 
 Starts moto behind a token bucket of RATE shared reads a second (``bench/throttle.py``: the
 quota GetParameter, GetParameters and GetParametersByPath share, answered with SSM's
@@ -67,20 +67,46 @@ def seed(url: str, service: str, keys: int) -> dict[str, str]:
     return want
 
 
+RELEASE_BUCKET = "fleet-releases"
+
+
+def publish(url: str, home: Path, service: str) -> None:
+    """The bucket, ``alias/parameter_store_key``, and release 1 of ``service`` (``pychamber
+    release publish``), for the release case."""
+    import boto3
+
+    session = boto3.session.Session(aws_access_key_id="t", aws_secret_access_key="t",
+                                    region_name="us-east-1")
+    session.client("s3", endpoint_url=url).create_bucket(Bucket=RELEASE_BUCKET)
+    kms = session.client("kms", endpoint_url=url)
+    kms.create_alias(AliasName="alias/parameter_store_key",
+                     TargetKeyId=kms.create_key()["KeyMetadata"]["KeyId"])
+    env = task_env(url, home, {"PYCHAMBER_RELEASE_BUCKET": RELEASE_BUCKET})
+    subprocess.run([sys.executable, "-m", "pychamber", "release", "publish", service], env=env,
+                   check=True, capture_output=True)
+
+
 def run_fleet(tasks: int = 40, keys: int = 30, rate: float = 8.0, capacity: float | None = None,
               args: tuple[str, ...] = (), extra_env: dict[str, str] | None = None,
-              command: tuple[str, ...] | None = None, timeout: float = 300.0) -> dict:
+              command: tuple[str, ...] | None = None, timeout: float = 300.0,
+              release: bool = False) -> dict:
     """Run one fleet; the figures as a dict (``wall_s``, ``limit_s``, ``wall_ratio``,
     ``requests``, ``min_requests``, ``request_ratio``, ``throttled``, ``started``, ``tasks``,
-    ``all_started``). ``command`` replaces ``python -m pychamber`` (e.g. chamber's binary)."""
+    ``all_started``, ``by_api``: every request by API). ``command`` replaces ``python -m
+    pychamber`` (e.g. chamber's binary). ``release``: the tasks run ``exec --release`` of a
+    release published first (no Parameter Store call)."""
     service = "fleet"
     base = tuple(command) if command else (sys.executable, "-m", "pychamber")
+    exec_args = ("--release",) if release else ()
     with ThrottledMoto(rate, capacity) as server, tempfile.TemporaryDirectory() as tmp:
         want = seed(server.url, service, keys)
+        if release:
+            publish(server.url, Path(tmp) / "publisher", service)
+            extra_env = {**(extra_env or {}), "PYCHAMBER_RELEASE_BUCKET": RELEASE_BUCKET}
         envs = [task_env(server.url, Path(tmp) / f"task{i:03d}", extra_env) for i in range(tasks)]
         server.reset()
         t0 = time.monotonic()
-        procs = [subprocess.Popen([*base, *args, "exec", service, "--", "env"], env=env,
+        procs = [subprocess.Popen([*base, *args, "exec", *exec_args, service, "--", "env"], env=env,
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
                  for env in envs]
         started, ends, errors = 0, [], []
@@ -106,7 +132,7 @@ def run_fleet(tasks: int = 40, keys: int = 30, rate: float = 8.0, capacity: floa
         "requests": stats["reads"], "min_requests": min_requests,
         "request_ratio": round(stats["reads"] / min_requests, 2),
         "throttled": stats["throttled"], "started": started, "all_started": started == tasks,
-        "errors": errors[:3],
+        "errors": errors[:3], "by_api": stats["by_api"],
     }
 
 
@@ -123,7 +149,12 @@ def main() -> None:
                     help="extra variable for every task (e.g. PYCHAMBER_THROTTLE_WINDOW=1)")
     ap.add_argument("--no-floor", action="store_true",
                     help="skip the run without a quota (what this machine's CPUs allow)")
+    ap.add_argument("--release", action="store_true",
+                    help="the release case: the same fleet runs exec --release (one S3 GET and "
+                         "one KMS Decrypt a task, no Parameter Store read) against the floor")
     a = ap.parse_args()
+    if a.release:
+        return release_case(a.tasks, a.keys, a.rate)
     extra = dict(kv.split("=", 1) for kv in a.env)
     args: tuple[str, ...] = ()
     command = tuple(a.command.split()) if a.command else None
@@ -143,6 +174,25 @@ def main() -> None:
               f"{r['throttled']:>9} {r['started']:>4}/{r['tasks']}")
         for e in r["errors"]:
             print(f"    {e}")
+
+
+def release_case(tasks: int, keys: int, rate: float) -> None:
+    """The no-quota floor (plain exec, the machine's CPUs), then the release fleet under the
+    quota: started, requests per task by API, Parameter Store reads, throttles, wall / floor."""
+    print(f"release case: {tasks} concurrent exec --release of one {keys}-key service, Parameter "
+          f"Store token bucket {rate:g} reads/s")
+    floor = run_fleet(tasks, keys, 1e6)
+    r = run_fleet(tasks, keys, rate, release=True)
+    per_task = ", ".join(f"{api} {n / tasks:.2f}" for api, n in sorted(r["by_api"].items()))
+    ssm_reads = sum(n for api, n in r["by_api"].items() if api.startswith("ssm:"))
+    print(f"{'case':<22} {'wall s':>7} {'vs floor':>8} {'started':>8} {'ssm reads':>9} {'throttled':>9}")
+    print(f"{'floor (exec, no quota)':<22} {floor['wall_s']:>7.1f} {'1.00x':>8} "
+          f"{floor['started']:>5}/{tasks} {floor['requests']:>9} {floor['throttled']:>9}")
+    print(f"{'exec --release':<22} {r['wall_s']:>7.1f} {r['wall_s'] / floor['wall_s']:>7.2f}x "
+          f"{r['started']:>5}/{tasks} {ssm_reads:>9} {r['throttled']:>9}")
+    print(f"requests per task: {per_task}")
+    for e in r["errors"]:
+        print(f"    {e}")
 
 
 if __name__ == "__main__":

@@ -23,6 +23,21 @@ SHARED_READS = frozenset({"GetParameter", "GetParameters", "GetParametersByPath"
 THROTTLED_BODY = b'{"__type":"ThrottlingException","message":"Rate exceeded"}'
 
 
+def api_name(environ) -> str:
+    """``ssm:GetParametersByPath``, ``kms:Decrypt``, ``s3:GetObject``...: one request's API (S3's
+    from its method; STS and other query APIs as ``query``)."""
+    target = environ.get("HTTP_X_AMZ_TARGET") or ""
+    if target:
+        prefix, _, op = target.rpartition(".")
+        return {"AmazonSSM": "ssm", "TrentService": "kms"}.get(prefix, prefix) + ":" + op
+    method = environ.get("REQUEST_METHOD", "")
+    if method == "POST":
+        return "query"
+    if "/" not in environ.get("PATH_INFO", "").strip("/"):
+        return f"s3:{method}Bucket"
+    return {"GET": "s3:GetObject", "PUT": "s3:PutObject", "HEAD": "s3:HeadObject"}.get(method, f"s3:{method}")
+
+
 class TokenBucket:
     """``rate`` tokens a second, at most ``capacity`` kept (starts full)."""
 
@@ -55,12 +70,15 @@ class Throttling:
         self.app, self.bucket, self.ops = app, bucket, ops
         self.lock = threading.Lock()
         self.by_op: collections.Counter = collections.Counter()
+        self.by_api: collections.Counter = collections.Counter()  # every request, ssm:X / s3:X / kms:X
         self.throttled = 0
         self.first = self.last = None  # monotonic times of the first and last shared read
         self.log: list[tuple[float, str, bool, str]] = []  # (time, op, served, client port)
 
     def __call__(self, environ, start_response):
         op = (environ.get("HTTP_X_AMZ_TARGET") or "").rpartition(".")[2]
+        with self.lock:
+            self.by_api[api_name(environ)] += 1
         if op in self.ops:
             ok = self.bucket.take()
             with self.lock:
@@ -82,6 +100,7 @@ class Throttling:
     def reset(self) -> None:
         with self.lock:
             self.by_op.clear()
+            self.by_api.clear()
             self.throttled = 0
             self.first = self.last = None
             self.log.clear()
@@ -91,7 +110,7 @@ class Throttling:
         with self.lock:
             span = (self.last - self.first) if self.first is not None else 0.0
             return {"reads": sum(self.by_op.values()), "throttled": self.throttled,
-                    "by_op": dict(self.by_op), "span_s": span}
+                    "by_op": dict(self.by_op), "span_s": span, "by_api": dict(self.by_api)}
 
 
 class ThrottledMoto:

@@ -27,7 +27,7 @@ _pychamber() {
       --backend=*|--backend-s3-bucket=*|--kms-key-alias=*|--retries=*|--retry-mode=*|--min-throttle-delay=*) globals+=("$w"); continue ;;
       -*) case "$cmd:$w" in "ecs policy:--role"|"ecs secrets:--container"|"ecs secrets:--image"|"exec:--strict-value"|"exec:--files"|"exec:--watch-interval"|"exec:--on-change"|"exec:--grace"|"exec:--stop-signal"|"exec:--splay"|"export:-f"|"export:--format"|"export:-o"|"export:--output-file"|"export:--name"|"import:--format"|"import:--tier"|"materialize:--dir"|"materialize:--mode"|"materialize:--uid"|"materialize:--gid"|"read:-v"|"read:--version"|"write:-t"|"write:--tags"|"write:--tier") [ "${COMP_WORDS[i + 1]}" = "=" ] && i=$((i + 1)); i=$((i + 1)) ;; esac ;;
       *) if [ -z "$cmd" ]; then cmd="$w"
-         elif [ ${#args[@]} -eq 0 ] && case "$cmd" in completion|ecs|tag) true ;; *) false ;; esac; then cmd="$cmd $w"
+         elif [ ${#args[@]} -eq 0 ] && case "$cmd" in completion|ecs|release|tag) true ;; *) false ;; esac; then cmd="$cmd $w"
          else args+=("$w"); fi ;;
     esac
   done
@@ -37,9 +37,9 @@ _pychamber() {
       *:-b) words="null ssm secretsmanager s3 s3-kms local" ;;
       *:--backend) words="null ssm secretsmanager s3 s3-kms local" ;;
       *:--retry-mode) words="standard adaptive" ;;
-      "ecs policy:--role") words="execution task writer" ;;
-      "export:-f") words="json yaml java-properties properties csv tsv dotenv tfvars shell docker github k8s-secret" ;;
-      "export:--format") words="json yaml java-properties properties csv tsv dotenv tfvars shell docker github k8s-secret" ;;
+      "ecs policy:--role") words="execution task writer publisher" ;;
+      "export:-f") words="json yaml java-properties properties csv tsv dotenv tfvars dotenv-portable shell docker github k8s-secret" ;;
+      "export:--format") words="json yaml java-properties properties csv tsv dotenv tfvars dotenv-portable shell docker github k8s-secret" ;;
       "import:--format") words="json yaml dotenv" ;;
       *) return 0 ;;
     esac
@@ -53,32 +53,34 @@ _pychamber() {
       "completion powershell") words="--no-descriptions" ;;
       "completion zsh") words="--no-descriptions" ;;
       "delete") words="--exact-key" ;;
-      "ecs policy") words="--role" ;;
+      "ecs policy") words="--role --release" ;;
       "ecs secrets") words="--container --image" ;;
+      "edit") words="-y --yes" ;;
       "env") words="-p --preserve-case -e --escape-strings" ;;
-      "exec") words="--pristine --strict --strict-value --files --watch --watch-interval --on-change --grace --stop-signal --splay --init --dry-run" ;;
+      "exec") words="--pristine --strict --strict-value --files --watch --watch-interval --on-change --grace --stop-signal --splay --init --no-warn-conflicts --strict-services --dry-run --release" ;;
       "export") words="-f --format -o --output-file --name --mask" ;;
       "find") words="-v --by-value" ;;
       "import") words="--normalize-keys --format --flatten --expand --tier" ;;
       "list") words="-e --expand -t --time -u --user -v --version" ;;
       "list-services") words="-s --secrets" ;;
-      "materialize") words="--dir --mode --uid --gid" ;;
+      "materialize") words="--dir --mode --uid --gid --release" ;;
       "read") words="-v --version -q --quiet --exact-key" ;;
       "tag write") words="--delete-other-tags" ;;
-      "write") words="-s --singleline --skip-unchanged -t --tags --tier" ;;
+      "write") words="-s --singleline --skip-unchanged -t --tags --tier --preserve-case" ;;
       *) words="" ;;
     esac
     COMPREPLY=($(compgen -W "$words -b --backend --backend-s3-bucket --kms-key-alias -r --retries --retry-mode --verbose" -- "$cur"))
     return 0
   fi
   if [ -z "$cmd" ]; then
-    COMPREPLY=($(compgen -W "completion delete doctor ecs env exec export find help history import list list-services materialize read tag version write" -- "$cur"))
+    COMPREPLY=($(compgen -W "completion delete doctor ecs edit env exec export find help history import list list-services materialize read release tag version write" -- "$cur"))
     return 0
   fi
   if [ ${#args[@]} -eq 0 ]; then
     case "$cmd" in
       "completion") words="bash fish powershell zsh" ;;
       "ecs") words="policy secrets" ;;
+      "release") words="diff list publish rollback show" ;;
       "tag") words="delete read write" ;;
       *) words="" ;;
     esac
@@ -92,16 +94,22 @@ _pychamber() {
     "doctor") kinds=("service+") ;;
     "ecs policy") kinds=("service+") ;;
     "ecs secrets") kinds=("service+") ;;
+    "edit") kinds=("service") ;;
     "env") kinds=("service") ;;
     "exec") kinds=("service+") ;;
     "export") kinds=("service+") ;;
-    "help") kinds=("=completion delete doctor ecs env exec export find help history import list list-services materialize read tag version write") ;;
+    "help") kinds=("=completion delete doctor ecs edit env exec export find help history import list list-services materialize read release tag version write") ;;
     "history") kinds=("service" "key") ;;
     "import") kinds=("service") ;;
     "list") kinds=("service") ;;
     "list-services") kinds=("service") ;;
     "materialize") kinds=("service+") ;;
     "read") kinds=("service" "key") ;;
+    "release diff") kinds=("service") ;;
+    "release list") kinds=("service") ;;
+    "release publish") kinds=("service+") ;;
+    "release rollback") kinds=("service") ;;
+    "release show") kinds=("service") ;;
     "tag delete") kinds=("service" "key" "+") ;;
     "tag read") kinds=("service" "key") ;;
     "tag write") kinds=("service" "key" "+") ;;

@@ -45,7 +45,7 @@ function __pychamber_complete
             case '*'
                 if test -z "$cmd"
                     set cmd $w
-                else if test (count $args) -eq 0; and contains -- $cmd 'completion' 'ecs' 'tag'
+                else if test (count $args) -eq 0; and contains -- $cmd 'completion' 'ecs' 'release' 'tag'
                     set cmd "$cmd $w"
                 else
                     set -a args $w
@@ -62,11 +62,11 @@ function __pychamber_complete
             case '*:--retry-mode'
                 printf '%s\n' standard adaptive
             case 'ecs policy:--role'
-                printf '%s\n' execution task writer
+                printf '%s\n' execution task writer publisher
             case 'export:-f'
-                printf '%s\n' json yaml java-properties properties csv tsv dotenv tfvars shell docker github k8s-secret
+                printf '%s\n' json yaml java-properties properties csv tsv dotenv tfvars dotenv-portable shell docker github k8s-secret
             case 'export:--format'
-                printf '%s\n' json yaml java-properties properties csv tsv dotenv tfvars shell docker github k8s-secret
+                printf '%s\n' json yaml java-properties properties csv tsv dotenv tfvars dotenv-portable shell docker github k8s-secret
             case 'import:--format'
                 printf '%s\n' json yaml dotenv
             case '*'
@@ -87,13 +87,15 @@ function __pychamber_complete
             case 'delete'
                 set cands --exact-key
             case 'ecs policy'
-                set cands --role
+                set cands --role --release
             case 'ecs secrets'
                 set cands --container --image
+            case 'edit'
+                set cands -y --yes
             case 'env'
                 set cands -p --preserve-case -e --escape-strings
             case 'exec'
-                set cands --pristine --strict --strict-value --files --watch --watch-interval --on-change --grace --stop-signal --splay --init --dry-run
+                set cands --pristine --strict --strict-value --files --watch --watch-interval --on-change --grace --stop-signal --splay --init --no-warn-conflicts --strict-services --dry-run --release
             case 'export'
                 set cands -f --format -o --output-file --name --mask
             case 'find'
@@ -105,19 +107,19 @@ function __pychamber_complete
             case 'list-services'
                 set cands -s --secrets
             case 'materialize'
-                set cands --dir --mode --uid --gid
+                set cands --dir --mode --uid --gid --release
             case 'read'
                 set cands -v --version -q --quiet --exact-key
             case 'tag write'
                 set cands --delete-other-tags
             case 'write'
-                set cands -s --singleline --skip-unchanged -t --tags --tier
+                set cands -s --singleline --skip-unchanged -t --tags --tier --preserve-case
         end
         printf '%s\n' $cands -b --backend --backend-s3-bucket --kms-key-alias -r --retries --retry-mode --verbose
         return
     end
     if test -z "$cmd"
-        printf '%s\t%s\n' 'completion' 'Generate the autocompletion script for the specified shell' 'delete' 'Delete a secret, including all versions' 'doctor' 'check region, credentials, KMS key and permissions' 'ecs' 'ECS task definitions: secrets arrays and IAM policies' 'env' 'Print the secrets from the parameter store in a format to export as environment variables' 'exec' 'Executes a command with secrets loaded into the environment' 'export' 'Exports parameters in the specified format' 'find' 'Find the given secret across all services' 'help' 'Help about any command' 'history' 'View the history of a secret' 'import' 'import secrets from json, yaml or dotenv' 'list' 'List the secrets set for a service' 'list-services' 'List services' 'materialize' 'Write the services\' secrets as files, one per key' 'read' 'Read a specific secret from the parameter store' 'tag' 'work with tags on secrets' 'version' 'print version' 'write' 'write a secret'
+        printf '%s\t%s\n' 'completion' 'Generate the autocompletion script for the specified shell' 'delete' 'Delete a secret, including all versions' 'doctor' 'check region, credentials, KMS key and permissions' 'ecs' 'ECS task definitions: secrets arrays and IAM policies' 'edit' 'Edit a service\'s secrets in $VISUAL or $EDITOR as a dotenv file; saves only what changed' 'env' 'Print the secrets from the parameter store in a format to export as environment variables' 'exec' 'Executes a command with secrets loaded into the environment' 'export' 'Exports parameters in the specified format' 'find' 'Find the given secret across all services' 'help' 'Help about any command' 'history' 'View the history of a secret' 'import' 'import secrets from json, yaml or dotenv' 'list' 'List the secrets set for a service' 'list-services' 'List services' 'materialize' 'Write the services\' secrets as files, one per key' 'read' 'Read a specific secret from the parameter store' 'release' 'sealed releases of the services\' secrets in S3 ($PYCHAMBER_RELEASE_BUCKET): publish, list, show, diff, rollback' 'tag' 'work with tags on secrets' 'version' 'print version' 'write' 'write a secret'
         return
     end
     if test (count $args) -eq 0
@@ -126,6 +128,8 @@ function __pychamber_complete
                 printf '%s\t%s\n' 'bash' 'Generate the autocompletion script for bash' 'fish' 'Generate the autocompletion script for fish' 'powershell' 'Generate the autocompletion script for powershell' 'zsh' 'Generate the autocompletion script for zsh'; return
             case 'ecs'
                 printf '%s\t%s\n' 'policy' 'print the least-privilege IAM policy for a role' 'secrets' 'print a container definition\'s secrets array (names and ARNs, never values)'; return
+            case 'release'
+                printf '%s\t%s\n' 'diff' 'what differs between a release (the current one by default) and the store now: keys added, removed or changed, by version (never values)' 'list' 'list a service\'s releases: number, time, publisher, keys, current' 'publish' 'publish the services\' secrets from the store as a new release of each (prints its number)' 'rollback' 'make release N the current one (one write; no release is modified or deleted)' 'show' 'the keys and store versions of a release (the current one by default; never values)'; return
             case 'tag'
                 printf '%s\t%s\n' 'delete' 'Delete tags for a specific secret' 'read' 'Read tags for a specific secret' 'write' 'Write tags for a specific secret'; return
         end
@@ -139,6 +143,8 @@ function __pychamber_complete
             set kinds 'service+'
         case 'ecs secrets'
             set kinds 'service+'
+        case 'edit'
+            set kinds 'service'
         case 'env'
             set kinds 'service'
         case 'exec'
@@ -146,7 +152,7 @@ function __pychamber_complete
         case 'export'
             set kinds 'service+'
         case 'help'
-            set kinds '=completion delete doctor ecs env exec export find help history import list list-services materialize read tag version write'
+            set kinds '=completion delete doctor ecs edit env exec export find help history import list list-services materialize read release tag version write'
         case 'history'
             set kinds 'service' 'key'
         case 'import'
@@ -159,6 +165,16 @@ function __pychamber_complete
             set kinds 'service+'
         case 'read'
             set kinds 'service' 'key'
+        case 'release diff'
+            set kinds 'service'
+        case 'release list'
+            set kinds 'service'
+        case 'release publish'
+            set kinds 'service+'
+        case 'release rollback'
+            set kinds 'service'
+        case 'release show'
+            set kinds 'service'
         case 'tag delete'
             set kinds 'service' 'key' '+'
         case 'tag read'

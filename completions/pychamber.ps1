@@ -12,7 +12,7 @@ $__pychamberCompleter = {
     $globalValue = @('-b', '--backend', '--backend-s3-bucket', '--kms-key-alias', '-r', '--retries', '--retry-mode', '--min-throttle-delay')
     $globalEq = @('--backend=*', '--backend-s3-bucket=*', '--kms-key-alias=*', '--retries=*', '--retry-mode=*', '--min-throttle-delay=*')
     $commandValue = @('ecs policy:--role', 'ecs secrets:--container', 'ecs secrets:--image', 'exec:--strict-value', 'exec:--files', 'exec:--watch-interval', 'exec:--on-change', 'exec:--grace', 'exec:--stop-signal', 'exec:--splay', 'export:-f', 'export:--format', 'export:-o', 'export:--output-file', 'export:--name', 'import:--format', 'import:--tier', 'materialize:--dir', 'materialize:--mode', 'materialize:--uid', 'materialize:--gid', 'read:-v', 'read:--version', 'write:-t', 'write:--tags', 'write:--tier')
-    $groups = @('completion', 'ecs', 'tag')
+    $groups = @('completion', 'ecs', 'release', 'tag')
     $cmd = ''
     $prev = ''
     $value = $false
@@ -43,9 +43,9 @@ $__pychamberCompleter = {
             '*:-b' { $cands = @('null', 'ssm', 'secretsmanager', 's3', 's3-kms', 'local') }
             '*:--backend' { $cands = @('null', 'ssm', 'secretsmanager', 's3', 's3-kms', 'local') }
             '*:--retry-mode' { $cands = @('standard', 'adaptive') }
-            'ecs policy:--role' { $cands = @('execution', 'task', 'writer') }
-            'export:-f' { $cands = @('json', 'yaml', 'java-properties', 'properties', 'csv', 'tsv', 'dotenv', 'tfvars', 'shell', 'docker', 'github', 'k8s-secret') }
-            'export:--format' { $cands = @('json', 'yaml', 'java-properties', 'properties', 'csv', 'tsv', 'dotenv', 'tfvars', 'shell', 'docker', 'github', 'k8s-secret') }
+            'ecs policy:--role' { $cands = @('execution', 'task', 'writer', 'publisher') }
+            'export:-f' { $cands = @('json', 'yaml', 'java-properties', 'properties', 'csv', 'tsv', 'dotenv', 'tfvars', 'dotenv-portable', 'shell', 'docker', 'github', 'k8s-secret') }
+            'export:--format' { $cands = @('json', 'yaml', 'java-properties', 'properties', 'csv', 'tsv', 'dotenv', 'tfvars', 'dotenv-portable', 'shell', 'docker', 'github', 'k8s-secret') }
             'import:--format' { $cands = @('json', 'yaml', 'dotenv') }
             default { return }
         }
@@ -56,28 +56,30 @@ $__pychamberCompleter = {
             'completion powershell' { $cands = @('--no-descriptions') }
             'completion zsh' { $cands = @('--no-descriptions') }
             'delete' { $cands = @('--exact-key') }
-            'ecs policy' { $cands = @('--role') }
+            'ecs policy' { $cands = @('--role', '--release') }
             'ecs secrets' { $cands = @('--container', '--image') }
+            'edit' { $cands = @('-y', '--yes') }
             'env' { $cands = @('-p', '--preserve-case', '-e', '--escape-strings') }
-            'exec' { $cands = @('--pristine', '--strict', '--strict-value', '--files', '--watch', '--watch-interval', '--on-change', '--grace', '--stop-signal', '--splay', '--init', '--dry-run') }
+            'exec' { $cands = @('--pristine', '--strict', '--strict-value', '--files', '--watch', '--watch-interval', '--on-change', '--grace', '--stop-signal', '--splay', '--init', '--no-warn-conflicts', '--strict-services', '--dry-run', '--release') }
             'export' { $cands = @('-f', '--format', '-o', '--output-file', '--name', '--mask') }
             'find' { $cands = @('-v', '--by-value') }
             'import' { $cands = @('--normalize-keys', '--format', '--flatten', '--expand', '--tier') }
             'list' { $cands = @('-e', '--expand', '-t', '--time', '-u', '--user', '-v', '--version') }
             'list-services' { $cands = @('-s', '--secrets') }
-            'materialize' { $cands = @('--dir', '--mode', '--uid', '--gid') }
+            'materialize' { $cands = @('--dir', '--mode', '--uid', '--gid', '--release') }
             'read' { $cands = @('-v', '--version', '-q', '--quiet', '--exact-key') }
             'tag write' { $cands = @('--delete-other-tags') }
-            'write' { $cands = @('-s', '--singleline', '--skip-unchanged', '-t', '--tags', '--tier') }
+            'write' { $cands = @('-s', '--singleline', '--skip-unchanged', '-t', '--tags', '--tier', '--preserve-case') }
         }
         $cands += @('-b', '--backend', '--backend-s3-bucket', '--kms-key-alias', '-r', '--retries', '--retry-mode', '--verbose')
     } elseif ($cmd -eq '') {
-        $cands = @('completion', 'delete', 'doctor', 'ecs', 'env', 'exec', 'export', 'find', 'help', 'history', 'import', 'list', 'list-services', 'materialize', 'read', 'tag', 'version', 'write')
+        $cands = @('completion', 'delete', 'doctor', 'ecs', 'edit', 'env', 'exec', 'export', 'find', 'help', 'history', 'import', 'list', 'list-services', 'materialize', 'read', 'release', 'tag', 'version', 'write')
     } else {
         if ($positional.Count -eq 0) {
             switch ($cmd) {
                 'completion' { $cands = @('bash', 'fish', 'powershell', 'zsh') }
                 'ecs' { $cands = @('policy', 'secrets') }
+                'release' { $cands = @('diff', 'list', 'publish', 'rollback', 'show') }
                 'tag' { $cands = @('delete', 'read', 'write') }
             }
         }
@@ -88,16 +90,22 @@ $__pychamberCompleter = {
                 'doctor' { $kinds = @('service+') }
                 'ecs policy' { $kinds = @('service+') }
                 'ecs secrets' { $kinds = @('service+') }
+                'edit' { $kinds = @('service') }
                 'env' { $kinds = @('service') }
                 'exec' { $kinds = @('service+') }
                 'export' { $kinds = @('service+') }
-                'help' { $kinds = @('=completion delete doctor ecs env exec export find help history import list list-services materialize read tag version write') }
+                'help' { $kinds = @('=completion delete doctor ecs edit env exec export find help history import list list-services materialize read release tag version write') }
                 'history' { $kinds = @('service', 'key') }
                 'import' { $kinds = @('service') }
                 'list' { $kinds = @('service') }
                 'list-services' { $kinds = @('service') }
                 'materialize' { $kinds = @('service+') }
                 'read' { $kinds = @('service', 'key') }
+                'release diff' { $kinds = @('service') }
+                'release list' { $kinds = @('service') }
+                'release publish' { $kinds = @('service+') }
+                'release rollback' { $kinds = @('service') }
+                'release show' { $kinds = @('service') }
                 'tag delete' { $kinds = @('service', 'key', '+') }
                 'tag read' { $kinds = @('service', 'key') }
                 'tag write' { $kinds = @('service', 'key', '+') }

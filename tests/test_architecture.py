@@ -244,8 +244,7 @@ def test_every_flag_is_a_row_of_the_one_table():
 
 
 #: Go helpers outside compat/ that issue 18 item 6 moves there; this list only shrinks.
-GO_PENDING = {"pychamber.stores.ssm", "pychamber.stores.secretsmanager", "pychamber.stores.s3",
-              "pychamber.stores.local.store", "pychamber.files"}
+GO_PENDING = {"pychamber.stores.s3", "pychamber.files"}
 
 
 def _go_helpers(path: Path) -> list[str]:

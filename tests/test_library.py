@@ -188,3 +188,45 @@ def test_the_cli_refuses_the_same_names_with_the_same_line(run_cli):
     assert r.stderr.startswith("Error: Failed to validate service: Failed to validate service name 'bad service'")
     r = run_cli("write", "web", "bad key!", "v")
     assert r.stderr.startswith("Error: Failed to validate key: Failed to validate key name 'bad key!'")
+
+
+@pytest.mark.parametrize("service, key, line", [
+    ("web", "has space", "Failed to validate key: Failed to validate key name 'has space'."),
+    ("web", "a/b", "Failed to validate key: Failed to validate key name 'a/b'."),
+    ("web!", "k", "Failed to validate service: Failed to validate service name 'web!'."),
+    ("/web", "k", "Failed to validate service: Failed to validate service name '/web'."),
+    ("Web", "k", "Failed to validate service: service name 'Web' has capitals"),
+])
+def test_open_store_write_refuses_what_the_cli_refuses(backend, service, key, line):
+    """One validation for the library and the CLI: a name the CLI could not read or delete
+    is never stored, and the library's line is the CLI's."""
+    store = pychamber.open_store()
+    with pytest.raises(ChamberError) as e:
+        store.write(SecretId(service, key), "v")
+    assert str(e.value).startswith(line)
+    assert store.list_services("") == []  # nothing was written
+    cli = subprocess.run([sys.executable, "-m", "pychamber", "write", service, key, "v"],
+                         capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "PYTHONPATH": str(SRC)})
+    if service != "Web":  # the CLI lower-cases services: "Web" is "web" there
+        assert cli.returncode == 1 and cli.stderr.startswith("Error: " + line), cli.stderr
+
+
+def test_a_key_with_capitals_is_stored_as_given_and_the_cli_deletes_it(backend):
+    store = pychamber.open_store()
+    store.write(SecretId("web", "MiXed"), "v")
+    assert [s.meta.key.rsplit("/", 1)[-1] for s in store.list("web")] == ["MiXed"]
+    cli = subprocess.run([sys.executable, "-m", "pychamber", "delete", "--exact-key", "web", "MiXed"],
+                         capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "PYTHONPATH": str(SRC)})
+    assert cli.returncode == 0, cli.stderr
+    assert store.list("web") == []
+
+
+def test_list_services_takes_a_prefix(backend):
+    store = pychamber.open_store()
+    seed(store)
+    assert sorted(store.list_services("")) == ["shared", "web"]
+    assert store.list_services("we") == ["web"]
+    assert sorted(store.list_services("", include_secret_name=True)) == sorted(
+        f"/{s}/{k.lower()}" for s, pairs in SECRETS.items() for k in pairs)

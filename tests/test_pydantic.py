@@ -38,15 +38,22 @@ def local_backend(monkeypatch, tmp_path):
 
 @pytest.fixture
 def calls(monkeypatch):
-    """Every pychamber.api.env call the source makes (services, options), passed through."""
+    """Every fetch the source makes: (services, backend and options), passed through."""
     seen: list[tuple[tuple[str, ...], dict]] = []
-    real = api.env
+    options: dict = {}
+    real_settings_for, real_assemble = api.settings_for, api.assemble
 
-    def spy(*services, **options):
-        seen.append((services, options))
-        return real(*services, **options)
+    def settings_for(backend=None, **kwargs):
+        options.clear()
+        options.update(backend=backend, **kwargs)
+        return real_settings_for(backend, **kwargs)
 
-    monkeypatch.setattr(api, "env", spy)
+    def assemble(settings, store, services, *args):
+        seen.append((tuple(services), dict(options)))
+        return real_assemble(settings, store, services, *args)
+
+    monkeypatch.setattr(api, "settings_for", settings_for)
+    monkeypatch.setattr(api, "assemble", assemble)
     return seen
 
 
@@ -200,11 +207,109 @@ def test_backend_and_options_override_the_chamber_variables(tmp_path, monkeypatc
     assert calls[-1] == (("web",), {"backend": "local", "local_path": other})
 
 
-def test_names_match_case_insensitively_even_for_a_case_sensitive_model():
+def test_case_sensitive_true_is_honoured():
     put("web", {"mixed_case": "yes"})
-    assert make(["web"])().Mixed_Case == "yes"
+    assert make(["web"])().Mixed_Case == "yes"  # case-insensitive by default
     strict = make(["web"], model_config=SettingsConfigDict(case_sensitive=True))
-    assert strict().Mixed_Case == "yes"
+    assert strict().Mixed_Case == "unset"  # neither the key "mixed_case" nor MIXED_CASE
+
+    class Exact(BaseSettings):
+        model_config = SettingsConfigDict(case_sensitive=True)
+        mixed_case: str = "unset"  # the key as stored
+        MIXED_CASE: str = "unset"  # exec's variable
+        Mixed_Case: str = "unset"
+
+        @classmethod
+        def settings_customise_sources(cls, settings_cls, **sources):
+            return (ChamberSettingsSource(settings_cls, "web"),)
+
+    got = Exact()
+    assert (got.mixed_case, got.MIXED_CASE, got.Mixed_Case) == ("yes", "yes", "unset")
+    # the source's own argument wins over the model's
+    loose = ChamberSettingsSource(Exact, "web", case_sensitive=False)()
+    assert loose["Mixed_Case"] == "yes"
+
+
+def test_an_alias_equal_to_the_stored_key_matches():
+    put("web", {"db-host": "h.example", "api.token": "t"})
+
+    class Aliased(BaseSettings):
+        db_host: str = Field("unset", validation_alias="db-host")
+        token: str = Field("unset", alias="api.token")
+        DB_HOST: str = "unset"  # exec's name for the same key
+
+        @classmethod
+        def settings_customise_sources(cls, settings_cls, **sources):
+            return (ChamberSettingsSource(settings_cls, ["web"]),)
+
+    got = Aliased()
+    assert (got.db_host, got.token, got.DB_HOST) == ("h.example", "t", "h.example")
+
+
+class Pool(BaseModel):
+    size: int = 1
+
+
+class DbWithPool(BaseModel):
+    host: str
+    port: int
+    pool: Pool = Pool()
+
+
+def test_nested_models_from_path_segments(calls):
+    """/web/db/port into db.port, /web/db/pool/size into db.pool.size, as pydantic-settings'
+    own Parameter Store source does (it reads /web recursively)."""
+    put("web", {"db_password": "x"})
+    put("web/db", {"host": "db.example", "port": "5432"})
+    put("web/db/pool", {"size": "7"})
+
+    class Paths(BaseSettings):
+        db: DbWithPool
+        db_password: str
+
+        @classmethod
+        def settings_customise_sources(cls, settings_cls, **sources):
+            return (ChamberSettingsSource(settings_cls, ["web"]),)
+
+    got = Paths()
+    assert got.db == DbWithPool(host="db.example", port=5432, pool=Pool(size=7))
+    assert got.db_password == "x"
+    # one fetch of the services, then one per nested model (and no more on the same source)
+    assert [services for services, _ in calls] == [("web",)]
+
+    # a later service's nested values win, as its top-level ones do
+    put("shared/db", {"port": "6000"})
+
+    class Two(Paths):
+        @classmethod
+        def settings_customise_sources(cls, settings_cls, **sources):
+            return (ChamberSettingsSource(settings_cls, ["web", "shared"]),)
+
+    assert Two().db.port == 6000
+
+
+def test_pydantic_settings_keyword_names_and_ours(calls):
+    source = ChamberSettingsSource(AppSettings, "web", region_name="eu-west-1",
+                                   endpoint_url="http://127.0.0.1:1")
+    assert source.options == {"region": "eu-west-1", "ssm_endpoint": "http://127.0.0.1:1",
+                              "secretsmanager_endpoint": "http://127.0.0.1:1"}
+    ours = ChamberSettingsSource(AppSettings, "web", region="eu-west-1", ssm_endpoint="http://x")
+    assert ours.options == {"region": "eu-west-1", "ssm_endpoint": "http://x"}
+    with pytest.raises(TypeError, match="region_name and region are the same option"):
+        ChamberSettingsSource(AppSettings, "web", region_name="a", region="b")
+
+
+def test_the_warning_points_at_the_users_line():
+    put("web", WEB)
+    put("shared", {"app_port": "7070"})
+    with pytest.warns(pychamber.ChamberWarning) as seen:
+        AppSettings()  # this line
+    assert [(w.filename, w.lineno) for w in seen] == [(__file__, _line_of("AppSettings()  # this line"))]
+
+
+def _line_of(text: str) -> int:
+    with open(__file__) as f:
+        return next(i for i, line in enumerate(f, 1) if line.strip() == text)
 
 
 def test_nested_models_from_json_or_from_the_nested_delimiter():
@@ -256,3 +361,38 @@ def test_the_documented_example(monkeypatch):
     assert (settings.db_password.get_secret_value(), settings.port) == ("hunter2", 8080)
     monkeypatch.setenv("PORT", "9000")
     assert Settings().port == 9000
+
+
+def test_side_by_side_with_pydantic_settings_own_parameter_store_source(moto_server, ssm_client, monkeypatch):
+    """The same parameters, the same model: pydantic-settings' AWSSystemsManagerSettingsSource
+    (boto3, one recursive path) and this source (chamber's services) fill it alike, both given
+    the keyword names region_name and endpoint_url."""
+    from pydantic_settings import AWSSystemsManagerSettingsSource
+
+    import conftest
+
+    conftest._reset(moto_server)
+    for name, value in {"/web/db_password": "pw", "/web/db/host": "db.example", "/web/db/port": "5432",
+                        "/web/db/pool/size": "3"}.items():
+        ssm_client.put_parameter(Name=name, Value=value, Type="SecureString", Description="1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    aws = {"region_name": conftest.REGION, "endpoint_url": moto_server}
+
+    class Theirs(BaseSettings):
+        db: DbWithPool
+        db_password: SecretStr
+
+        @classmethod
+        def settings_customise_sources(cls, settings_cls, **sources):
+            return (AWSSystemsManagerSettingsSource(settings_cls, ssm_path="/web", **aws),)
+
+    class Ours(Theirs):
+        @classmethod
+        def settings_customise_sources(cls, settings_cls, **sources):
+            return (ChamberSettingsSource(settings_cls, "web", backend="ssm", **aws),)
+
+    theirs, ours = Theirs(), Ours()
+    assert ours.db == theirs.db == DbWithPool(host="db.example", port=5432, pool=Pool(size=3))
+    assert ours.db_password.get_secret_value() == theirs.db_password.get_secret_value() == "pw"

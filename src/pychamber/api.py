@@ -68,6 +68,16 @@ def store_from(settings: Settings, prefix: str = "Failed to get secret store: ")
         raise e.wrap(prefix) from None
 
 
+def release_store(settings: Settings, release: object) -> "Store":
+    """The read-only store of the services' releases (:mod:`pychamber.release`): ``True`` or
+    ``"current"`` reads each service's current release, a number that release of each."""
+    from pychamber.release import parse_selector
+    from pychamber.stores.release import ReleaseStore
+
+    number = None if release is True else parse_selector(release)  # type: ignore[arg-type]
+    return ReleaseStore.from_settings(settings, number)
+
+
 def open_store(backend: str | None = None, **options: object) -> "Store":
     """The store the CLI would use: ``CHAMBER_SECRET_BACKEND`` (or ``backend``: ``ssm``,
     ``secretsmanager``, ``s3``, ``s3-kms``, ``local``, ``null``) configured by the ``CHAMBER_*``
@@ -117,9 +127,10 @@ def fetch(store: "Store", services: Sequence[str]) -> Iterator[list["RawSecret"]
 
 def assemble(settings: Settings, store: "Store", services: Sequence[str],
              parent: Mapping[str, str], pristine: bool, strict: bool, strict_value: str,
-             warn: Callable[[str], None]) -> envbuild.ExecEnv:
+             warn: Callable[[str], None], strict_services: bool = False) -> envbuild.ExecEnv:
     """Load the services in argument order into the environment (chamber §5.3 / §5.4),
-    calling ``warn`` with chamber's overwrite warnings as they happen."""
+    calling ``warn`` with chamber's overwrite warnings as they happen. ``strict_services``:
+    a service with no secrets at all is refused (:func:`envbuild.no_secrets`)."""
     if pristine:
         debug(settings, "chamber: pristine mode engaged")
     state = envbuild.start(parent, pristine, strict)
@@ -127,6 +138,8 @@ def assemble(settings: Settings, store: "Store", services: Sequence[str],
     if strict:
         debug(settings, "chamber: strict mode engaged")
         for service, secrets in zip(services, fetch(store, normalized)):
+            if strict_services and not secrets:
+                raise envbuild.no_secrets(names.go_lower(service))
             envbuild.apply_service_strict(state, service, secrets, strict_value, pristine)
         return state
     loader = fetch(store, normalized)
@@ -135,6 +148,8 @@ def assemble(settings: Settings, store: "Store", services: Sequence[str],
             secrets = next(loader)
         except ChamberError as e:
             raise e.wrap("Failed to list store contents: ") from None
+        if strict_services and not secrets:
+            raise envbuild.no_secrets(names.go_lower(service))
         for name in envbuild.apply_service(state, service, secrets):
             warn(envbuild.overwrite_warning(service, name))
     return state
@@ -155,6 +170,7 @@ class Request:
     strict: bool = False
     strict_value: str = "chamberme"
     files: str | None = None
+    strict_services: bool = False  # a service with no secrets at all is refused
 
     @property
     def loaded(self) -> list[str]:
@@ -167,7 +183,7 @@ class Request:
         overwrite warnings), and with :attr:`files` the secrets as files (file name -> value,
         each name checked) with the environment carrying ``NAME_FILE`` variables instead."""
         state = assemble(self.settings, self.store, self.services, parent, self.pristine,
-                         self.strict, self.strict_value, warn)
+                         self.strict, self.strict_value, warn, self.strict_services)
         if self.files is None:
             return state, None
         from pychamber.files import check_file_name
@@ -180,14 +196,18 @@ class Request:
 
 def prepare(settings: Settings, services: Sequence[str], warn: Callable[[str], None], *,
             pristine: bool = False, strict: bool = False, strict_value: str = "chamberme",
-            files: str | os.PathLike[str] | None = None) -> Request:
+            files: str | os.PathLike[str] | None = None, release: object = None,
+            strict_services: bool = False) -> Request:
     """Check the services as typed (``warn`` gets chamber's warning for the reserved
-    ``_chamber``), open the store ``settings`` select, and make the :class:`Request`."""
+    ``_chamber``), open the store ``settings`` select (with ``release`` -- ``True``,
+    ``"current"`` or a number -- the services' releases instead: no store call), and make the
+    :class:`Request`."""
     for message in envbuild.validate_services(services):
         warn(message)
-    store = store_from(settings)
+    store = store_from(settings) if release is None or release is False else release_store(settings, release)
     directory = None if files is None else os.path.abspath(os.fspath(files))
-    return Request(settings, store, tuple(services), pristine, strict, strict_value, directory)
+    return Request(settings, store, tuple(services), pristine, strict, strict_value, directory,
+                   strict_services)
 
 
 def _warn(message: str) -> None:
@@ -198,7 +218,9 @@ def env(*services: str, backend: str | None = None, **options: object) -> dict[s
     """The variables ``pychamber exec SERVICE... -- cmd`` adds to the program's environment:
     chamber's names (``db_password`` -> ``DB_PASSWORD``), later services winning. chamber's
     warnings (a service overwriting another's variable, the reserved ``_chamber`` service) are
-    issued as :class:`~pychamber.errors.ChamberWarning`.
+    issued as :class:`~pychamber.errors.ChamberWarning`. ``release=True`` (or a number) reads
+    the services' current release (or that release) from ``$PYCHAMBER_RELEASE_BUCKET`` instead
+    of the store, as ``exec --release`` does.
 
     >>> env("web", "shared", backend="local", local_path=tmp / "secrets.db")
     {'DB_PASSWORD': 'hunter2'}
@@ -210,8 +232,9 @@ def env(*services: str, backend: str | None = None, **options: object) -> dict[s
 def secret_files(*services: str, backend: str | None = None,
                  **options: object) -> dict[str, str]:
     """The files ``materialize`` writes for the services: file name (the secret's key) -> value,
-    merged with exec's precedence (later services win)."""
-    _, files = _request(services, backend, options, files="").environment({}, _warn)
+    merged with exec's precedence (later services win). A service with no secrets at all is
+    refused."""
+    _, files = _request(services, backend, options, files="", strict_services=True).environment({}, _warn)
     return files or {}
 
 
@@ -224,17 +247,20 @@ def materialize(*services: str, directory: str | os.PathLike[str], mode: int = 0
     touched. Returns what was written and removed (names only)."""
     from pychamber.files import write_secret_files
 
-    request = _request(services, backend, options, files=directory)
+    request = _request(services, backend, options, files=directory, strict_services=True)
     _, files = request.environment({}, _warn)
     assert request.files is not None and files is not None
     return write_secret_files(request.files, files, mode, uid, gid)
 
 
 def _request(services: Sequence[str], backend: str | None, options: dict[str, object],
-             files: str | os.PathLike[str] | None = None) -> Request:
+             files: str | os.PathLike[str] | None = None, strict_services: bool = False) -> Request:
     if not services:
         raise ChamberError(NO_SERVICES)
-    return prepare(settings_for(backend, **options), services, _warn, files=files)
+    options = dict(options)
+    release = options.pop("release", None)
+    return prepare(settings_for(backend, **options), services, _warn, files=files, release=release,
+                   strict_services=strict_services)
 
 
 def load_env(*services: str, override: bool = False, backend: str | None = None,

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 from pychamber import aws
 from pychamber.errors import ChamberError, SecretNotFound
-from pychamber.model import SecretId
+from pychamber.model import SecretId, key_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from pychamber.settings import Settings
@@ -77,6 +77,56 @@ def failed(checks: Sequence[Check]) -> bool:
     return any(c.ok is False for c in checks)
 
 
+RESULTS = {True: "ok", False: "FAILED", None: "not checked"}
+HEADERS = ("CHECK", "RESULT", "DETAIL", "WHAT TO DO")
+#: The width of the table off a terminal (piped, redirected) without $COLUMNS.
+DEFAULT_WIDTH = 80
+#: Narrowest a wrapped column gets, whatever the width.
+MIN_COLUMN = 10
+_GAP = 2  # tabulate's "simple" format puts two spaces between columns
+
+
+def terminal_width(stream: Any = None, environ: Any = None) -> int:
+    """The width to fit: ``$COLUMNS`` when set to a number, else the terminal's (when
+    ``stream`` is one), else :data:`DEFAULT_WIDTH`."""
+    text = (os.environ if environ is None else environ).get("COLUMNS", "")
+    if text.strip().isdigit() and int(text) > 0:
+        return int(text)
+    try:
+        if stream is not None and stream.isatty():
+            return os.get_terminal_size(stream.fileno()).columns
+    except (OSError, ValueError, AttributeError):
+        pass
+    return DEFAULT_WIDTH
+
+
+def render(checks: Sequence[Check], width: int = DEFAULT_WIDTH) -> str:
+    """The table, one row per check, fitting ``width`` columns: the check and result columns
+    keep their width where they can, the detail and the advice share the rest, wrapped at
+    spaces (a word longer than its column, an ARN, is cut)."""
+    import textwrap
+
+    from tabulate import tabulate
+
+    rows = [(c.name, RESULTS[c.ok], c.detail, c.advice) for c in checks]
+    natural = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(HEADERS)]
+    room = width - _GAP * (len(HEADERS) - 1)
+    if sum(natural) > room:
+        widths = list(natural)
+        longest_word = max(len(w) for r in rows for w in r[0].split() or [""])
+        widths[0] = min(natural[0], max(MIN_COLUMN, room // 4, min(longest_word, room // 3)))
+        rest = max(2 * MIN_COLUMN, room - widths[0] - widths[1])
+        share = natural[2] + natural[3]
+        widths[2] = min(natural[2], max(MIN_COLUMN, rest * natural[2] // share))
+        widths[3] = max(MIN_COLUMN, rest - widths[2])
+
+        def wrap(text: str, n: int) -> str:
+            return "\n".join(textwrap.wrap(text, n, break_on_hyphens=False)) or text
+
+        rows = [tuple(wrap(cell, widths[i]) for i, cell in enumerate(r)) for r in rows]
+    return tabulate(rows, headers=list(HEADERS), tablefmt="simple", disable_numparse=True) + "\n"
+
+
 def run(settings: "Settings", services: Sequence[str] = ()) -> list[Check]:
     """Every check for the backend ``settings`` select, and the services named (validated,
     lower-case names)."""
@@ -117,6 +167,57 @@ def run(settings: "Settings", services: Sequence[str] = ()) -> list[Check]:
             checks.append(probe.kms(settings.s3_kms_key_alias))
         for service in services:
             checks.append(probe.listing(store, service, _LISTING_ADVICE[backend]))
+    if settings.release_bucket:
+        checks += release_checks(settings, store, services, retries)
+    return checks
+
+
+def release_checks(settings: "Settings", store: "Store", services: Sequence[str],
+                   retries: int) -> list[Check]:
+    """``$PYCHAMBER_RELEASE_BUCKET`` set: the bucket answers (one ListObjectsV2 of the prefix),
+    and for each service its current release opens (how old it is) and matches the store."""
+    import time
+    from datetime import datetime, timezone
+
+    from pychamber.release import Releases
+
+    releases = Releases(settings, retries)
+    where = f"s3://{releases.bucket}/{releases.prefix}"
+    try:
+        releases.call("s3", "ListObjectsV2", Bucket=releases.bucket, Prefix=releases.prefix, MaxKeys=1)
+    except ChamberError as e:
+        return [Check("release bucket", False, reason(e),
+                      "create the bucket or fix $PYCHAMBER_RELEASE_BUCKET; allow s3:ListBucket on it")]
+    checks = [Check("release bucket", True, f"{where} reachable")]
+    for service in services:
+        try:
+            current = releases.open(service)
+        except ChamberError as e:
+            checks.append(Check(f"release {service}", False, e.message,
+                                f"publish one (pychamber release publish {service}) or roll back "
+                                f"(pychamber release rollback {service} N)"))
+            continue
+        h = current.header
+        try:
+            age = time.time() - datetime.strptime(h.published, "%Y-%m-%dT%H:%M:%SZ").replace(
+                tzinfo=timezone.utc).timestamp()
+            old = f", {age / 3600:.1f} h old" if age >= 3600 else f", {max(age, 0) / 60:.0f} min old"
+        except ValueError:
+            old = ""
+        checks.append(Check(f"release {service}", True,
+                            f"release {h.number} ({h.keys} keys), published {h.published}{old}"))
+        try:
+            diff = releases.diff(store, service)
+        except ChamberError as e:
+            checks.append(Check(f"release drift {service}", None, f"the store: {reason(e)}"))
+            continue
+        if diff.same:
+            checks.append(Check(f"release drift {service}", True, "the store matches the release"))
+        else:
+            checks.append(Check(f"release drift {service}", False,
+                                f"{len(diff.added)} added, {len(diff.removed)} removed, "
+                                f"{len(diff.changed)} changed in the store since release {diff.number}",
+                                f"see pychamber release diff {service}; publish to release them"))
     return checks
 
 
@@ -277,7 +378,7 @@ class _Probe:
         checks = []
         path_arn = self.arn("ssm", f"parameter/{service}")
         try:
-            found = store.list_raw(service)
+            found: Any = store.list_raw(service)
             checks.append(Check(f"exec {service}", True,
                                 f"GetParametersByPath /{service}/ with decryption: {len(found)} "
                                 "secret(s)"))
@@ -369,7 +470,7 @@ class _Probe:
     def listing(self, store: "Store", service: str, advice: str) -> Check:
         name = f"exec {service}"
         try:
-            found = store.list_raw(service)
+            found: Any = store.list_raw(service)
         except SecretNotFound:
             return Check(name, True, "allowed; nothing stored yet")
         except ChamberError as e:
@@ -377,7 +478,8 @@ class _Probe:
                 return Check(name, True, f"allowed; nothing stored for {service} yet")
             return Check(name, False, reason(e),
                          advice.format(service=service) if denied(e) else "check the endpoint")
-        return Check(name, True, f"{len(found)} secret(s)")
+        count = sum(1 for s in found if key_of(s.key) not in store.internal_keys)
+        return Check(name, True, f"{count} secret(s)")
 
 
 def principal_arn(arn: str) -> str | None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Sequence
 
 from pychamber import aws, names
+from pychamber.envbuild import no_secrets
 from pychamber.errors import ChamberError
 from pychamber.model import key_of
 
@@ -23,9 +24,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from pychamber.stores.base import Store
 
 POLICY_VERSION = "2012-10-17"
-ROLES = ("execution", "task", "writer")
+ROLES = ("execution", "task", "writer", "publisher")
 #: Backend name -> the AWS service whose ARNs ECS can resolve.
 ECS_SERVICES = {"SSM": "ssm", "SECRETSMANAGER": "secretsmanager"}
+#: The key SSM encrypts a SecureString under when PutParameter names none.
+AWS_MANAGED_SSM_KEY = "alias/aws/ssm"
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,8 @@ def secrets(settings: "Settings", store: "Store", services: Sequence[str]) -> li
             listed = store.list(service, False)
         except ChamberError as e:
             raise e.wrap(f"Failed to list store contents for service {service}: ") from None
+        if not listed:
+            raise no_secrets(service)
         for s in listed:
             key = key_of(s.meta.key)
             chosen[names.exec_env_name(key)] = (service, key)
@@ -113,7 +118,8 @@ def container_definition(entries: Sequence[EcsSecret], name: str, image: str) ->
             "secrets": [e.as_json() for e in entries]}
 
 
-def policy(settings: "Settings", store: "Store", services: Sequence[str], role: str) -> dict[str, Any]:
+def policy(settings: "Settings", store: "Store", services: Sequence[str], role: str,
+           release: bool = False) -> dict[str, Any]:
     """The least-privilege IAM policy document for ``role``:
 
     - ``execution`` (the ECS agent resolves the ``secrets`` array): ``ssm:GetParameters`` on
@@ -122,13 +128,29 @@ def policy(settings: "Settings", store: "Store", services: Sequence[str], role: 
       service's path, named as the path itself *and* ``path/*`` (GetParametersByPath is
       authorised against the path: ``parameter/svc/*`` alone denies it), or
       ``secretsmanager:GetSecretValue`` on each service's secret;
-    - ``writer`` (``pychamber write``/``import``): reading and putting the services'
-      parameters, and reading ``/_chamber/store-config``, which chamber v3 reads on every write.
+    - ``writer`` (every command on the services: ``write``, ``import``, ``delete``, ``tag``,
+      ``read``, ``history``, ``list``, ``exec``): reading, putting, deleting and tagging the
+      services' parameters, GetParametersByPath on the path itself, and reading
+      ``/_chamber/store-config``, which chamber v3 reads on every write.
 
-    Each adds the KMS key behind the alias (resolved with DescribeKey), limited with a
-    ``kms:ViaService`` condition to the secrets' service in the region."""
+    ``kms:Decrypt`` covers the keys the services' parameters are really encrypted under (each
+    parameter's own KeyId, from DescribeParameters; resolved with DescribeKey), a writer's
+    ``kms:Encrypt``/``kms:GenerateDataKey`` the key new writes use (``CHAMBER_KMS_KEY_ALIAS``);
+    both limited with a ``kms:ViaService`` condition to the secrets' service in the region. A
+    key AWS manages (``alias/aws/ssm``) needs no grant and is left out. A service with no
+    secrets at all is refused (a typo would otherwise give a policy for nothing)."""
     if role not in ROLES:
         raise ChamberError(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
+    if role == "publisher":  # release publish/rollback/diff: the store's reads, the releases' writes
+        document = policy(settings, store, services, "task")
+        document["Statement"] += release_statements(settings, services, publisher=True)
+        return document
+    if release:
+        if role != "task":
+            raise ChamberError("--release applies to --role task (what exec --release reads); "
+                               "--role publisher is what release publish and rollback need")
+        return {"Version": POLICY_VERSION,
+                "Statement": release_statements(settings, services, publisher=False)}
     service_kind = _aws_service(settings)
     normalized = []
     for raw in services:
@@ -136,12 +158,14 @@ def policy(settings: "Settings", store: "Store", services: Sequence[str], role: 
     statements: list[dict[str, Any]] = []
     if service_kind == "ssm":
         ctx = _Context(settings, "ssm")
-        kms_keys = [settings.ssm_kms_key_alias]
+        # the keys the parameters are encrypted under (each parameter's own KeyId), and for a
+        # writer the key new writes use
+        kms_keys = [k for s in normalized for k in _parameter_keys(ctx, s)]
+        if role == "writer":
+            kms_keys.append(settings.ssm_kms_key_alias)  # a writer reads back what it wrote
         if role == "execution":
             entries = secrets(settings, store, normalized)
             resources = sorted({e.value_from for e in entries})
-            if not resources:
-                raise ChamberError("no secrets found in the services: nothing to grant")
             statements.append(_allow("ReadTheTaskSecrets", ["ssm:GetParameters"], resources))
         elif role == "task":
             resources = []
@@ -153,7 +177,11 @@ def policy(settings: "Settings", store: "Store", services: Sequence[str], role: 
             statements.append(_allow("WriteTheServices", [
                 "ssm:AddTagsToResource", "ssm:DeleteParameter", "ssm:GetParameterHistory",
                 "ssm:GetParameters", "ssm:GetParametersByPath", "ssm:ListTagsForResource",
-                "ssm:PutParameter"], resources))
+                "ssm:PutParameter", "ssm:RemoveTagsFromResource"], resources))
+            # exec, env and export list a service with GetParametersByPath, which IAM authorises
+            # against the path itself: parameter/svc/* alone denies it
+            statements.append(_allow("ReadTheServicesByPath", ["ssm:GetParametersByPath"],
+                                     [ctx.arn("ssm", f"parameter/{s}") for s in normalized]))
             # DescribeParameters (import reads the versions with it) has no resource-level
             # permissions: IAM only accepts "*" for it, the one unlisted resource
             statements.append(_allow("ListParameterVersions", ["ssm:DescribeParameters"], ["*"]))
@@ -175,12 +203,21 @@ def policy(settings: "Settings", store: "Store", services: Sequence[str], role: 
                         "secretsmanager:UpdateSecretVersionStage"]
         statements.append(_allow("ReadTheServicesSecrets" if role != "writer" else "WriteTheServicesSecrets",
                                  actions, sorted(set(arns))))
-    key_arns = sorted({_key_arn(ctx, k) for k in kms_keys})
-    kms_actions = ["kms:Decrypt"] + (["kms:Encrypt", "kms:GenerateDataKey"] if role == "writer" else [])
-    statements.append({
-        "Sid": "DecryptTheSecrets", "Effect": "Allow", "Action": kms_actions, "Resource": key_arns,
-        "Condition": {"StringEquals": {"kms:ViaService": f"{service_kind}.{ctx.region}.amazonaws.com"}},
-    })
+    via = {"StringEquals": {"kms:ViaService": f"{service_kind}.{ctx.region}.amazonaws.com"}}
+    key_arns = sorted({arn for arn in (_key_arn(ctx, k) for k in dict.fromkeys(kms_keys)) if arn})
+    if key_arns:
+        statements.append({"Sid": "DecryptTheSecrets", "Effect": "Allow", "Action": ["kms:Decrypt"],
+                           "Resource": key_arns, "Condition": via})
+    if role == "writer" and service_kind == "ssm":
+        write_key = _key_arn(ctx, settings.ssm_kms_key_alias)
+        if write_key:
+            statements.append({"Sid": "EncryptNewValues", "Effect": "Allow",
+                               "Action": ["kms:Encrypt", "kms:GenerateDataKey"],
+                               "Resource": [write_key], "Condition": via})
+    elif role == "writer" and key_arns:
+        statements.append({"Sid": "EncryptNewValues", "Effect": "Allow",
+                           "Action": ["kms:Encrypt", "kms:GenerateDataKey"],
+                           "Resource": key_arns, "Condition": via})
     return {"Version": POLICY_VERSION, "Statement": statements}
 
 
@@ -188,12 +225,83 @@ def _allow(sid: str, actions: list[str], resources: list[str]) -> dict[str, Any]
     return {"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resources}
 
 
-def _key_arn(ctx: _Context, key: str) -> str:
-    """The ARN of the KMS key behind an alias (or key id), from KMS DescribeKey."""
+def _parameter_keys(ctx: _Context, service: str) -> list[str]:
+    """The KMS keys (as each parameter names its own: alias, key id or ARN) that the service's
+    SecureString parameters are encrypted under, from DescribeParameters (names, never values).
+    A service with no parameters at all is refused: nothing can be granted for it."""
+    found: list[str] = []
+    seen = 0
+    params: dict[str, Any] = {"ParameterFilters": [{"Key": "Path", "Option": "OneLevel",
+                                                    "Values": [f"/{service}"]}], "MaxResults": 50}
+    while True:
+        try:
+            resp = ctx.call("ssm", "DescribeParameters", **params)
+        except ChamberError as e:
+            raise e.wrap(f"Failed to list store contents for service {service}: ") from None
+        for p in resp.get("Parameters") or ():
+            seen += 1
+            if p.get("Type") == "SecureString":
+                found.append(p.get("KeyId") or AWS_MANAGED_SSM_KEY)
+        if not resp.get("NextToken"):
+            break
+        params["NextToken"] = resp["NextToken"]
+    if not seen:
+        raise no_secrets(service)
+    return found
+
+
+def _key_arn(ctx: _Context, key: str) -> str | None:
+    """The ARN of the KMS key behind an alias (or key id), from KMS DescribeKey; None for a key
+    AWS manages (``alias/aws/ssm``): its key policy lets the account use it through the
+    service, and an IAM grant adds nothing."""
+    if key.startswith("alias/aws/"):
+        return None
     if key.startswith("arn:") and ":key/" in key:
         return key
-    meta = ctx.call("kms", "DescribeKey", KeyId=key).get("KeyMetadata") or {}
+    try:
+        meta = ctx.call("kms", "DescribeKey", KeyId=key).get("KeyMetadata") or {}
+    except ChamberError as e:
+        raise e.wrap(f"Failed to find the KMS key {key}: ") from None
+    if meta.get("KeyManager") == "AWS":
+        return None
     arn = meta.get("Arn")
     if not arn:
         raise ChamberError(f"operation error KMS: DescribeKey, no key behind {key}")
     return arn
+
+
+def release_statements(settings: "Settings", services: Sequence[str], publisher: bool) -> list[dict[str, Any]]:
+    """The releases' part of a policy (:mod:`pychamber.release`). A task (``exec --release``):
+    ``s3:GetObject`` on exactly each service's ``current`` and ``releases/NNNNNN`` objects (six
+    ``?``: one number each, never another service's objects) and ``kms:Decrypt`` on the key
+    with the encryption context's service among the services. A publisher adds ``s3:PutObject``
+    on the same objects (``rollback`` is a CopyObject onto ``current``), ``s3:ListBucket`` of the
+    services' ``releases/`` prefixes and ``kms:GenerateDataKey`` under the same condition."""
+    from pychamber.release import CONTEXT_SERVICE, NUMBER_WIDTH, NO_BUCKET, object_key, releases_prefix
+
+    bucket, prefix = settings.release_bucket, settings.release_prefix
+    if not bucket:
+        raise ChamberError(NO_BUCKET)
+    normalized = [names.go_lower(s) for s in services]
+    for service in normalized:
+        try:
+            names.validate_service(service)
+        except ChamberError as e:
+            raise e.wrap("Failed to validate service: ") from None
+    ctx = _Context(settings, "kms")
+    objects = []
+    for s in normalized:
+        objects += [f"arn:{ctx.partition}:s3:::{bucket}/{object_key(prefix, s, None)}",
+                    f"arn:{ctx.partition}:s3:::{bucket}/{releases_prefix(prefix, s)}{'?' * NUMBER_WIDTH}"]
+    condition = {"StringEquals": {f"kms:EncryptionContext:{CONTEXT_SERVICE}": normalized}}
+    key = _key_arn(ctx, settings.s3_kms_key_alias)
+    if not publisher:
+        return [_allow("ReadTheReleases", ["s3:GetObject"], objects),
+                {**_allow("OpenTheReleases", ["kms:Decrypt"], [key]), "Condition": condition}]
+    return [
+        _allow("WriteTheReleases", ["s3:GetObject", "s3:PutObject"], objects),
+        {**_allow("ListTheReleases", ["s3:ListBucket"], [f"arn:{ctx.partition}:s3:::{bucket}"]),
+         "Condition": {"StringEquals": {"s3:prefix": [releases_prefix(prefix, s) for s in normalized]}}},
+        {**_allow("SealTheReleases", ["kms:Decrypt", "kms:GenerateDataKey"], [key]),
+         "Condition": condition},
+    ]

@@ -80,6 +80,12 @@ def apply_service(state: ExecEnv, service: str, secrets: Iterable[RawSecret]) ->
     return collisions
 
 
+def no_secrets(service: str) -> ChamberError:
+    """The one line refusing a service with no secrets at all (a typo such as ``wbe`` lists
+    nothing): pychamber's own commands (materialize, ecs), and exec with --strict-services."""
+    return ChamberError(f"service {service} has no secrets (is the name right?)")
+
+
 def overwrite_warning(service: str, name: str) -> str:
     return f"warning: service {service} overwriting environment variable {name}"
 

@@ -85,15 +85,6 @@ def validate_key(key: str) -> None:
     key_name(key, lower=False, prefix="")
 
 
-def check_stored_id(service: str, key: str) -> None:
-    """What a store writes: a service chamber's CLI could name and a key it could store (a
-    ``write`` key, or an ``import`` key with inner slashes). Raises ChamberError otherwise, so
-    that a library caller cannot write what no chamber command can address."""
-    service_name(service, lower=False)
-    if not _IMPORT_KEY_RE.fullmatch(key):
-        raise ChamberError("Failed to validate key: " + KEY_MSG.format(key))
-
-
 def validate_tag(key: str, value: str) -> None:
     if not TAG_KEY_RE.fullmatch(key):
         raise ChamberError(TAG_KEY_MSG.format(key))
@@ -104,6 +95,29 @@ def validate_tag(key: str, value: str) -> None:
 def validate_tag_key(key: str) -> None:
     if not TAG_KEY_RE.fullmatch(key):
         raise ChamberError(TAG_KEY_MSG.format(key))
+
+
+def validate_secret_id(service: str, key: str, import_keys: bool = False) -> None:
+    """The one rule for a name a store writes, whoever asks (the CLI's ``write``, or
+    ``open_store().write`` in the library), so that nothing is stored that the CLI could not
+    read or delete: a valid, lower-case service (the CLI lower-cases every service it is
+    given) and a valid key (capitals allowed: ``write --preserve-case`` and ``--exact-key``).
+    ``import_keys``: the key may hold inner ``/``, as import stores nested keys."""
+    try:
+        validate_service(service)
+    except ChamberError as e:
+        raise e.wrap("Failed to validate service: ") from None
+    if go_lower(service) != service:
+        raise ChamberError(f"Failed to validate service: service name '{service}' has capitals; "
+                           "chamber lower-cases service names, so nothing could read it")
+    if import_keys:
+        if not _IMPORT_KEY_RE.fullmatch(key):
+            raise ChamberError(f"Failed to validate key: {KEY_MSG.format(key)}, and inner forward slashes")
+        return
+    try:
+        validate_key(key)
+    except ChamberError as e:
+        raise e.wrap("Failed to validate key: ") from None
 
 
 def is_stored_name(name: str) -> bool:

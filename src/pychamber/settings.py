@@ -89,7 +89,7 @@ FLAGS: tuple[Flag, ...] = (
          "bucket for S3 backend; AKA $CHAMBER_S3_BUCKET"),
     Flag("kms_key_alias_flag", ("--kms-key-alias",), True,
          "KMS Key Alias for writing and deleting secrets; AKA $CHAMBER_KMS_KEY_ALIAS. This option "
-         "is currently only supported for the S3-KMS backend.", shown_default="alias/parameter_store_key"),
+         "is currently only supported for the S3-KMS backend.", shown_default=DEFAULT_KMS_KEY_ALIAS),
     Flag("retries_flag", ("-r", "--retries"), True,
          "For SSM or Secrets Manager, the number of retries we'll make before giving up; "
          "AKA $CHAMBER_RETRIES", type=int, shown_default="10"),
@@ -105,6 +105,9 @@ FLAGS: tuple[Flag, ...] = (
     Flag("tags", ("-t", "--tags"), True, "Add tags to the secret; new secrets only", "write", type=dict,
          shown_default="[]"),
     Flag("tier", ("--tier",), True, TIER_HELP, scope="write", own=True),
+    _bool("preserve_case", ("--preserve-case",),
+          "store the key exactly as given, capitals included (chamber lower-cases it; read it back "
+          "with read --exact-key)", "write", own=True),
     # read
     Flag("version", ("-v", "--version"), True, "The version number of the secret. Defaults to latest.",
          "read", type=int, default=-1),
@@ -129,7 +132,7 @@ FLAGS: tuple[Flag, ...] = (
     _bool("escape_strings", ("-e", "--escape-strings"), "escape special characters in values", "env"),
     Flag("fmt", ("-f", "--format"), True,
          "Output format (json, yaml, java-properties, csv, tsv, dotenv, tfvars; pychamber also: "
-         "shell, docker, github, k8s-secret)", "export", default="json",
+         "dotenv-portable, shell, docker, github, k8s-secret)", "export", default="json",
          chamber_help="Output format (json, yaml, java-properties, csv, tsv, dotenv, tfvars)"),
     Flag("output_file", ("-o", "--output-file"), True,
          "Output file (default is standard output); created with mode 0600", "export", default="",
@@ -185,22 +188,42 @@ FLAGS: tuple[Flag, ...] = (
          scope="exec", default="0s", own=True),
     _bool("init", ("--init",), "supervise the command as a correct PID 1: forward signals, reap orphans",
           "exec", own=True),
+    _bool("no_warn_conflicts", ("--no-warn-conflicts",),
+          "no warning when a later service overrides a variable of an earlier one", "exec", own=True),
+    _bool("strict_services", ("--strict-services",),
+          "refuse to run when a service has no secrets at all (a misspelt name) instead of "
+          "running the command without them", "exec", own=True),
     _bool("dry_run", ("--dry-run",),
           "print the variables that would be set (name, service, key, version; never a value) "
           "instead of running the command", "exec", own=True),
+    Flag("release", ("--release",), True,
+         "read the services' current release (or, with --release=N, release N of each) from "
+         "$PYCHAMBER_RELEASE_BUCKET instead of the store (no Parameter Store call)",
+         scope="exec", no_opt_default="current", own=True),
     # materialize
     Flag("directory", ("--dir",), True, "directory to write the files in (created 0700)", "materialize",
          default="", own=True),
     Flag("mode", ("--mode",), True, "mode of each file, in octal", "materialize", default="0400", own=True),
     Flag("uid", ("--uid",), True, "owner of each file (needs root)", "materialize", type=int, own=True),
     Flag("gid", ("--gid",), True, "group of each file (needs root)", "materialize", type=int, own=True),
+    Flag("release", ("--release",), True,
+         "read the services' current release (or, with --release=N, release N of each) from "
+         "$PYCHAMBER_RELEASE_BUCKET instead of the store", scope="materialize",
+         no_opt_default="current", own=True),
+    # edit
+    _bool("yes", ("-y", "--yes"),
+          "apply the deletions without asking (off a terminal, deleting a line is refused without it)",
+          "edit", own=True),
     # ecs
     Flag("container", ("--container",), True, "print a whole container definition with this name",
          "ecs secrets", own=True),
     Flag("image", ("--image",), True, "the container definition's image", "ecs secrets", own=True),
     Flag("role", ("--role",), True,
-         "execution (ECS resolves the secrets array), task (the container runs pychamber exec) or writer",
-         "ecs policy", default="task", own=True),
+         "execution (ECS resolves the secrets array), task (the container runs pychamber exec), "
+         "writer, or publisher (release publish and rollback)", "ecs policy", default="task", own=True),
+    _bool("release", ("--release",),
+          "with --role task: what exec --release reads (the services' release objects and the key), "
+          "no store access", "ecs policy", own=True),
     # completion (cobra's own)
     _bool("no_descriptions", ("--no-descriptions",), NO_DESCRIPTIONS, "completion bash"),
     _bool("no_descriptions", ("--no-descriptions",), NO_DESCRIPTIONS, "completion zsh"),
@@ -272,6 +295,18 @@ class Settings:
         if self.s3_bucket_flag is not None:
             return self.s3_bucket_flag
         return self.environ.get("CHAMBER_S3_BUCKET", "")
+
+    @property
+    def release_bucket(self) -> str:
+        """``$PYCHAMBER_RELEASE_BUCKET``: where ``release publish`` and ``exec --release`` keep
+        and read releases (empty: releases are not set up)."""
+        return self.environ.get("PYCHAMBER_RELEASE_BUCKET", "")
+
+    @property
+    def release_prefix(self) -> str:
+        """``$PYCHAMBER_RELEASE_PREFIX``: the key prefix of the releases in the bucket, without
+        leading or trailing ``/`` (empty: the services' names are the top level)."""
+        return self.environ.get("PYCHAMBER_RELEASE_PREFIX", "").strip("/")
 
     @property
     def retries(self) -> int:

@@ -182,7 +182,8 @@ def bash_complete(env, words, script=ROOT / "completions" / "pychamber.bash"):
     return out.stdout.split()
 
 
-FORMATS = ["json", "yaml", "java-properties", "properties", "csv", "tsv", "dotenv", "tfvars", "shell", "docker",
+FORMATS = ["json", "yaml", "java-properties", "properties", "csv", "tsv", "dotenv", "tfvars", "dotenv-portable",
+           "shell", "docker",
            "github", "k8s-secret"]
 
 
@@ -200,7 +201,7 @@ FORMATS = ["json", "yaml", "java-properties", "properties", "csv", "tsv", "doten
     (["pychamber", "export", "web", "--format", "j"], ["json", "java-properties"]),
     (["pychamber", "import", "--format", ""], ["json", "yaml", "dotenv"]),
     (["pychamber", "--retry-mode", "a"], ["adaptive"]),
-    (["pychamber", "ecs", "policy", "web", "--role", ""], ["execution", "task", "writer"]),
+    (["pychamber", "ecs", "policy", "web", "--role", ""], ["execution", "task", "writer", "publisher"]),
     (["pychamber", "completion", ""], ["bash", "fish", "powershell", "zsh"]),
     (["pychamber", "help", "ex"], ["exec", "export"]),
     (["pychamber", "export", "-o", "x"], []),  # a file: the shell's own completion

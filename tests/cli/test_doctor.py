@@ -22,16 +22,27 @@ HEADERS = ["CHECK", "RESULT", "DETAIL", "WHAT TO DO"]
 
 
 def table(stdout: str) -> dict[str, tuple[str, str]]:
-    """{check: (result, the rest of the line)} from doctor's table (columns from its rule)."""
+    """{check: (result, the rest of the line)} from doctor's table (columns from its rule); a
+    row wrapped over several lines (every row has a result: a line without one continues the
+    row above) is joined back with spaces."""
     lines = stdout.splitlines()
     spans = [(m.start(), m.end()) for m in re.finditer(r"-+", lines[1])]
     cells = lambda line: [line[a:b if i < 3 else None].strip() for i, (a, b) in enumerate(spans)]  # noqa: E731
     assert cells(lines[0]) == HEADERS, stdout
-    rows = {}
+    parsed: list[list[str]] = []
     for line in lines[2:]:
-        name, result, detail, advice = cells(line)
-        rows[name] = (result, f"{detail}  {advice}")
-    return rows
+        row = cells(line)
+        if row[1] or not parsed:
+            parsed.append(row)
+        else:
+            parsed[-1] = [f"{a} {b}".strip() for a, b in zip(parsed[-1], row)]
+    return {name: (result, f"{detail}  {advice}") for name, result, detail, advice in parsed}
+
+
+@pytest.fixture(autouse=True)
+def wide(aws_env):
+    """A wide table for the checks' contents (the width itself: test_the_table_fits_...)."""
+    aws_env["COLUMNS"] = "1000"
 
 
 @pytest.fixture
@@ -65,6 +76,33 @@ def test_a_bad_service_name_is_an_error_line(run_cli):
     result = run_cli("doctor", "bad name!", check=1)
     assert result.stdout == ""
     assert result.stderr.startswith("Error: Failed to validate service: ")
+
+
+@pytest.mark.parametrize("columns, width", [(None, 80), ("120", 120), ("60", 60)])
+def test_the_table_fits_columns_or_80_off_a_terminal(run_cli, ssm_client, columns, width):
+    ssm_client.put_parameter(Name="/web/db", Value="pw", Type="SecureString", Description="1")
+    wide = run_cli("doctor", "web")
+    result = run_cli("doctor", "web", env_extra={"COLUMNS": columns})
+    assert result.returncode == wide.returncode == 1  # no alias: one failed row
+    assert max(len(line) for line in wide.stdout.splitlines()) > 200
+    assert max(len(line) for line in result.stdout.splitlines()) <= width, result.stdout
+    # the same rows, each wrapped at spaces (a word longer than its column is cut)
+    squeezed = lambda rows: [(n.replace(" ", ""), r) for n, (r, _) in rows.items()]  # noqa: E731
+    assert squeezed(table(result.stdout)) == squeezed(table(wide.stdout))
+
+
+def test_the_table_fits_the_terminal(aws_env, ssm_client):
+    import pexpect
+
+    ssm_client.put_parameter(Name="/web/db", Value="pw", Type="SecureString", Description="1")
+    env = {k: v for k, v in aws_env.items() if k != "COLUMNS"}
+    child = pexpect.spawn(sys.executable, ["-m", "pychamber", "doctor", "web"], env=env,
+                          dimensions=(40, 100), timeout=60, encoding="utf-8")
+    out = child.read()
+    child.close()
+    lines = out.replace("\r\n", "\n").splitlines()
+    assert "CHECK" in lines[0] and "FAILED" in out
+    assert 90 < max(len(line) for line in lines) <= 100, out
 
 
 def test_doctor_is_in_the_help(run_cli):
@@ -104,7 +142,7 @@ def test_an_unknown_profile_or_a_broken_config_file_is_a_failed_row(aws_env, tmp
 def test_local_backend_as_a_process(tmp_path):
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path),
            "PYTHONPATH": os.environ.get("PYTHONPATH", ""), "XDG_DATA_HOME": str(tmp_path / "x"),
-           "PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring"}
+           "PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring", "COLUMNS": "1000"}
     spawn(["-b", "local", "write", "svc", "k", "v"], env, input=b"")
     result = spawn(["-b", "local", "doctor"], env, input=b"")
     assert result.returncode == 0, result

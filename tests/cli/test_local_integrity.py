@@ -50,10 +50,11 @@ print(json.dumps(out))
 
 
 @pytest.mark.skipif(shutil.which("unshare") is None, reason="needs unshare")
-@pytest.mark.parametrize("journal", ["ours", "wal"])
+@pytest.mark.parametrize("journal", ["ours", "wal", "wal-then-full"])
 def test_a_full_file_system_stays_readable(tmp_path, journal):
     """The database on a tmpfs with no byte free: every read works. ``wal``: a database an earlier
-    pychamber left in WAL mode, switched back by its next use while there was room."""
+    pychamber left in WAL mode, switched back by its next use while there was room;
+    ``wal-then-full``: still in WAL mode when the disk filled up."""
     mnt = tmp_path / "small"
     mnt.mkdir()
     db = mnt / "data" / "secrets.db"
@@ -61,7 +62,8 @@ def test_a_full_file_system_stays_readable(tmp_path, journal):
     script = (f'mount -t tmpfs -o size=1m tmpfs {mnt} && "$0" -m pychamber write svc db_password pw-1 '
               f'&& "$0" -m pychamber write svc db_password pw-2 && "$0" -m pychamber write svc port 80 && '
               + (f'"$0" -c "import sqlite3; c = sqlite3.connect(\'{db}\'); c.execute(\'PRAGMA journal_mode=WAL\');'
-                 f' c.close()" && "$0" -m pychamber list svc >/dev/null && ' if journal == "wal" else "")
+                 f' c.close()" && ' if journal != "ours" else "")
+              + ('"$0" -m pychamber list svc >/dev/null && ' if journal == "wal" else "")
               + f'(head -c 2m /dev/zero > {mnt}/filler; true) && df -k {mnt} >&2 && exec "$0" -c "$1"')
     r = subprocess.run(["unshare", "-rm", "sh", "-c", script, sys.executable, FULL_SCRIPT], env=env,
                        capture_output=True, text=True, timeout=300)

@@ -97,6 +97,7 @@ Usage:
 
 Flags:
   -h, --help                  help for write
+      --preserve-case         store the key exactly as given, capitals included (chamber lower-cases it; read it back with read --exact-key)
   -s, --singleline            Insert single line parameter (end with \\n)
       --skip-unchanged        Skip writing secret if value is unchanged
   -t, --tags stringToString   Add tags to the secret; new secrets only (default [])
@@ -150,12 +151,13 @@ Given a secret store like this:
 
 \t$ echo '{"db_username": "root", "db_password": "hunter22"}' | pychamber import - \n""")
     assert "\tDB_PASSWORD=hunter22\n\n\nFlags:\n" in r.stderr
-    assert """      --strict                  enable strict mode:
-                                only inject secrets for which there is a corresponding env var with value
-                                <strict-value>, and fail if there are any env vars with that value missing
-                                from secrets
-      --strict-value string     value to expect in --strict mode (default "chamberme")
+    assert """      --strict                       enable strict mode:
+                                     only inject secrets for which there is a corresponding env var with value
+                                     <strict-value>, and fail if there are any env vars with that value missing
+                                     from secrets
 """ in r.stderr
+    # pflag's NoOptDefVal of a string flag: --release string[="current"] (the widest, the column)
+    assert """      --release string[="current"]   read the services' current release""" in r.stderr
     assert r.stderr.endswith(GLOBAL_FLAGS)
 
 

@@ -207,3 +207,20 @@ def test_a_secret_without_chamber_metadata_shows_go_zero_time(sm, sm_client):
     assert rows(r.stdout)[1] == ["k", "0", "0001-01-01 00:00:00"]
     r = sm("read", "foreign", "k", check=True, env_extra={"TZ": "UTC"})
     assert rows(r.stdout)[1] == ["k", "v", "0", "0001-01-01 00:00:00"]
+
+
+def test_a_plain_text_secret_reaches_exec_as_one_variable(sm, sm_client):
+    sm_client.create_secret(Name="prod/api-token", SecretString="plain value")
+    r = sm("exec", "prod/api-token", "--", sys.executable, "-c",
+           "import os; print(os.environ['API_TOKEN'])", check=True)
+    assert r.stdout == "plain value\n"
+    r = sm("write", "prod/api-token", "api-token", "new", check=1)
+    assert r.stderr == ("Error: the secret prod/api-token holds plain text, not chamber's JSON: "
+                        "pychamber reads it as one key (api-token) and does not write to it\n")
+
+
+def test_doctor_counts_keys_not_chambers_metadata(sm):
+    sm("write", "web", "db_password", "pw", check=True)
+    r = sm("doctor", "web")
+    line = next(line for line in r.stdout.splitlines() if line.startswith("exec web"))
+    assert "1 secret(s)" in line, r.stdout

@@ -160,7 +160,7 @@ def test_import_dotenv_by_name_and_flag(cli, tmp_path):
     f = tmp_path / "prod.env"
     f.write_text("# comment\nexport A=1\nB='two words'\nC=\"line\\nbreak\"\n")
     cli("import", "svc", str(f), check=True)
-    assert json.loads(cli("export", "svc", check=True).stdout) == {"A": "1", "B": "two words", "C": "line\nbreak"}
+    assert json.loads(cli("export", "svc", check=True).stdout) == {"a": "1", "b": "two words", "c": "line\nbreak"}
     g = tmp_path / "vars.txt"
     g.write_text("D=4\n")
     cli("import", "--format", "dotenv", "svc", str(g), check=True)

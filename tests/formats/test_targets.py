@@ -139,3 +139,30 @@ def test_k8s_secret_name_checked(name):
 def test_k8s_secret_keys_checked(key):
     with pytest.raises(ChamberError, match="as k8s-secret: a Secret's data key"):
         render("k8s-secret", [(key, "v")], name="app")
+
+
+@pytest.mark.parametrize("key, why", [
+    (".", "must not be '.' or '..' nor start with '..' (it is a file name in a mounted volume)"),
+    ("..", "must not be '.' or '..' nor start with '..' (it is a file name in a mounted volume)"),
+    ("..x", "must not be '.' or '..' nor start with '..' (it is a file name in a mounted volume)"),
+    ("a/b", "holds only letters, digits, '-', '_' and '.'"),
+    ("k" * 254, "is at most 253 characters"),
+])
+def test_k8s_data_key_refusal_states_kubernetes_rule(key, why):
+    with pytest.raises(ChamberError) as e:
+        render("k8s-secret", [(key, "v")], name="app")
+    assert e.value.message == f'Cannot export "{key}" as k8s-secret: a Secret\'s data key {why}'
+
+
+def test_name_collisions_warn_for_every_format_that_makes_names():
+    from pychamber.formats import name_collisions
+
+    pairs = [("db_host", "3"), ("db-host", "1"), ("db.host", "2"), ("port", "p")]
+    want = ["warning: parameters db-host, db.host and db_host are all exported as DB_HOST; "
+            "readers keep the last (db_host)"]
+    for fmt in ("dotenv", "DOTENV-portable", "shell", "docker", "github"):
+        assert name_collisions(fmt, pairs) == want
+    assert name_collisions("tfvars", [("tf_var_a", "1"), ("a", "2")]) == [
+        "warning: parameters a and tf_var_a are all exported as a; readers keep the last (tf_var_a)"]
+    for fmt in ("json", "yaml", "csv", "java-properties", "k8s-secret"):
+        assert name_collisions(fmt, pairs) == []

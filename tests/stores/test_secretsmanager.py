@@ -10,9 +10,10 @@ import pytest
 
 from pychamber import aws
 from pychamber.errors import ChamberError, SecretNotFound
-from pychamber.model import EPOCH, SecretId
+from pychamber.model import EPOCH, RawSecret, SecretId
 from pychamber.settings import Settings
 from pychamber.stores import get_store
+from pychamber.compat.strconv import go_format_float_f
 from pychamber.stores import secretsmanager as sm
 from pychamber.stores.secretsmanager import GoTime, SecretsManagerStore
 
@@ -345,22 +346,26 @@ def test_foreign_secret_values_converted(store, sm_client):
     assert metadata(sm_client, "rds")["port"]["version"] == 1
 
 
-@pytest.mark.parametrize(
-    "text, message",
-    [
-        ("not json", "invalid character 'o' in literal null (expecting 'u')"),
-        ("[1,2]", "json: cannot unmarshal array into Go value of type map[string]interface {}"),
-        ('"str"', "json: cannot unmarshal string into Go value of type map[string]interface {}"),
-    ],
-)
-def test_foreign_secret_not_an_object(store, sm_client, text, message):
-    sm_client.create_secret(Name="bad", SecretString=text)
-    with pytest.raises(ChamberError) as exc:
-        store.list_raw("bad")
-    if text == "not json":
-        assert exc.value.message.startswith("invalid character")
-    else:
-        assert exc.value.message == message
+@pytest.mark.parametrize("text", ["not json", "[1,2]", '"str"', "hunter2\nsecond line", "42"])
+def test_a_plain_text_secret_is_one_read_only_key(store, sm_client, text):
+    """chamber #361: a secret that is not chamber's JSON object is read as one key, named
+    after the last segment of its name, holding the whole string; writes refuse it."""
+    sm_client.create_secret(Name="prod/api-token", SecretString=text)
+    assert store.list_raw("prod/api-token") == [RawSecret(key="api-token", value=text)]
+    assert store.read(SecretId("prod/api-token", "api-token")).value == text
+    assert [(s.meta.key, s.meta.version) for s in store.list("prod/api-token")] == [("api-token", 0)]
+    with pytest.raises(SecretNotFound):
+        store.read(SecretId("prod/api-token", "other"))
+    for attempt in (lambda: store.write(SecretId("prod/api-token", "api-token"), "new"),
+                    lambda: store.write(SecretId("prod/api-token", "other"), "new"),
+                    lambda: store.delete(SecretId("prod/api-token", "api-token"))):
+        with pytest.raises(ChamberError) as exc:
+            attempt()
+        assert exc.value.message == (
+            "the secret prod/api-token holds plain text, not chamber's JSON: pychamber reads it "
+            "as one key (api-token) and does not write to it")
+        assert text not in exc.value.message
+    assert stored(sm_client, "prod/api-token") == text  # never rewritten
 
 
 def test_json_null_is_an_empty_secret(store, sm_client):
@@ -455,14 +460,15 @@ def test_no_endpoint_variable_uses_aws_endpoint_url(aws_process_env, monkeypatch
 def test_list_services(store, sm_client):
     for service, key in [("app", "db"), ("app/sub", "db"), ("apple", "s3_bucket"), ("other", "x")]:
         store.write(SecretId(service, key), "v")
-    sm_client.create_secret(Name="app/plain", SecretString="not json")  # no chamber keys
+    sm_client.create_secret(Name="app/plain", SecretString="not json")  # plain text: one key
     sm_client.create_secret(Name="app/keys", SecretString='{"Ok":"1","bad key":"2","x/y":"3"}')
     sm_client.create_secret(Name="bad name!", SecretString="{}")  # not a service name
     sm_client.create_secret(Name="App", SecretString='{"k":"v"}')  # the filter is case-sensitive
     assert sorted(store.list_services("")) == ["App", "app", "app/keys", "app/plain", "app/sub",
                                                "apple", "other"]
     assert sorted(store.list_services("app")) == ["app", "app/keys", "app/plain", "app/sub", "apple"]
-    assert sorted(store.list_services("app/", True)) == ["/app/db", "/app/keys/Ok", "/app/sub/db"]
+    assert sorted(store.list_services("app/", True)) == ["/app/db", "/app/keys/Ok", "/app/plain/plain",
+                                                         "/app/sub/db"]
     assert store.list_services("app/d", True) == ["/app/db"]
     assert store.list_services("nothing", True) == []
 
@@ -534,7 +540,7 @@ def test_errors_redact_values():
      ("2.5e-3", "0.0025"), ("100", "100")],
 )
 def test_format_float(literal, text):
-    assert sm.format_float(literal) == text
+    assert go_format_float_f(literal) == text
 
 
 @pytest.mark.parametrize(

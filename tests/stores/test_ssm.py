@@ -10,12 +10,11 @@ import pytest
 from pychamber.errors import ChamberError, SecretNotFound
 from pychamber.model import RawSecret, SecretId, StoreConfig
 from pychamber.settings import Settings
+from pychamber.compat.strconv import go_atoi, go_int, go_list
 from pychamber.stores.ssm import (
     SSMStore,
     base_path,
     dump_store_config,
-    go_atoi,
-    go_list,
     parse_store_config,
 )
 
@@ -80,6 +79,12 @@ def fail_op(store: SSMStore, op: str, code: str = "AccessDeniedException", times
 )
 def test_go_atoi(text, want):
     assert go_atoi(text) == want
+
+
+@pytest.mark.parametrize("text,want", [("1", 1), ("-0", 0), ("+5", 5), (str(2**63 - 1), 2**63 - 1),
+                                       (str(2**63), None), (str(-(2**63)), -(2**63)), ("1.0", None), ("1e3", None)])
+def test_go_int(text, want):
+    assert go_int(text) == want
 
 
 def test_small_helpers():

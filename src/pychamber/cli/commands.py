@@ -45,6 +45,15 @@ def minimum(n: int) -> Arity:
     return check
 
 
+def between(low: int, high: int) -> Arity:
+    """cobra's ``RangeArgs(low, high)``."""
+    def check(args: Sequence[str], dash: int, tty: bool) -> list:
+        if not low <= len(args) <= high:
+            raise UsageError(f"accepts between {low} and {high} arg(s), received {len(args)}")
+        return list(args)
+    return check
+
+
 def at_least_one_group(args: Sequence[str], dash: int, tty: bool) -> list:
     """``MinimumNArgs(1)``, the arguments passed as one list (``export svc1 svc2``)."""
     return [minimum(1)(args, dash, tty)]
@@ -258,6 +267,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("version", "version", "print version", "version:version"),
     Command("write", "write <service> <key> [--] <value|->", "write a secret", "secrets:write", write_args),
     # pychamber's own
+    Command("edit", "edit <service>",
+            "Edit a service's secrets in $VISUAL or $EDITOR as a dotenv file; saves only what changed",
+            "edit:edit", exact(1), own=True),
     Command("materialize", "materialize <service...> --dir <dir>",
             "Write the services' secrets as files, one per key", "materialize:materialize",
             at_least_one_group, own=True),
@@ -265,10 +277,27 @@ COMMANDS: tuple[Command, ...] = (
     Command("ecs secrets", "secrets <service...>",
             "print a container definition's secrets array (names and ARNs, never values)",
             "ecs:secrets", at_least_one_group, own=True),
-    Command("ecs policy", "policy <service...> --role execution|task|writer",
+    Command("ecs policy", "policy <service...> --role execution|task|writer|publisher",
             "print the least-privilege IAM policy for a role", "ecs:policy", at_least_one_group, own=True),
     Command("doctor", "doctor [service...]", "check region, credentials, KMS key and permissions",
             "doctor:doctor", services_list, own=True),
+    Command("release", "release", "sealed releases of the services' secrets in S3 ($PYCHAMBER_RELEASE_BUCKET): "
+            "publish, list, show, diff, rollback", own=True),
+    Command("release publish", "publish <service...>",
+            "publish the services' secrets from the store as a new release of each (prints its number)",
+            "release:publish", at_least_one_group, own=True),
+    Command("release list", "list <service>",
+            "list a service's releases: number, time, publisher, keys, current", "release:list_", exact(1),
+            own=True),
+    Command("release show", "show <service> [<release>]",
+            "the keys and store versions of a release (the current one by default; never values)",
+            "release:show", between(1, 2), own=True),
+    Command("release diff", "diff <service> [<release>]",
+            "what differs between a release (the current one by default) and the store now: keys added, "
+            "removed or changed, by version (never values)", "release:diff", between(1, 2), own=True),
+    Command("release rollback", "rollback <service> <release>",
+            "make release N the current one (one write; no release is modified or deleted)",
+            "release:rollback", exact(2), own=True),
     # cobra's own
     Command("help", "help [command]", "Help about any command", "help:help_", long=HELP_LONG),
     Command("completion", "completion", "Generate the autocompletion script for the specified shell",

@@ -25,6 +25,6 @@ def secrets(inv: Invocation, services: list[str], *, container: str | None, imag
         inv.console.out(_json([e.as_json() for e in entries]))
 
 
-def policy(inv: Invocation, services: list[str], *, role: str) -> None:
-    document = ecs.policy(settings_of(inv), open_store(inv), services, role)
+def policy(inv: Invocation, services: list[str], *, role: str, release: bool) -> None:
+    document = ecs.policy(settings_of(inv), open_store(inv), services, role, release)
     inv.console.out(_json(document))

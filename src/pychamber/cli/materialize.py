@@ -23,12 +23,13 @@ def parse_mode(text: str) -> int:
 
 
 def materialize(inv: Invocation, services: list[str], *, directory: str, mode: str, uid: int | None,
-                gid: int | None) -> None:
+                gid: int | None, release: str | None) -> None:
     if not directory:
         raise ChamberError("materialize needs --dir <dir>, the directory to write the files in")
     file_mode = parse_mode(mode) if mode else DEFAULT_MODE
     console = inv.console
-    request = api.prepare(settings_of(inv), services, console.warn, files=directory)
+    request = api.prepare(settings_of(inv), services, console.warn, files=directory, release=release,
+                          strict_services=True)
     _, files = request.environment({}, console.warn)
     assert request.files is not None and files is not None
     done = write_secret_files(request.files, files, file_mode, uid, gid)

@@ -86,6 +86,9 @@ class ExecOptions:
     stop_signal: str = "TERM"
     splay: str = "0s"
     init: bool = False
+    release: str | None = None  # --release[=N]: the services' releases, not the store
+    no_warn_conflicts: bool = False  # no warning when a later service overrides a variable
+    strict_services: bool = False  # a service with no secrets at all is refused
 
     def supervision(self) -> Supervision | None:
         """The checked ``--init``/``--watch`` options, None when the program is exec'd."""
@@ -104,6 +107,12 @@ class ExecOptions:
         elif self.on_change != "restart":
             raise ChamberError(f'invalid argument "{self.on_change}" for "--on-change" flag: use restart '
                                "or signal:SIG")
+        if self.watch and self.release is not None:
+            from pychamber.release import parse_selector
+
+            if parse_selector(self.release) is not None:
+                raise ChamberError("--watch follows the current release: use --release (not --release=N, "
+                                   "which never changes) with --watch")
         return Supervision(self.watch, interval, grace, splay, stop_sig, change_sig)
 
 
@@ -125,13 +134,15 @@ def run_exec(inv: Invocation, services: Sequence[str], argv: Sequence[str], **fl
     console = inv.console
     request = api.prepare(inv.settings if inv.settings is not None else Settings(), services, console.warn,
                           pristine=options.pristine, strict=options.strict,
-                          strict_value=options.strict_value, files=options.files)
+                          strict_value=options.strict_value, files=options.files, release=options.release,
+                          strict_services=options.strict_services)
     baseline = None
     if supervision is not None and supervision.watch:
         from pychamber.watch import baseline_beside
 
         baseline = baseline_beside(request.store, request.loaded)
-    state, files = request.environment(_parent_env(), console.warn)
+    state, files = request.environment(_parent_env(),
+                                       (lambda line: None) if options.no_warn_conflicts else console.warn)
     set_names = state.names_set()
     debug(request.settings, "info: With environment (names only, never values)",
           set=",".join(set_names), inherited=len(state.env) - len(set_names))

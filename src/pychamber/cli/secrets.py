@@ -26,12 +26,12 @@ def read_stdin_value(console: Console, singleline: bool) -> str:
 
 
 def write(inv: Invocation, service_raw: str, key_raw: str, value: str, *, singleline: bool,
-          skip_unchanged: bool, tags: dict[str, str], tier: str | None) -> None:
+          skip_unchanged: bool, tags: dict[str, str], tier: str | None, preserve_case: bool) -> None:
     """``value`` ``-``: read from stdin (asked for, hidden, on a terminal)."""
     console = inv.console
     tag_map = tags
     service = service_arg(inv, service_raw)
-    key = key_arg(key_raw)
+    key = key_arg(key_raw, lower=not preserve_case)
     if value == "-":
         value = (console.ask_new_secret(f"{service}/{key}") if console.stdin_isatty()
                  else read_stdin_value(console, singleline))

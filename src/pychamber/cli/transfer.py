@@ -68,6 +68,8 @@ def export(inv: Invocation, raw_services: list[str], *, fmt: str, output_file: s
         text = formats.render(fmt, params.items(), name=secret_name)
     except ChamberError as e:
         raise e.wrap("Unable to export parameters: ") from None
+    for warning in formats.name_collisions(fmt, params.items()):
+        console.warn(warning)
     if mask:  # the runner reads workflow commands on stdout; the variables go to the file
         console.out(formats.github_masks(params.items()))
     data = text.encode("utf-8", "surrogateescape")
@@ -114,9 +116,17 @@ def import_(inv: Invocation, service_raw: str, path: str, *, normalize_keys: boo
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise ChamberError(f"Failed to decode input as {kind}: the input is not valid UTF-8") from None
-    pairs = formats.parse_import(text, fmt=fmt, filename=path, flatten=flatten,
-                                 environ=settings_of(inv).environ if expand else None)
-    # Later duplicates win (a YAML/JSON map has none; dotenv may).
+    store = None
+    if kind == "dotenv":  # pychamber's: names go back to the keys they stand for (edit.py)
+        from pychamber import edit
+
+        entries = formats.parse_dotenv_entries(text, environ=settings_of(inv).environ if expand else None)
+        store = open_store(inv)
+        stored = wrapped("Failed to list store contents: ", edit.stored_keys, store, service)
+        pairs = formats.map_dotenv_names(entries, stored)
+    else:
+        pairs = formats.parse_import(text, fmt=fmt, filename=path, flatten=flatten)
+    # Later duplicates win (a YAML/JSON map has none; dotenv's are mapped to one key each).
     merged = dict(pairs)
     # chamber's loop (cmd/import.go) lower-cases each key of the map as it writes it: keys that
     # collide after lower-casing are each written (a version each) and each counted
@@ -129,7 +139,8 @@ def import_(inv: Invocation, service_raw: str, path: str, *, normalize_keys: boo
                                  key_rule=lambda k, v: names.import_problem(k, v, None, True))
     if problem:
         raise ChamberError(f"Failed to import: {problem}; nothing was written")
-    store = open_store(inv)
+    if store is None:
+        store = open_store(inv)
     if tier:
         store.use_tier(tier)
     try:

@@ -90,7 +90,52 @@ def go_format_float(f: float) -> str:
     return neg + body
 
 
-# --- strconv.ParseUint / ParseInt / ParseFloat ------------------------------------------------
+# --- fmt.Sprint([]string) --------------------------------------------------------------------
+
+
+def go_list(items: Iterable[str]) -> str:
+    """Go's ``%v`` of a ``[]string``: ``[a b]``."""
+    return "[" + " ".join(items) + "]"
+
+
+# --- strconv.FormatFloat(f, 'f', -1, 64) ------------------------------------------------------
+
+
+def go_format_float_f(literal: str) -> str:
+    """``strconv.FormatFloat(f, 'f', -1, 64)`` of a number's text: shortest round-trip digits,
+    no exponent."""
+    from decimal import Decimal
+
+    text = format(Decimal(repr(float(literal))), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+# --- strconv.ParseUint / ParseInt / ParseFloat / Atoi -------------------------------------------
+
+#: Go's int (int64 on every platform chamber ships for).
+INT64_MIN = -(1 << 63)
+INT64_MAX = (1 << 63) - 1
+_ATOI_RE = re.compile(r"[+-]?[0-9]+", re.ASCII)
+
+
+def go_atoi(text: str | None) -> int:
+    """chamber's ``n, _ = strconv.Atoi(text)``: 0 on a syntax error, clamped to int64 on
+    overflow, ``+``/``-`` signs and leading zeros accepted, nothing else."""
+    if text is None or not _ATOI_RE.fullmatch(text):
+        return 0
+    return max(INT64_MIN, min(INT64_MAX, int(text, 10)))
+
+
+def go_int(text: str) -> int | None:
+    """``text`` (a JSON number's literal, or a map key) as Go decodes it into an ``int``:
+    optional sign and decimal digits within int64, else None (Go's unmarshal error)."""
+    if not _ATOI_RE.fullmatch(text):
+        return None
+    n = int(text, 10)
+    return n if INT64_MIN <= n <= INT64_MAX else None
+
 
 SYNTAX = "syntax"
 RANGE = "range"
@@ -171,7 +216,3 @@ def go_parse_float(s: str) -> tuple[float, str | None]:
         return f, RANGE
     return f, None
 
-
-def go_list(items: Iterable[str]) -> str:
-    """Go's ``fmt`` ``%v`` of a ``[]string``: ``[a b]``."""
-    return "[" + " ".join(items) + "]"

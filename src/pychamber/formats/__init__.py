@@ -10,16 +10,20 @@ Public API::
     is_supported(fmt) -> bool                 # case-insensitive
     render(fmt, pairs, name=None) -> str      # ChamberError("Unsupported export format: X")
     github_masks(pairs) -> str                # ::add-mask:: lines for export -f github --mask
+    name_collisions(fmt, pairs) -> list[str]  # warnings: keys a format writes under one name
     render_env(pairs, preserve_case=False, escape_strings=False) -> str
     shell_name(key, upper=True) -> str        # ChamberError("cmd: ...") when invalid
     go_quote(s) -> str                        # Go's strconv.Quote / %q
     parse_import(text, fmt=None, filename=None, flatten=None, environ=None) -> list[tuple[str, str]]
+    parse_dotenv_entries(text, environ=None) -> list[tuple[str, str, int]]   # (name, value, line)
+    map_dotenv_names(entries, stored_keys) -> list[tuple[str, str]]        # dotenv names -> keys
     import_kind(fmt, filename) -> str         # "json" (chamber's JSON/YAML), "yaml" or "dotenv"
     IMPORT_FORMATS                            # "json", "yaml", "dotenv"
     FLATTEN_SEPARATOR                         # "_": what import --flatten joins with
 
-``render`` returns ``str``; write it as UTF-8. (For java-properties that yields chamber's exact
-bytes: U+0080..U+00FF come out as their UTF-8 encoding, as magiconair/properties writes them.)
+``render`` returns ``str``; write it as UTF-8. Each format is exact for the readers the README's
+"Export formats" section names; where chamber's bytes would make such a reader lose or change a
+value, pychamber's differ (and say so there).
 """
 
 from __future__ import annotations
@@ -27,14 +31,18 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from pychamber.errors import ChamberError
-from pychamber.formats.common import Pairs
+from pychamber.formats.common import Pairs, entries
 from pychamber.compat.strconv import go_quote
 from pychamber.formats.importing import (FLATTEN_SEPARATOR, IMPORT_FORMATS, import_kind,
-                                         is_dotenv_filename, parse_dotenv, parse_import)
+                                         is_dotenv_filename, parse_dotenv, parse_dotenv_entries,
+                                         parse_import)
+from pychamber.formats.roundtrip import map_dotenv_names, variable_form
 from pychamber.formats.shell import (
     dotenv_escape,
+    dotenv_value,
     render_docker,
     render_dotenv,
+    render_dotenv_portable,
     render_env,
     render_shell,
     render_tfvars,
@@ -54,17 +62,22 @@ __all__ = [
     "FORMATS",
     "IMPORT_FORMATS",
     "dotenv_escape",
+    "dotenv_value",
     "github_masks",
     "go_quote",
     "import_kind",
     "is_dotenv_filename",
     "is_supported",
+    "name_collisions",
+    "map_dotenv_names",
     "parse_dotenv",
+    "parse_dotenv_entries",
     "parse_import",
     "render",
     "render_csv",
     "render_docker",
     "render_dotenv",
+    "render_dotenv_portable",
     "render_env",
     "render_github",
     "render_k8s_secret",
@@ -79,6 +92,7 @@ __all__ = [
     "shell_quote",
     "tfvars_name",
     "validate_shell_name",
+    "variable_form",
 ]
 
 _RENDERERS: dict[str, Callable[..., str]] = {
@@ -92,6 +106,7 @@ _RENDERERS: dict[str, Callable[..., str]] = {
     "dotenv": render_dotenv,
     "tfvars": render_tfvars,
     # pychamber's additions
+    "dotenv-portable": render_dotenv_portable,
     "shell": render_shell,
     "docker": render_docker,
     "github": render_github,
@@ -107,6 +122,32 @@ def is_supported(fmt: str) -> bool:
     return go_lower(fmt) in _RENDERERS
 
 
+#: The formats whose lines carry a variable name derived from the key, and how.
+_VARIABLE_NAMES: dict[str, Callable[[str], str]] = {
+    "dotenv": shell_name, "dotenv-portable": shell_name, "shell": shell_name,
+    "docker": shell_name, "github": shell_name, "tfvars": tfvars_name,
+}
+
+
+def name_collisions(fmt: str, pairs: Pairs) -> list[str]:
+    """Warnings for keys that ``fmt`` writes under one variable name (``db-host``, ``db.host``
+    and ``db_host`` are all ``DB_HOST``): a reader keeps the last line, the last key in the
+    output's order. One line per name; call it after :func:`render` succeeded."""
+    namer = _VARIABLE_NAMES.get(go_lower(fmt))
+    if namer is None:
+        return []
+    by_name: dict[str, list[str]] = {}
+    for key, _ in entries(pairs):
+        by_name.setdefault(namer(key), []).append(key)
+    out = []
+    for name, keys in by_name.items():
+        if len(keys) > 1:
+            shown = ", ".join(keys[:-1]) + " and " + keys[-1]
+            out.append(f"warning: parameters {shown} are all exported as {name}; "
+                       f"readers keep the last ({keys[-1]})")
+    return out
+
+
 def render(fmt: str, pairs: Pairs, name: str | None = None) -> str:
     """Render ``pairs`` in export format ``fmt`` (case-insensitive); ``name`` is k8s-secret's
     ``metadata.name``.
@@ -119,4 +160,4 @@ def render(fmt: str, pairs: Pairs, name: str | None = None) -> str:
         raise ChamberError(f"Unsupported export format: {fmt}")
     if renderer is render_k8s_secret:
         return render_k8s_secret(pairs, name)
-    return renderer(pairs)  # type: ignore[call-arg]
+    return renderer(pairs)

@@ -19,6 +19,7 @@ import re
 
 from pychamber.errors import ChamberError
 from pychamber.compat.strconv import go_quote
+from collections import ChainMap
 from collections.abc import Mapping
 
 from pychamber.formats.yamlfmt import (MAX_DEPTH, DecodeError, decode_error, goccy_resolve,
@@ -122,7 +123,7 @@ _double_quoted_value = re.compile(r'"((?:\\.|[^"\\])*)"', re.DOTALL)
 _unquoted_value = re.compile(r"([^\r\n]*)")
 _comment = re.compile(r"(?:[^\S\r\n]*#[^\r\n]*)?")
 _end_of_line = re.compile(r"[^\S\r\n]*(?:\r\n|\n|\r|$)")
-_newline = re.compile(r"\r\n|\n|\r")
+_inline_comment = re.compile(r"\s#")
 # python-dotenv's double-quote escapes, plus \$ and \` (chamber's export writes them; a shell
 # reads them so); an unknown escape stays as written.
 _DOUBLE_QUOTE_ESCAPES = {"\\\\": "\\", "\\'": "'", '\\"': '"', "\\a": "\a", "\\b": "\b",
@@ -142,9 +143,14 @@ class _DotenvSyntax(Exception):
 
 
 class _Reader:
+    """A cursor over the text that counts lines as it moves (never from the start again: the
+    line of every statement costs only the text read since the previous one)."""
+
     def __init__(self, text: str):
         self.text = text
         self.pos = 0
+        self._line = 1
+        self._counted = 0  # self._line is the line at this position
 
     def has_next(self) -> bool:
         return self.pos < len(self.text)
@@ -160,10 +166,19 @@ class _Reader:
         return m.groups()
 
     def line(self) -> int:
-        return len(_newline.findall(self.text, 0, self.pos)) + 1
+        text, start, end = self.text, self._counted, self.pos
+        # \r\n is one line break: count \n, plus each \r not followed by \n
+        self._line += text.count("\n", start, end) + text.count("\r", start, end)
+        self._line -= text.count("\r\n", start, end)
+        if start > 0 and text[start - 1] == "\r" and start < len(text) and text[start] == "\n":
+            self._line -= 1  # a \r\n cut in two by the previous count was counted twice
+        self._counted = end
+        return self._line
 
 
 def _pieces(s: str, escapes: dict[str, str], expandable: bool) -> Pieces:
+    if "\\" not in s:
+        return [(s, expandable)]
     out: Pieces = []
     pos = 0
     for m in _escape.finditer(s):
@@ -190,7 +205,50 @@ def _dotenv_value(r: _Reader) -> Pieces:
     if ch in ("", "\n", "\r"):
         return []
     (part,) = r.read(_unquoted_value)
-    return [(re.sub(r"\s+#.*", "", part).rstrip(), True)]
+    # python-dotenv's re.sub(r"\s+#.*", "", part).rstrip(), in linear time: the first blank
+    # followed by "#" starts the comment (its run of blanks goes with the rstrip)
+    m = _inline_comment.search(part)
+    if m is not None:
+        part = part[: m.start()]
+    return [(part.rstrip(), True)]
+
+
+# One statement ``KEY=value`` read in one match (the common case; anything else, comments
+# included, takes the step-by-step reader, which also names what is wrong). Atomic groups keep
+# it from trying what the step-by-step reader never tries (``export`` as the key, a blank
+# before an unclosed quote taken as the start of an unquoted value).
+_STATEMENT = re.compile(r"""
+    (?>(?:export[^\S\r\n]+)?)
+    (?:'(?P<qkey>[^']+)'|(?P<key>[^=\#\s]+))
+    [^\S\r\n]*=
+    (?:[^\S\r\n]+(?=\#)  # KEY= # comment: an empty value (python-dotenv 1.2.2+)
+      |(?>[^\S\r\n]*)
+       (?:'(?P<sq>(?:\\.|[^'\\])*)'|"(?P<dq>(?:\\.|[^"\\])*)"|(?P<uq>(?!['"])[^\r\n]*)))
+    (?:[^\S\r\n]*\#[^\r\n]*)?
+    [^\S\r\n]*(?:\r\n|\n|\r|$)
+""", re.VERBOSE | re.DOTALL)
+
+
+def _statement(r: _Reader) -> tuple[str, Pieces] | None:
+    """The statement at the reader's position when :data:`_STATEMENT` reads it whole (the
+    reader then moves past it), else None (the reader has not moved)."""
+    m = _STATEMENT.match(r.text, r.pos)
+    if m is None:
+        return None
+    r.pos = m.end()
+    key = m.group("qkey") if m.group("qkey") is not None else m.group("key")
+    sq, dq = m.group("sq"), m.group("dq")
+    if sq is not None:
+        return key, _pieces(sq, _SINGLE_QUOTE_ESCAPES, False)
+    if dq is not None:
+        return key, _pieces(dq, _DOUBLE_QUOTE_ESCAPES, True)
+    part = m.group("uq")
+    if part is None:
+        return key, []
+    c = _inline_comment.search(part)
+    if c is not None:
+        part = part[: c.start()]
+    return key, [(part.rstrip(), True)]
 
 
 def _expand(pieces: Pieces, env: Mapping[str, str]) -> str:
@@ -206,57 +264,92 @@ def parse_dotenv(text: str, environ: Mapping[str, str] | None = None) -> list[tu
     \\n \\r \\t \\v``, and ``\\$`` and ``\\``` as chamber's export writes them; both quote styles
     may span lines), unquoted values (an inline `` #comment`` and trailing whitespace dropped),
     comments and blank lines. A later duplicate key overrides an earlier one. A line
-    python-dotenv would skip as unparseable, or a key without ``=``, is an error naming its line.
+    python-dotenv would skip as unparseable, or a key without ``=``, is an error naming its line
+    and what is wrong, never its text (it may be a line of a key pasted unquoted).
 
     ``${VAR}`` and ``${VAR:-default}`` are kept literally unless ``environ`` is given: then they
     are expanded as python-dotenv does, from the keys above in the file first, then ``environ``
     (never inside single quotes, nor an escaped ``\\$``). A leading UTF-8 BOM (a Windows
-    editor's) is dropped, as the JSON/YAML decoder drops it."""
+    editor's) is dropped, as the JSON/YAML decoder drops it. Linear time in the input's size."""
+    return [(k, v) for k, v, _ in parse_dotenv_entries(text, environ)]
+
+
+def dotenv_error(line: int, what: str) -> ChamberError:
+    """``Failed to decode input as dotenv: line N: WHAT`` (WHAT never quotes the input)."""
+    return ChamberError(f"Failed to decode input as dotenv: line {line}: {what}")
+
+
+def parse_dotenv_entries(text: str, environ: Mapping[str, str] | None = None
+                         ) -> list[tuple[str, str, int]]:
+    """:func:`parse_dotenv`'s pairs with the line each was (last) set on: ``(key, value, line)``
+    in the order the keys first appear."""
     r = _Reader(text.removeprefix("\ufeff"))
-    values: dict[str, str] = {}
+    values: dict[str, tuple[str, int]] = {}
+    scope: ChainMap[str, str] | None = None
+    if environ is not None:
+        scope = ChainMap({}, dict(environ))  # the keys above, then the environment
     while r.has_next():
         r.read(_multiline_whitespace)
         if not r.has_next():
             break
         line = r.line()
+        fast = _statement(r)
+        if fast is not None:
+            _set(values, scope, fast[0], fast[1], line)
+            continue
+        what = "expected KEY=value"
+        key: str | None
+        pieces: Pieces | None
         try:
             r.read(_export)
             ch = r.peek()
             if ch == "#":
                 key = None
             elif ch == "'":
+                what = "a quoted name has no closing quote"
                 (key,) = r.read(_single_quoted_key)
             else:
                 (key,) = r.read(_unquoted_key)
             r.read(_whitespace)
             pieces = None
             if r.peek() == "=":
-                r.read(_equal_sign)
-                pieces = _dotenv_value(r)
+                (equal_sign,) = r.read(_equal_sign)
+                if r.peek() in ("'", '"'):
+                    what = "a quoted value has no closing quote"
+                if len(equal_sign) > 1 and r.peek() == "#":
+                    pieces = []  # KEY= # comment: an empty value (python-dotenv 1.2.2+)
+                else:
+                    pieces = _dotenv_value(r)
+                what = "unexpected text after the value (quote it, or start a comment with ' #')"
+            elif key is not None:
+                what = "a name without '=' (expected KEY=value)"
             r.read(_comment)
             r.read(_end_of_line)
         except _DotenvSyntax:
-            raise ChamberError(
-                f"Failed to decode input as dotenv: line {line}: could not parse statement"
-            ) from None
+            raise dotenv_error(line, what) from None
         if key is None:
             continue
         if pieces is None:
-            raise ChamberError(
-                f"Failed to decode input as dotenv: line {line}: no value for {go_quote(key)} "
-                "(expected KEY=value)"
-            )
-        if environ is None:
-            values[key] = "".join(t for t, _ in pieces)
-        else:
-            values[key] = _expand(pieces, {**environ, **values})
-    return list(values.items())
+            raise dotenv_error(line, what)
+        _set(values, scope, key, pieces, line)
+    return [(k, v, n) for k, (v, n) in values.items()]
+
+
+def _set(values: dict[str, tuple[str, int]], scope: ChainMap[str, str] | None, key: str,
+         pieces: Pieces, line: int) -> None:
+    if scope is None:
+        value = pieces[0][0] if len(pieces) == 1 else "".join(t for t, _ in pieces)
+    else:
+        value = _expand(pieces, scope)
+        scope.maps[0][key] = value
+    values[key] = (value, line)
 
 
 # --- entry point -----------------------------------------------------------------------------------
 
 _DATA_SUFFIXES = (".json", ".yaml", ".yml")
 # "KEY=" or "export KEY=" opening the first statement: what a YAML document never starts with
+_LINE = re.compile(r"[^\r\n]*")
 _DOTENV_START = re.compile(r"(?:export[^\S\r\n]+)?[A-Za-z_][A-Za-z0-9_.\-]*[^\S\r\n]*=")
 
 
@@ -283,15 +376,12 @@ def import_kind(fmt: str | None, filename: str | None) -> str:
 
 
 def _looks_like_dotenv(text: str) -> bool:
-    for line in text.splitlines():
-        stripped = line.strip()
+    """Whether the first statement (past blank lines and ``#`` comments) is ``KEY=``: only that
+    line is read, never the whole input again."""
+    for m in _LINE.finditer(text):
+        stripped = m.group(0).strip()
         if stripped and not stripped.startswith("#"):
-            if not _DOTENV_START.match(stripped):
-                return False
-            try:
-                return bool(parse_dotenv(text))
-            except ChamberError:
-                return False
+            return bool(_DOTENV_START.match(stripped))
     return False
 
 

@@ -97,11 +97,94 @@ def render_env(pairs: Pairs, preserve_case: bool = False, escape_strings: bool =
     return "".join(out)
 
 
+#: The readers a dotenv file is checked against (README, "Export formats"): python-dotenv 1.2
+#: (``load_dotenv``/``dotenv_values`` of a file, with and without its default interpolation;
+#: pydantic-settings reads .env files through it), docker compose (compose-go's dotenv parser,
+#: ``env_file`` and ``--env-file``) and a POSIX shell's ``set -a; . FILE`` (dash, bash).
+DOTENV_READERS = "python-dotenv, docker compose and POSIX sh"
+
+# python-dotenv expands ${NAME} and ${NAME:-default} in every value, single-quoted included.
+_PYTHON_DOTENV_REFERENCE = re.compile(r"\$\{[^}:]*(?::-[^}]*)?\}")
+# what chamber's double-quoted form carries to every reader: no $ or backtick (python-dotenv
+# keeps their backslash, compose keeps the backtick's) and no line break (a shell keeps \n)
+_CHAMBER_EXACT = re.compile(r"[$`\n\r]")
+
+
+def _portable_value(value: str) -> str | None:
+    """The one quoted form of ``value`` that every reader of :data:`DOTENV_READERS` reads back
+    exactly, or None when there is none.
+
+    - Double quotes with ``\\`` and ``\"`` escapes (line feeds raw), when the value has no
+      ``$``, backtick or carriage return: the escapes all four read alike, and a raw line feed
+      is the one a shell keeps (chamber's bytes when there is no line feed either).
+    - Else single quotes, raw, when the value has no ``'``, no ``\\\\`` (python-dotenv reads it
+      as one backslash, compose as two), does not end in a backslash, has no carriage return,
+      and no ``${NAME}`` (python-dotenv expands it even there).
+    """
+    if "\r" in value or "\x00" in value:
+        return None
+    if "$" not in value and "`" not in value:
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if ("'" in value or "\\\\" in value or value.endswith("\\")
+            or _PYTHON_DOTENV_REFERENCE.search(value)):
+        return None
+    return "'" + value + "'"
+
+
+def _no_portable_form(key: str, value: str) -> str:
+    """Why no dotenv form carries ``value`` to every reader (one line; never the value)."""
+    if "\x00" in value:
+        return f"Cannot export {key} as dotenv: its value contains a NUL character, which no reader can hold"
+    if "\r" in value:
+        return (f"Cannot export {key} as dotenv: its value contains a carriage return, which "
+                "python-dotenv reads as a line break unless escaped, and a POSIX shell "
+                "(set -a; . FILE) cannot unescape")
+    if _PYTHON_DOTENV_REFERENCE.search(value):
+        return (f"Cannot export {key} as dotenv: its value contains ${{NAME}}, which python-dotenv "
+                "expands in every quoting (interpolate=True, its default)")
+    return (f"Cannot export {key} as dotenv: its value holds $ or a backtick together with a single "
+            "quote or a double backslash: a POSIX shell (set -a; . FILE) needs them escaped in "
+            "double quotes, where python-dotenv keeps the escape's backslash")
+
+
+def dotenv_value(value: str) -> str:
+    """``-f dotenv``'s quoted value: chamber's ``"ESCAPED"`` where every reader of
+    :data:`DOTENV_READERS` reads it back exactly, else the portable form when there is one
+    (see :func:`_portable_value`), else chamber's bytes."""
+    if not _CHAMBER_EXACT.search(value):
+        return f'"{dotenv_escape(value)}"'
+    return _portable_value(value) or f'"{dotenv_escape(value)}"'
+
+
 def render_dotenv(pairs: Pairs) -> str:
-    """``export -f dotenv`` (§6.5): ``NAME="ESCAPED"``, names always upper-cased and validated."""
+    """``export -f dotenv`` (§6.5): ``NAME="ESCAPED"``, names always upper-cased and validated.
+    pychamber writes a value that chamber's escapes would change in a reader in the quoted form
+    all of them read back (:func:`dotenv_value`)."""
     items = entries(pairs)
     names = _names(items, upper=True)
-    return "".join(f'{n}="{dotenv_escape(v)}"\n' for n, (_, v) in zip(names, items))
+    return "".join(f"{n}={dotenv_value(v)}\n" for n, (_, v) in zip(names, items))
+
+
+def render_dotenv_portable(pairs: Pairs) -> str:
+    """``export -f dotenv-portable``: ``-f dotenv``'s lines, where every value is one that
+    python-dotenv (with and without interpolation), docker compose and a POSIX shell all read
+    back exactly; a value none can carry is refused, naming its key and the reader."""
+    items = entries(pairs)
+    names = _names(items, upper=True)
+    out = []
+    for name, (key, value) in zip(names, items):
+        quoted = _portable_value(value)
+        if quoted is None:
+            raise ChamberError(_no_portable_form(key, value))
+        out.append(f"{name}={quoted}\n")
+    return "".join(out)
+
+
+# --- tfvars -------------------------------------------------------------------------------------
+
+_TF_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*", re.ASCII)
+_TF_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", '"': '\\"', "${": "$${", "%{": "%%{"}
+_TF_SPECIAL = re.compile(r'[\\\n\r"]|\$\{|%\{')
 
 
 def tfvars_name(key: str) -> str:
@@ -110,8 +193,24 @@ def tfvars_name(key: str) -> str:
     return sanitize_key(key.removeprefix("tf_var_"))
 
 
+def tfvars_escape(value: str) -> str:
+    """A quoted HCL template's text for ``value``: ``\\``, ``"``, LF and CR escaped as chamber
+    escapes them, ``${`` and ``%{`` as ``$${`` and ``%%{`` (else HCL would interpolate). chamber
+    also writes ``\\$`` and ``\\``` , escapes HCL does not have: Terraform rejects the file."""
+    return _TF_SPECIAL.sub(lambda m: _TF_ESCAPES[m.group(0)], value)
+
+
 def render_tfvars(pairs: Pairs) -> str:
-    return "".join(f'{tfvars_name(k)} = "{dotenv_escape(v)}"\n' for k, v in entries(pairs))
+    """``NAME = "VALUE"`` lines Terraform reads back exactly. A name that cannot be a Terraform
+    variable (HCL has no quoted argument names) is refused, naming the key."""
+    items = entries(pairs)
+    for key, _ in items:
+        name = tfvars_name(key)
+        if not _TF_NAME.fullmatch(name):
+            raise ChamberError(f"Cannot export {key} as tfvars: {go_quote(name)} is not a Terraform "
+                               "variable name (a letter or '_' first, then letters, digits, '_' "
+                               "and '-')")
+    return "".join(f'{tfvars_name(k)} = "{tfvars_escape(v)}"\n' for k, v in items)
 
 
 def _refuse_nul(items: list[tuple[str, str]], fmt: str) -> None:

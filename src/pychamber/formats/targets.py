@@ -74,6 +74,19 @@ _DNS_SUBDOMAIN = re.compile(r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a
 _DATA_KEY = re.compile(r"[-._a-zA-Z0-9]+")
 
 
+def _data_key_problem(key: str) -> str | None:
+    """Kubernetes' rule for a Secret's (and ConfigMap's) data key (apimachinery's
+    ``IsConfigMapKey``): at most 253 characters, only letters, digits, ``-``, ``_`` and ``.``,
+    and neither ``.`` nor ``..`` nor starting with ``..`` (it becomes a file name in a volume)."""
+    if len(key) > 253:
+        return "is at most 253 characters"
+    if not _DATA_KEY.fullmatch(key):
+        return "holds only letters, digits, '-', '_' and '.'"
+    if key in (".", "..") or key.startswith(".."):
+        return "must not be '.' or '..' nor start with '..' (it is a file name in a mounted volume)"
+    return None
+
+
 def render_k8s_secret(pairs: Pairs, name: str | None) -> str:
     """A ``v1`` ``Secret`` of ``type: Opaque`` named ``name``: every value base64-encoded (UTF-8)
     in ``data`` under its key as stored (sorted). A key Kubernetes refuses (only letters,
@@ -87,9 +100,9 @@ def render_k8s_secret(pairs: Pairs, name: str | None) -> str:
                            "digit, at most 253 characters")
     items = entries(pairs)
     for key, _ in items:
-        if len(key) > 253 or not _DATA_KEY.fullmatch(key) or key in (".", "..") or key.startswith(".."):
-            raise ChamberError(f"Cannot export {go_quote(key)} as k8s-secret: a Secret's data key "
-                               "holds only letters, digits, '-', '_' and '.'")
+        why = _data_key_problem(key)
+        if why:
+            raise ChamberError(f"Cannot export {go_quote(key)} as k8s-secret: a Secret's data key {why}")
     lines = ["apiVersion: v1", "kind: Secret", "metadata:", f"  name: {yaml_scalar(name)}",
              "type: Opaque"]
     if not items:

@@ -1,7 +1,9 @@
 """The store interface every backend implements (chamber's ``store.Store``).
 
 Conventions shared by every backend:
-- ``SecretId`` arrives already normalised and validated by the CLI.
+- ``SecretId`` arrives normalised by the CLI; every backend's ``write`` checks it again
+  (:func:`_checking_names`, wrapped around it by :meth:`Store.__init_subclass__`)
+  (one rule for the CLI and the library: nothing is stored that the CLI cannot delete).
 - ``read(id, version=-1)`` reads the latest version; any other number reads that chamber version.
 - Missing secrets raise ``SecretNotFound`` ("secret not found").
 - Stored names (``SecretMetadata.key``, ``RawSecret.key``) are ``/<service>/<key>`` except on
@@ -12,8 +14,9 @@ Conventions shared by every backend:
 from __future__ import annotations
 
 import functools
+from contextvars import ContextVar
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
 from pychamber import names
 from pychamber.errors import ChamberError, NotImplementedByStore
@@ -25,6 +28,26 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: How many offending keys a refusal names before "and N more".
 MAX_LISTED = 10
+#: Upper bound on the threads of :func:`concurrently` (a store listing several services).
+MAX_WORKERS = 8
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+
+
+def concurrently(fn: Callable[[_T], _R], items: Sequence[_T]) -> list[_R]:
+    """``fn`` of each item on at most :data:`MAX_WORKERS` threads, results in the items' order;
+    the first failing item, in that order, raises its error. One item runs on this thread."""
+    if len(items) <= 1:
+        return [fn(item) for item in items]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(items))) as pool:
+        futures = [pool.submit(fn, item) for item in items]
+        return [f.result() for f in futures]
+#: Set while :meth:`Store.write_many` writes an import's keys one by one (which may hold inner
+#: ``/``, checked by import's own rule before the first write).
+_IMPORTING: ContextVar[bool] = ContextVar("pychamber_importing", default=False)
 
 
 class PartialWriteError(ChamberError):
@@ -56,11 +79,12 @@ def value_size(value: str) -> int:
 
 def _checking_names(method: Callable[..., Any]) -> Callable[..., Any]:
     """``method`` (a backend's write or write_with_tags) refusing, before any call, a service or
-    key that no chamber command could address (:func:`names.check_stored_id`)."""
+    key that no chamber command could address (:func:`names.validate_secret_id`; an import's
+    inner ``/`` only inside :meth:`Store.write_many`)."""
 
     @functools.wraps(method)
     def checked(self: "Store", id: SecretId, *args: Any, **kwargs: Any) -> Any:
-        names.check_stored_id(id.service, id.key)
+        names.validate_secret_id(id.service, id.key, import_keys=_IMPORTING.get())
         return method(self, id, *args, **kwargs)
 
     checked.__dict__["checks_names"] = True
@@ -108,6 +132,11 @@ class Store:
     """What ``--tier`` selects (SSM): the flag's word -> (the API's name, the largest value in
     bytes). Empty: the backend has no tiers and refuses ``--tier``. :attr:`max_value_bytes` is
     the limit without ``--tier``."""
+
+    internal_keys: frozenset[str] = frozenset()
+    """Entries of :meth:`list_raw` that are the backend's bookkeeping, not secrets (Secrets
+    Manager's ``_chamber_metadata``, which ``exec`` passes on as chamber does): not counted as
+    secrets (``doctor``)."""
 
     concurrent_listing: bool = False
     """Whether :meth:`list_raw_many` fetches the services concurrently (so that a caller such as
@@ -229,14 +258,18 @@ class Store:
         versions, then one put per key)."""
         items = list(pairs)
         written: list[str] = []
-        for i, (key, value) in enumerate(items):
-            try:
-                self.write(SecretId(service, key), value)
-            except ChamberError as e:
-                raise PartialWriteError(written, [k for k, _ in items[i:]], e) from None
-            written.append(key)
-            if progress:
-                progress(len(written), len(items))
+        importing = _IMPORTING.set(True)
+        try:
+            for i, (key, value) in enumerate(items):
+                try:
+                    self.write(SecretId(service, key), value)
+                except ChamberError as e:
+                    raise PartialWriteError(written, [k for k, _ in items[i:]], e) from None
+                written.append(key)
+                if progress:
+                    progress(len(written), len(items))
+        finally:
+            _IMPORTING.reset(importing)
         return written
 
     def versions(self, service: str) -> dict[str, str]:
@@ -249,6 +282,9 @@ class Store:
         return {s.meta.key: str(s.meta.version) for s in self.list(service, False)}
 
     def list_services(self, prefix: str, include_secret_name: bool = False) -> list[str]:
+        """The services whose name starts with ``prefix`` (``""``: every service), as
+        ``list-services PREFIX`` lists them; ``include_secret_name``: each secret's stored name
+        instead (``/web/db_password``), as ``list-services -s``."""
         raise self._not_implemented("ListServices is not implemented")
 
     def history(self, id: SecretId) -> list[ChangeEvent]:

@@ -27,7 +27,9 @@ from pychamber.compat import gojson
 from pychamber.compat.gojson import json_string
 from pychamber.compat.gotime import ZERO_TIME, GoTime
 from pychamber.compat.gotime import parse_go_time as _parse_go_time
+from pychamber.compat.strconv import go_int
 from pychamber.model import ChangeEvent, RawSecret, Secret, SecretId, SecretMetadata, event_type
+from pychamber.settings import DEFAULT_KMS_KEY_ALIAS
 from pychamber.stores.base import Store
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -36,7 +38,6 @@ if TYPE_CHECKING:  # pragma: no cover
 #: chamber's MaximumVersions: versions older than newest - 100 are dropped (at most 101 kept).
 MAXIMUM_VERSIONS = 100
 LATEST_OBJECT_NAME = "__latest.json"
-DEFAULT_KMS_KEY_ALIAS = "alias/parameter_store_key"
 
 #: Error codes aws-sdk-go-v2 models for an S3 operation: those print as ``Code: message``,
 #: every other code as ``api error Code: message``.
@@ -87,10 +88,9 @@ def _fields(obj: gojson.Object, names: Iterable[str]) -> dict[str, Any]:
 def _go_int(value: Any, where: str) -> int | None:
     if value is None:
         return None
-    if isinstance(value, gojson.Number) and re.fullmatch(r"-?[0-9]+", value):
-        n = int(value)
-        if -(2**63) <= n < 2**63:
-            return n
+    n = go_int(value) if isinstance(value, gojson.Number) else None
+    if n is not None:
+        return n
     if isinstance(value, gojson.Number):
         raise ValueError(f"json: cannot unmarshal number {value} into Go struct field {where} "
                          "of type int")
@@ -163,9 +163,10 @@ class SecretObject:
         if not isinstance(values, gojson.Object):
             raise gojson.type_error(values, "secretObject.values", "map[int]store.secretVersion")
         for k, v in values:
-            if not re.fullmatch(r"[+-]?[0-9]+", k) or not -(2**63) <= int(k) < 2**63:
+            n = go_int(k)
+            if n is None:
                 raise ValueError(f"json: cannot unmarshal number {k} into Go value of type int")
-            obj.values[int(k)] = _version_from(v)
+            obj.values[n] = _version_from(v)
         return obj
 
 

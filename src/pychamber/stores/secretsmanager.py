@@ -12,7 +12,16 @@ Compatibility notes (deliberately as chamber):
 - read of a version / history only see versions ListSecretVersionIds still returns.
 
 pychamber adds: ``list-services`` and ``find`` (ListSecrets; chamber says the backend is
-experimental), and writes that never lose a concurrent writer's key (see ``write``).
+experimental), writes that never lose a concurrent writer's key (see ``write``), and plain-text
+secrets (chamber #361), read-only:
+
+The plain-text rule: a secret whose SecretString is not a JSON object (plain text, as the AWS
+console's "Plaintext" tab or another tool stores it, or JSON that is not an object) is read as
+ONE key, named after the last segment of the secret's name (the service ``prod/api-token``
+holds the key ``api-token``; ``exec`` gives ``API_TOKEN``), whose value is the whole string,
+version 0, no author. ``read``, ``list``, ``exec``, ``env`` and ``export`` see it; ``write``,
+``import`` and ``delete`` refuse it with one line, so that pychamber never turns someone else's
+secret into chamber's JSON. (chamber fails on such a secret with a JSON decoding error.)
 """
 
 from __future__ import annotations
@@ -34,8 +43,9 @@ from pychamber.model import (
     event_type,
 )
 from pychamber.compat.gojson import json_string
+from pychamber.compat.strconv import go_format_float_f, go_int
 from pychamber.compat.gotime import ZERO_TIME, GoTime, parse_go_time
-from pychamber.stores.base import Store
+from pychamber.stores.base import Store, concurrently
 
 if TYPE_CHECKING:  # pragma: no cover
     from pychamber.settings import Settings
@@ -46,9 +56,6 @@ METADATA_KEY = "_chamber_metadata"
 ROTATION_ENABLED_MSG = "Cannot write to a secret with rotation enabled"
 TAGS_MSG = "Not implemented for Secrets Manager Store"
 WRITE_TAGS_MSG = "tags on write not implemented for Secrets Manager Store"
-
-#: Upper bound on concurrent GetSecretValue calls in :meth:`SecretsManagerStore.list_raw_many`.
-MAX_WORKERS = 8
 
 #: ListSecrets' largest page.
 LIST_SECRETS_PAGE_SIZE = 100
@@ -85,8 +92,6 @@ def _backoff(attempt: int) -> None:
 
     time.sleep(random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2 ** attempt)))
 
-_INT64_MAX = 2**63 - 1
-_INT64_MIN = -(2**63)
 
 
 #: Translated AWS errors keep their code (``ResourceNotFoundException``): see aws.call.
@@ -124,16 +129,6 @@ def _check_floats(value: Any) -> None:
             _check_floats(v)
 
 
-def format_float(literal: str) -> str:
-    """``strconv.FormatFloat(f, 'f', -1, 64)``: shortest round-trip digits, no exponent."""
-    from decimal import Decimal
-
-    text = format(Decimal(repr(float(literal))), "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text
-
-
 def parse_secret_object(text: str) -> dict[str, str]:
     """chamber's ``secretValueObject.UnmarshalJSON``: a JSON object whose string values are
     kept, numbers become shortest decimals, booleans ``true``/``false``, anything else ``""``."""
@@ -150,12 +145,39 @@ def parse_secret_object(text: str) -> dict[str, str]:
         if isinstance(value, bool):
             out[key] = "true" if value else "false"
         elif isinstance(value, gojson.Number):
-            out[key] = format_float(value)
+            out[key] = go_format_float_f(value)
         elif isinstance(value, str):
             out[key] = value
         else:
             out[key] = ""
     return out
+
+
+PLAIN_TEXT_MSG = ("the secret {service} holds plain text, not chamber's JSON: pychamber reads it as "
+                  "one key ({key}) and does not write to it")
+
+
+def plain_text_key(service: str) -> str:
+    """The one key a plain-text secret is read as: the last segment of its name."""
+    return service.rsplit("/", 1)[-1]
+
+
+def is_plain_text(text: str) -> bool:
+    """Whether a SecretString is not chamber's JSON object (the plain-text rule above). An
+    empty string and JSON ``null`` are chamber's (no keys)."""
+    try:
+        data = gojson.loads(text)
+    except ValueError:
+        return True
+    return data is not None and not isinstance(data, gojson.Object)
+
+
+def secret_object(service: str, text: str) -> dict[str, str]:
+    """The keys of one version of the service's secret: chamber's JSON object, or the one key
+    of a plain-text secret."""
+    if is_plain_text(text):
+        return {plain_text_key(service): text}
+    return parse_secret_object(text)
 
 
 def dump_secret_object(obj: dict[str, str]) -> str:
@@ -214,8 +236,7 @@ def parse_metadata(text: str) -> dict[str, KeyMetadata]:
                     )
                 meta.created_by = v
             else:
-                if not (isinstance(v, gojson.Number) and re.fullmatch(r"-?[0-9]+", v)
-                        and _INT64_MIN <= int(v) <= _INT64_MAX):
+                if not (isinstance(v, gojson.Number) and go_int(v) is not None):
                     what = f"number {v}" if isinstance(v, gojson.Number) else gojson.kind(v)
                     raise ChamberError(
                         f"json: cannot unmarshal {what} into Go struct field "
@@ -252,6 +273,7 @@ class SecretsManagerStore(Store):
     empty_value_note = "in Secrets Manager an empty value deletes the key"
     max_value_bytes = 65536  # a whole secret's SecretString
     concurrent_listing = True  # list_raw_many: one thread per service
+    internal_keys = frozenset({METADATA_KEY})
 
     def __init__(
         self,
@@ -311,7 +333,7 @@ class SecretsManagerStore(Store):
         text = self._get_string(service)
         if not text:
             raise SecretNotFound()
-        return parse_secret_object(text)
+        return secret_object(service, text)
 
     def _versions(self, service: str) -> Iterator[dict[str, str]]:
         """The secret object of every version ListSecretVersionIds returns (one page, staged
@@ -320,7 +342,7 @@ class SecretsManagerStore(Store):
         for entry in resp.get("Versions") or ():
             text = self._get_string(service, entry.get("VersionId"))
             if text:
-                yield parse_secret_object(text)
+                yield secret_object(service, text)
 
     def _caller_arn(self) -> str:
         resp = self._call("GetCallerIdentity", service="sts")
@@ -415,6 +437,8 @@ class SecretsManagerStore(Store):
             if delete_key:
                 raise SecretNotFound()
             return resp.get("VersionId"), {}, False
+        if is_plain_text(text):
+            raise ChamberError(PLAIN_TEXT_MSG.format(service=service, key=plain_text_key(service)))
         return resp.get("VersionId"), parse_secret_object(text), False
 
     def _put_version(self, service: str, contents: str, secrets: list[str], version: int,
@@ -527,8 +551,6 @@ class SecretsManagerStore(Store):
         deadline covers them all (the caller's, if it set one: a deadline is per thread)."""
         if len(services) <= 1:
             return [self.list_raw(s) for s in services]
-        from concurrent.futures import ThreadPoolExecutor
-
         deadline = aws.current_deadline() or aws.new_deadline(self.settings)
         self._client("secretsmanager", "GetSecretValue")  # build once, before the threads
 
@@ -536,9 +558,7 @@ class SecretsManagerStore(Store):
             with aws.within(deadline):
                 return self.list_raw(service)
 
-        with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(services))) as pool:
-            futures = [pool.submit(one, s) for s in services]
-            return [f.result() for f in futures]
+        return concurrently(one, services)
 
     def list_services(self, prefix: str, include_secret_name: bool = False) -> list[str]:
         """pychamber (chamber answers that the backend is experimental): every secret whose name is a
@@ -546,8 +566,8 @@ class SecretsManagerStore(Store):
         the prefix match, which is case-sensitive as chamber's). Without secret names, the
         services whose name begins with ``prefix`` (no value is read, so a secret holding no
         key is listed too). With them, ``/<service>/<key>`` for every key of every such secret
-        that begins with ``/<prefix>`` (as SSM's), read concurrently; a secret that is not a
-        JSON object, or that this caller may not read, holds no chamber keys and is skipped."""
+        that begins with ``/<prefix>`` (as SSM's), read concurrently (a plain-text secret is
+        its one key); a secret this caller may not read holds no keys and is skipped."""
         head = prefix.split("/", 1)[0]
         services = [n for n in self._secret_names(head) if names.SERVICE_RE.fullmatch(n)]
         if not include_secret_name:
@@ -591,11 +611,8 @@ class SecretsManagerStore(Store):
 
         if len(services) <= 1:
             return [one(s) for s in services]
-        from concurrent.futures import ThreadPoolExecutor
-
         self._client("secretsmanager", "GetSecretValue")  # build once, before the threads
-        with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(services))) as pool:
-            return list(pool.map(one, services))
+        return concurrently(one, services)
 
     # --- tags (not implemented) ----------------------------------------------------------
     def read_tags(self, id: SecretId) -> dict[str, str]:

@@ -13,13 +13,12 @@ appears once per entry), each with that line.
 
 from __future__ import annotations
 
-import re
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from pychamber import aws, names
+from pychamber.compat.strconv import go_atoi, go_list
 from pychamber.errors import ChamberError, SecretNotFound
 from pychamber.model import (
     EPOCH,
@@ -31,7 +30,8 @@ from pychamber.model import (
     StoreConfig,
     event_type,
 )
-from pychamber.stores.base import PartialWriteError, Store, value_size
+from pychamber.settings import DEFAULT_KMS_KEY_ALIAS
+from pychamber.stores.base import PartialWriteError, Store, concurrently, value_size
 from pychamber.stores.config import dump_store_config, parse_store_config
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -50,26 +50,6 @@ GET_PARAMETERS_BATCH = 10
 DESCRIBE_PAGE_SIZE = 50
 #: ListServices page size (chamber sets MaxResults 50).
 LIST_SERVICES_PAGE_SIZE = 50
-#: Upper bound on concurrent GetParametersByPath calls in :meth:`SSMStore.list_raw_many`.
-MAX_WORKERS = 8
-
-_INT64_MAX = 2**63 - 1
-_INT64_MIN = -(2**63)
-_ATOI_RE = re.compile(r"[+-]?[0-9]+", re.ASCII)
-
-
-def go_atoi(text: str | None) -> int:
-    """chamber's ``version, _ = strconv.Atoi(description)``: 0 on a syntax error, clamped to
-    int64 on overflow, ``+``/``-`` signs and leading zeros accepted, nothing else."""
-    if text is None or not _ATOI_RE.fullmatch(text):
-        return 0
-    return max(_INT64_MIN, min(_INT64_MAX, int(text, 10)))
-
-
-def go_list(items: Iterable[str]) -> str:
-    """Go's ``%v`` of a ``[]string``: ``[a b]``."""
-    return "[" + " ".join(items) + "]"
-
 
 def base_path(name: str) -> str:
     """chamber's ``basePath``: ``/a/b/key`` -> ``/a/b``."""
@@ -143,7 +123,7 @@ class SSMStore(Store):
     def __init__(
         self,
         client_factory: Callable[..., Any],
-        kms_key_alias: str = "alias/parameter_store_key",
+        kms_key_alias: str = DEFAULT_KMS_KEY_ALIAS,
         settings: "Settings | None" = None,
     ):
         #: ``client_factory(operation)`` builds the client; ``operation`` (or None) names the
@@ -153,7 +133,7 @@ class SSMStore(Store):
         self.settings = settings
 
     @classmethod
-    def from_client(cls, client: Any, kms_key_alias: str = "alias/parameter_store_key") -> "SSMStore":
+    def from_client(cls, client: Any, kms_key_alias: str = DEFAULT_KMS_KEY_ALIAS) -> "SSMStore":
         """A store on an existing botocore/boto3 SSM client (tests, embedding)."""
         return cls(lambda operation=None: client, kms_key_alias)
 
@@ -487,9 +467,7 @@ class SSMStore(Store):
             with aws.within(deadline):
                 return self.list_raw(service)
 
-        with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(services))) as pool:
-            futures = [pool.submit(one, s) for s in services]
-            return [f.result() for f in futures]
+        return concurrently(one, services)
 
     def list_services(self, prefix: str, include_secret_name: bool = False) -> list[str]:
         filters = [{"Key": "Name", "Option": "BeginsWith", "Values": ["/" + prefix]}]

@@ -128,8 +128,13 @@ class Database:
         directory = os.path.dirname(self.path) or "."
         dir_writable = os.access(directory, os.W_OK)
         self.read_only = not (dir_writable and os.access(self.path, os.W_OK))
-        if not self.read_only:
-            _leave_wal(self.path)
+        if not self.read_only and _in_wal_mode(self.path):
+            if not os.path.exists(self.path + "-wal") and _no_room(directory):
+                # WAL's -shm needs room a full disk does not have: read the file as it is
+                # (immutable), since nothing can write it either (no writer without a -wal)
+                self.read_only, dir_writable = True, False
+            else:
+                _leave_wal(self.path)
         try:
             if self.read_only:
                 from urllib.parse import quote
@@ -247,18 +252,20 @@ class Database:
             rollback(conn)
 
 
+def _in_wal_mode(path: str) -> bool:
+    try:
+        with open(path, "rb") as f:
+            header = f.read(20)
+    except OSError:
+        return False
+    return len(header) == 20 and header[18] == 2  # the file format's read version: 2 is WAL
+
+
 def _leave_wal(path: str) -> None:
     """A database an earlier pychamber put in WAL mode goes back to a rollback journal (SQLite's
     default): a reader then creates no ``-wal``/``-shm`` files beside it (``exec`` leaves
     nothing behind) and needs no free space (a full disk stays readable). Busy or failing: left
     as it is, and tried again next time."""
-    try:
-        with open(path, "rb") as f:
-            header = f.read(20)
-    except OSError:
-        return
-    if len(header) < 20 or header[18] != 2:  # the file format's read version: 2 is WAL
-        return
     try:
         conn = sqlite3.connect(path, timeout=0.2, isolation_level=None)
     except sqlite3.Error:
@@ -269,6 +276,15 @@ def _leave_wal(path: str) -> None:
         pass
     finally:
         conn.close()
+
+
+def _no_room(directory: str) -> bool:
+    """Whether the file system has no room for WAL's ``-shm`` and ``-wal`` files (under 256 KiB)."""
+    try:
+        st = os.statvfs(directory)
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < 256 * 1024
 
 
 def guarded(fn: F) -> F:

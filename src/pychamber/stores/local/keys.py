@@ -4,7 +4,9 @@ state MAC are read and stored by the caller.
 Where the data key (32 random bytes) is looked for, in this order:
 
 1. ``$PYCHAMBER_LOCAL_KEY`` (base64), when set;
-2. the key file beside the database (``secrets.key`` for ``secrets.db``), when it exists. It must
+2. the key file (:func:`key_file_path`), when it exists: beside the database (``secrets.key``
+   for ``secrets.db``), or, for a database inside a git work tree, outside it in
+   ``$XDG_DATA_HOME/pychamber/keys/`` (``git add -A`` would commit a key file beside it). It must
    be owned by this user (or root) and not readable by group or others, as ssh requires of a
    private key;
 3. a keyring (service ``pychamber``, user = the database's absolute path): the OS keyring that
@@ -29,7 +31,8 @@ version bound in as associated data (a row moved to another name or version fail
 The key check, an encryption of a constant stored with the database, makes a wrong key a clear
 error instead of a decryption failure on some row. A key check of version 2 also says that the
 database keeps a state MAC (an HMAC over every version row, see :meth:`Cipher.state_mac`), so a
-removed version is detected.
+removed version is detected. Values sealed since are bound to associated data of version 2, so
+that none of them can pass for a row of a database from before state MACs (no downgrade).
 
 ``cryptography`` and ``keyring`` are imported only when a key is looked for or used: a key from
 the environment or the key file never imports ``keyring``.
@@ -64,12 +67,48 @@ _STATE_MAC_LABEL = {1: b"pychamber:local:state-mac:v1", 2: b"pychamber:local:sta
 STATE_MAC_VERSION = 2
 
 
-def key_file_path(db_path: str) -> str:
+def _beside(db_path: str) -> str:
     """The key file beside the database: ``secrets.db`` -> ``secrets.key``."""
     root, ext = os.path.splitext(db_path)
     if ext == ".key" or not os.path.basename(root):
         return db_path + ".key"
     return root + ".key"
+
+
+def git_work_tree(directory: str) -> str | None:
+    """The top of the git work tree ``directory`` is in (where ``.git`` is), or None."""
+    current = os.path.abspath(directory)
+    while True:
+        if os.path.lexists(os.path.join(current, ".git")):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+
+
+def _keys_dir(environ: Mapping[str, str]) -> str:
+    home = environ.get("HOME") or os.path.expanduser("~")
+    data_home = environ.get("XDG_DATA_HOME", "")
+    if not data_home or not os.path.isabs(data_home):
+        data_home = os.path.join(home, ".local", "share")
+    return os.path.join(data_home, "pychamber", "keys")
+
+
+def key_file_path(db_path: str, environ: Mapping[str, str] | None = None) -> str:
+    """The key file of the database at ``db_path``: ``<name>.key`` beside it (``secrets.db`` ->
+    ``secrets.key``), except for a database inside a git work tree, where ``git add -A`` would
+    commit a key file beside it: then ``$XDG_DATA_HOME/pychamber/keys/<name>-<hash>.key``
+    (``~/.local/share/...``), the hash telling apart databases of the same name."""
+    db_path = os.path.abspath(db_path)
+    beside = _beside(db_path)
+    if git_work_tree(os.path.dirname(db_path)) is None:
+        return beside
+    import hashlib
+
+    tag = hashlib.sha256(os.fsencode(db_path)).hexdigest()[:12]
+    stem = os.path.splitext(os.path.basename(beside))[0]
+    return os.path.join(_keys_dir(os.environ if environ is None else environ), f"{stem}-{tag}.key")
 
 
 def _decode_key(text: str) -> bytes | None:
@@ -303,8 +342,12 @@ class KeySource:
 
     def __init__(self, db_path: str, environ: Mapping[str, str], say: Callable[[str], None]):
         self.db_path = db_path
-        self.key_path = key_file_path(db_path)
         self.environ = environ
+        self.work_tree = git_work_tree(os.path.dirname(os.path.abspath(db_path)))
+        self.key_path = key_file_path(db_path, environ)
+        # a key file an earlier pychamber put beside a database in a work tree is still read
+        beside = _beside(os.path.abspath(db_path))
+        self._key_paths = [self.key_path] + ([beside] if beside != self.key_path else [])
         self._say = say
         self._keyring: Keyring | None | bool = False  # False: not looked for yet
         self._unconfirmed: str | None = None  # a key just stored in the keyring, to read back
@@ -401,24 +444,32 @@ class KeySource:
         return self._create(ring)
 
     def _read_key_file(self) -> bytes | None:
+        for path in self._key_paths:
+            key = self._read_one_key_file(path)
+            if key is not None:
+                self.key_path = path  # named in messages: the file that holds it
+                return key
+        return None
+
+    def _read_one_key_file(self, path: str) -> bytes | None:
         try:
-            fd = os.open(self.key_path, os.O_RDONLY)
+            fd = os.open(path, os.O_RDONLY)
         except FileNotFoundError:
             return None
         except OSError as e:
-            raise ChamberError(f"cannot read key file {self.key_path}: {e.strerror}") from None
+            raise ChamberError(f"cannot read key file {path}: {e.strerror}") from None
         try:
-            _check_private(fd, self.key_path)
+            _check_private(fd, path)
             try:
                 text = os.read(fd, 4096).decode("ascii")
             except (OSError, UnicodeDecodeError) as e:
                 reason = e.strerror if isinstance(e, OSError) and e.strerror else "unreadable"
-                raise ChamberError(f"cannot read key file {self.key_path}: {reason}") from None
+                raise ChamberError(f"cannot read key file {path}: {reason}") from None
         finally:
             os.close(fd)
         key = _decode_key(text)
         if key is None:
-            raise ChamberError(f"key file {self.key_path} does not hold a valid data key")
+            raise ChamberError(f"key file {path} does not hold a valid data key")
         return key
 
     def _create(self, ring: Keyring | None) -> bytes:
@@ -433,6 +484,8 @@ class KeySource:
             return key
         self._write_key_file(text)
         why = "no OS keyring available" if ring is None else f"{ring.name} did not keep it"
+        if self.work_tree is not None:
+            why += f"; outside the git work tree {self.work_tree}, so that it is never committed"
         self._say(f"pychamber: created a new data key in key file {self.key_path} ({why}; keep this file safe)")
         return key
 
@@ -452,8 +505,21 @@ class KeySource:
 
     def _write_key_file(self, text: str) -> None:
         """A new 0600 key file, all or nothing: never an empty or partial one, never over an
-        existing one."""
+        existing one, never inside the database's git work tree."""
+        self.key_path = self._key_paths[0]
         directory = os.path.dirname(self.key_path) or "."
+        if self.work_tree is not None:
+            inside = git_work_tree(directory)
+            if inside is not None:
+                raise ChamberError(
+                    f"local secrets database {self.db_path} is in the git work tree {self.work_tree}, and "
+                    f"its key file would be in the git work tree {inside} ({self.key_path}), where git "
+                    f"add -A would commit it: set {KEY_ENV}, or XDG_DATA_HOME to a directory outside "
+                    "any repository")
+            try:
+                os.makedirs(directory, mode=0o700, exist_ok=True)
+            except OSError as e:
+                raise ChamberError(f"cannot create directory {directory}: {e.strerror}") from None
         tmp = os.path.join(directory, f".{os.path.basename(self.key_path)}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -10,11 +10,14 @@ encrypted. When pychamber creates a key it says once where it keeps it, through
 ``settings.say`` (the CLI's stderr, else the ``pychamber`` logger).
 
 Every change to the versions (write, import, delete) stores a new state MAC, an HMAC under the
-data key over every version row; every read that decrypts checks it first, in the same read
-transaction. Someone who can write the file but does not hold the key cannot remove a version
-(a deleted latest row would otherwise make the previous value current), renumber, re-date or
-copy rows unnoticed. Restoring a whole older copy of the file (with its own valid MAC) is not
-detected: see docs/threat-model.md.
+data key over every version row; every read of values checks it before it answers, in the same
+read transaction, an empty or "not found" answer included. Someone who can write the file but
+does not hold the key cannot remove a version (a deleted latest row would otherwise make the
+previous value current), a secret or a whole service, renumber, re-date or copy rows unnoticed,
+nor switch the MAC off (a database without one passes only if every row was sealed before state
+MACs existed; the first write reseals them). Restoring a whole older copy of the file (with its
+own valid MAC) is not detected: see docs/threat-model.md. A service is listed one level deep,
+as Parameter Store lists a path: a nested key never stands in for one of the service's own.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping
 
+from pychamber.compat.strconv import go_list
 from pychamber.errors import ChamberError, SecretNotFound
 from pychamber.model import (
     ChangeEvent,
@@ -48,11 +52,6 @@ if TYPE_CHECKING:  # pragma: no cover
 STORE_CONFIG_ID = SecretId(RESERVED_SERVICE, "store-config")
 #: how a database's state is protected (:meth:`LocalStore._verify_state`)
 STATE_LEGACY, STATE_V1, STATE_V2 = 0, 1, 2
-
-
-def _go_list(items: list[str]) -> str:
-    """Go's ``%v`` of a string slice: ``[a b]``."""
-    return "[" + " ".join(items) + "]"
 
 
 def _split_label(service: str) -> str:
@@ -238,7 +237,7 @@ class LocalStore(Store):
             required = self._config(conn).required_tags
             missing = [t for t in required if t not in (tags or {})]
             if missing:
-                raise ChamberError(f"required tags {_go_list(missing)} are missing")
+                raise ChamberError(f"required tags {go_list(missing)} are missing")
         nonce, ct = self._encrypt(conn, id, version, value)
         db.insert_version(conn, id.service, id.key, version, _now_text(), self._user(), nonce, ct)
         if version == 1:
@@ -365,7 +364,7 @@ class LocalStore(Store):
                 kept = [t for t in required if t in current and t not in tags]
                 if kept:
                     raise ChamberError(
-                        f"required tags {_go_list(kept)} are already present, so they must be rewritten"
+                        f"required tags {go_list(kept)} are already present, so they must be rewritten"
                     )
                 db.remove_tags(conn, id.service, id.key, [k for k in current if k not in tags])
             db.put_tags(conn, id.service, id.key, tags)
@@ -379,7 +378,7 @@ class LocalStore(Store):
             wanted = set(tag_keys)
             found = [t for t in required if t in wanted]
             if found:
-                raise ChamberError(f"required tags {_go_list(found)} may not be deleted")
+                raise ChamberError(f"required tags {go_list(found)} may not be deleted")
             self._require_exists(conn, id)
             db.remove_tags(conn, id.service, id.key, tag_keys)
 
