@@ -30,7 +30,8 @@ def arn(resource: str, service: str = "ssm") -> str:
 
 
 class Recording:
-    """WSGI middleware: keeps (operation, request body) of every SSM request, passes it on."""
+    """WSGI middleware: keeps (operation, request body) of every SSM and Secrets Manager
+    request, passes it on."""
 
     def __init__(self, app):
         self.app = app
@@ -39,7 +40,7 @@ class Recording:
 
     def __call__(self, environ, start_response):
         target = environ.get("HTTP_X_AMZ_TARGET", "")
-        if target.startswith("AmazonSSM."):
+        if target.startswith(("AmazonSSM.", "secretsmanager.")):
             body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
             environ["wsgi.input"] = io.BytesIO(body)
             with self.lock:
@@ -239,3 +240,53 @@ def test_a_service_with_no_secrets_is_refused(run_cli, world, args):
     r = run_cli(*args, check=1)
     assert r.stdout == ""
     assert r.stderr == "Error: service wbe has no secrets (is the name right?)\n"
+
+
+#: What a writer does to a service on Secrets Manager, command by command.
+SM_WRITER_COMMANDS = [
+    ["write", "web", "db_password", "pw-2"],
+    ["write", "web", "new_key", "v"],
+    ["read", "web", "db_password"],
+    ["read", "-v", "1", "web", "db_password"],
+    ["history", "web", "db_password"],
+    ["list", "web"],
+    ["exec", "web", "--", "true"],
+    ["delete", "web", "new_key"],
+]
+
+
+def sm_needed(calls: list[tuple[str, dict]], sm) -> set[tuple[str, str]]:
+    """(IAM action, the secret's ARN) for each recorded Secrets Manager call."""
+    return {(f"secretsmanager:{op}", sm.describe_secret(SecretId=body["SecretId"])["ARN"])
+            for op, body in calls}
+
+
+def test_the_secretsmanager_policies_cover_every_call(run_cli, recorder, aws_client):
+    sm = aws_client("secretsmanager")
+    backend = {"CHAMBER_SECRET_BACKEND": "secretsmanager"}
+    run_cli("write", "web", "db_password", "pw-1", env_extra=backend, check=True)
+    run_cli("write", "shared", "log_level", "info", env_extra=backend, check=True)
+    recorder.take()
+    writer = json.loads(run_cli("ecs", "policy", "web", "--role", "writer", env_extra=backend,
+                                check=True).stdout)
+    task = json.loads(run_cli("ecs", "policy", "web", "--role", "task", env_extra=backend,
+                              check=True).stdout)
+    recorder.take()
+    env = {**backend, "AWS_ENDPOINT_URL": recorder.url}
+    calls = []
+    for args in SM_WRITER_COMMANDS:
+        run_cli(*args, env_extra=env, check=True)
+        got = recorder.take()
+        assert got, args
+        calls += got
+    want = sm_needed(calls, sm)
+    assert ("secretsmanager:UpdateSecretVersionStage", sm.describe_secret(SecretId="web")["ARN"]) in want
+    assert denied(writer, want) == []
+    run_cli("exec", "web", "--", "true", env_extra=env, check=True)
+    assert denied(task, sm_needed(recorder.take(), sm)) == []
+    # the task may not write, nor read the service next door
+    shared = sm.describe_secret(SecretId="shared")["ARN"]
+    assert denied(task, {("secretsmanager:PutSecretValue", sm.describe_secret(SecretId="web")["ARN"]),
+                         ("secretsmanager:GetSecretValue", shared)}) == sorted(
+        [("secretsmanager:GetSecretValue", shared),
+         ("secretsmanager:PutSecretValue", sm.describe_secret(SecretId="web")["ARN"])])

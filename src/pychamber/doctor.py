@@ -108,7 +108,7 @@ def render(checks: Sequence[Check], width: int = DEFAULT_WIDTH) -> str:
 
     from tabulate import tabulate
 
-    rows = [(c.name, RESULTS[c.ok], c.detail, c.advice) for c in checks]
+    rows: list[tuple[str, ...]] = [(c.name, RESULTS[c.ok], c.detail, c.advice) for c in checks]
     natural = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(HEADERS)]
     room = width - _GAP * (len(HEADERS) - 1)
     if sum(natural) > room:

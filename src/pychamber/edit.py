@@ -62,7 +62,10 @@ def snapshot(store: "Store", service: str, attempts: int = 3) -> Snapshot:
         after = store.versions(service)
         if before == after:
             break
-    return Snapshot(service, {key_of(r.key): r.value for r in raw}, before)
+    # what the versions list (Secrets Manager's listing of values also has chamber's own
+    # _chamber_metadata entry, which is not a secret to edit)
+    keys = {key_of(name) for name in before}
+    return Snapshot(service, {key_of(r.key): r.value for r in raw if key_of(r.key) in keys}, before)
 
 
 HEADER = """\
@@ -178,12 +181,23 @@ def _stop_signals() -> Iterator[None]:
             signal.signal(s, handler)
 
 
+#: What makes git run an editor through the shell (blanks aside: ``code --wait`` is two words).
+_SHELL_META = re.compile(r"[|&;<>()$`\\\"'*?\[#~=%\n]")
+
+
 def run_editor(editor: str, path: str) -> int:
-    """Run ``editor`` on ``path`` as git does (``sh -c 'EDITOR "$@"'``, so that ``code --wait``
-    works) on this process's terminal; Ctrl-C is the editor's while it runs (pychamber ignores
-    it; the editor starts with the default disposition). Returns its exit status (negative: the
-    signal that ended it)."""
-    proc = subprocess.Popen(["/bin/sh", "-c", editor + ' "$@"', editor, path])
+    """Run ``editor`` on ``path`` on this process's terminal: words separated by blanks are run
+    directly (``code --wait FILE``), anything with shell syntax as git does (``sh -c 'EDITOR
+    "$@"'``). Ctrl-C is the editor's while it runs (pychamber ignores it; the editor starts with
+    the default disposition). Returns its exit status (negative: the signal that ended it)."""
+    if _SHELL_META.search(editor):
+        argv = ["/bin/sh", "-c", editor + ' "$@"', editor, path]
+    else:
+        argv = [*editor.split(), path]
+    try:
+        proc = subprocess.Popen(argv)
+    except OSError as e:
+        raise ChamberError(f"cannot run the editor {argv[0]!r}: {e.strerror}; {NOTHING_WRITTEN}") from None
     main = _in_main_thread()
     saved = signal.signal(signal.SIGINT, lambda s, f: None) if main else None
     try:

@@ -10,6 +10,9 @@ What it promises:
   names only, never a value) lists the files pychamber wrote; a file of the same name that is
   not in it is an error before anything is written, and only files in it are ever removed
   (when their secret is gone);
+- an interrupted run (killed, or out of space) is never a reason to refuse the next one: all
+  files are staged in full before any is renamed, the manifest names those about to be renamed
+  (with their inodes) first, and our own temporary files are swept;
 - every problem is one line (:class:`~pychamber.errors.ChamberError`), checked before the first
   write where it can be (bad names, foreign files, a directory that cannot be created).
 """

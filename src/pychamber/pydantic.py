@@ -55,7 +55,8 @@ chamber's names and precedence (several services, later ones winning, the names 
 gives), on any of chamber's backends (SSM, Secrets Manager, S3, the local file), with
 pychamber's retries, timeouts and throttling, and without boto3.
 
-Needs the optional dependency: ``pip install 'pychamber[pydantic]'``.
+Needs the optional dependency: ``pip install pydantic-settings`` (or pychamber with its extra,
+``pip install '.[pydantic]'`` from a checkout).
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ try:
     from pydantic_settings.sources.utils import parse_env_vars
 except ImportError as e:  # pragma: no cover - exercised with pydantic_settings hidden
     raise ImportError(
-        "pychamber.pydantic needs pydantic-settings: pip install 'pychamber[pydantic]'"
+        "pychamber.pydantic needs pydantic-settings: pip install pydantic-settings"
     ) from e
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -51,6 +51,13 @@ def test_export_edit_import_exec_keeps_the_edit(cli, tmp_path):
     cli("export", "-f", "dotenv", "-o", str(f), "svc", check=True)
     cli("import", "svc", str(f), check=True)
     assert stored(cli) == want
+    # edit (sed as the editor) changes one value, in place
+    r = cli("edit", "svc", env_extra={"EDITOR": "sed -i s/new-pw/edited-pw/", "VISUAL": None}, check=True)
+    assert r.stdout == "Updated svc: 0 added, 1 changed, 0 deleted\n"
+    assert stored(cli) == {**want, "db_password": "edited-pw"}
+    r = cli("exec", "svc", "--", "sh", "-c", 'printf "%s" "$DB_PASSWORD"', check=True)
+    assert (r.stdout, r.stderr) == ("edited-pw", "")
+    assert cli("export", "-f", "dotenv", "svc", check=True).stderr == ""  # no name shared by two keys
 
 
 def test_a_name_that_could_be_two_keys_is_refused(cli, tmp_path):

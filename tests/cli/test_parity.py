@@ -156,6 +156,8 @@ Given a secret store like this:
                                      <strict-value>, and fail if there are any env vars with that value missing
                                      from secrets
 """ in r.stderr
+    assert """      --strict-value string          value to expect in --strict mode (default "chamberme")
+""" in r.stderr
     # pflag's NoOptDefVal of a string flag: --release string[="current"] (the widest, the column)
     assert """      --release string[="current"]   read the services' current release""" in r.stderr
     assert r.stderr.endswith(GLOBAL_FLAGS)

@@ -366,7 +366,7 @@ def test_doctor_checks_the_release_setup(run_cli, recorder):
                 for name in ("release bucket", "release web", "release drift web")
                 if line.startswith(name + "  ")}
 
-    r = cli(run_cli, rec, "doctor", "web")
+    r = cli(run_cli, rec, "doctor", "web", COLUMNS="250")  # one row a line (doctor fits $COLUMNS)
     got = rows(r)
     assert r.returncode == 0, r.stdout
     assert got["release bucket"].split()[2:4] == ["ok", "s3://releases/"]
@@ -374,11 +374,11 @@ def test_doctor_checks_the_release_setup(run_cli, recorder):
     assert "min old" in got["release web"]
     assert "the store matches the release" in got["release drift web"]
     write(rec.url, "web", {"db_password": "s3cr3t-2", "more": "x"})
-    r = cli(run_cli, rec, "doctor", "web")
+    r = cli(run_cli, rec, "doctor", "web", COLUMNS="250")
     assert r.returncode == 1
     assert "FAILED" in rows(r)["release drift web"]
     assert "1 added, 0 removed, 1 changed in the store since release 1" in rows(r)["release drift web"]
-    r = cli(run_cli, rec, "doctor", "api")
+    r = cli(run_cli, rec, "doctor", "api", COLUMNS="250")
     assert "FAILED" in r.stdout and "no release of service api" in r.stdout
     r = cli(run_cli, rec, "doctor", PYCHAMBER_RELEASE_BUCKET="nope")
     assert r.returncode == 1 and "FAILED" in rows(r)["release bucket"]
@@ -398,5 +398,5 @@ def test_the_readme_release_task_definition_is_valid(aws_client):
     ecs = aws_client("ecs")
     validate_parameters(task, ecs.meta.service_model.operation_model("RegisterTaskDefinition").input_shape)
     app = ecs.register_task_definition(**task)["taskDefinition"]["containerDefinitions"][0]
-    assert app["entryPoint"] == ["pychamber", "exec", "--release", "web", "--"]
+    assert app["entryPoint"] == ["pychamber", "exec", "--init", "--release", "web", "--"]
     assert {e["name"] for e in app["environment"]} == {"PYCHAMBER_RELEASE_BUCKET", "PYCHAMBER_RELEASE_PREFIX"}

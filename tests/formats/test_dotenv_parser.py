@@ -111,3 +111,28 @@ def test_a_failing_json_import_reads_only_the_first_line_to_hint():
     text = "A=1\n" + "".join(f"K{i}='v\n" for i in range(50000))  # not dotenv past line 1 either
     with pytest.raises(ChamberError, match="the input looks like dotenv"):
         parse_import(text)
+
+
+def test_random_documents_read_as_python_dotenv_reads_them():
+    """The one-regex statement reader and the step-by-step one agree with python-dotenv on
+    random documents of dotenv's awkward characters (where pychamber parses the document at all:
+    it refuses a line python-dotenv would skip)."""
+    dotenv = pytest.importorskip("dotenv")
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    alphabet = st.sampled_from(list("AB=' \"\\#\n\r\tx") + ["export ", "\\n", "\r\n", "é"])
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.lists(alphabet, max_size=30).map("".join))
+    def check(text):
+        try:
+            ours = dict(parse_dotenv(text))
+        except ChamberError:
+            return
+        if "\\$" in text or "\\`" in text:
+            return  # pychamber's extension: \$ and \` in double quotes are $ and `
+        theirs = dotenv.dotenv_values(stream=io.StringIO(text), interpolate=False)
+        assert ours == {k: v for k, v in theirs.items() if v is not None}, text
+
+    check()

@@ -111,7 +111,8 @@ def test_the_readme_way_to_find_the_key_works_for_a_key_file(tmp_path, repo):
     env.pop("PYCHAMBER_LOCAL_KEY", None)
     run = [sys.executable, "-m", "pychamber"]
     subprocess.run([*run, "write", "svc", "k", "v"], env=env, check=True, capture_output=True, timeout=120)
-    doctor = subprocess.run([*run, "doctor"], env=env, capture_output=True, text=True, timeout=120)
+    doctor = subprocess.run([*run, "doctor"], env={**env, "COLUMNS": "400"}, capture_output=True, text=True,
+                            timeout=120)
     line = next(x for x in doctor.stdout.splitlines() if x.startswith("data key"))
     key_file = key_file_path(str(db), env)
     assert f"in key file {key_file} " in line and "Traceback" not in doctor.stderr

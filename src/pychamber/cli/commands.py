@@ -268,7 +268,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("write", "write <service> <key> [--] <value|->", "write a secret", "secrets:write", write_args),
     # pychamber's own
     Command("edit", "edit <service>",
-            "Edit a service's secrets in $VISUAL or $EDITOR as a dotenv file; saves only what changed",
+            "Edit a service's secrets in $EDITOR; saves what changed",
             "edit:edit", exact(1), own=True),
     Command("materialize", "materialize <service...> --dir <dir>",
             "Write the services' secrets as files, one per key", "materialize:materialize",

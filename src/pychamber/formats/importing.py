@@ -219,7 +219,7 @@ def _dotenv_value(r: _Reader) -> Pieces:
 # before an unclosed quote taken as the start of an unquoted value).
 _STATEMENT = re.compile(r"""
     (?>(?:export[^\S\r\n]+)?)
-    (?:'(?P<qkey>[^']+)'|(?P<key>[^=\#\s]+))
+    (?:'(?P<qkey>[^']+)'|(?P<key>(?!')[^=\#\s]+))
     [^\S\r\n]*=
     (?:[^\S\r\n]+(?=\#)  # KEY= # comment: an empty value (python-dotenv 1.2.2+)
       |(?>[^\S\r\n]*)
