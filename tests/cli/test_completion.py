@@ -381,3 +381,15 @@ def pwsh_complete(env, line):
 ])
 def test_powershell_completes(store_env, line, want):
     assert sorted(pwsh_complete(store_env, line)) == sorted(want)
+
+
+@needs_fish
+def test_fish_without_descriptions(store_env, tmp_path):
+    # cobra's completion <shell> --no-descriptions: the candidates without the commands' help
+    p = invoke(["completion", "fish", "--no-descriptions"], PLAIN, text=True)
+    assert p.returncode == 0 and "View the history of a secret" not in p.stdout
+    script = tmp_path / "plain.fish"
+    script.write_text(p.stdout)
+    out = subprocess.run(["fish", "--no-config", "-c", f"source '{script}'; complete -C 'pychamber hist'"],
+                         capture_output=True, text=True, env=store_env, timeout=120)
+    assert out.stdout == "history\n"

@@ -143,11 +143,14 @@ def tree() -> Tree:
     return Tree([s for o in offered for s in o], global_value_flags(), choices, cmds)
 
 
-def script(shell: str) -> str:
-    """The completion script of ``shell``."""
+def script(shell: str, descriptions: bool = True) -> str:
+    """The completion script of ``shell``; ``descriptions`` False (cobra's ``--no-descriptions``)
+    leaves the commands' help out of the candidates (only fish shows it)."""
     if shell not in SHELLS:
         raise ChamberError(f"unsupported shell {shell!r}: use one of {', '.join(SHELLS)}")
-    return {"bash": _bash, "zsh": _zsh, "fish": _fish, "powershell": _powershell}[shell](tree())
+    if shell == "fish":
+        return _fish(tree(), descriptions)
+    return {"bash": _bash, "zsh": _zsh, "powershell": _powershell}[shell](tree())
 
 
 # --- the scripts --------------------------------------------------------------------------------
@@ -361,7 +364,7 @@ fi
 """
 
 
-def _fish(t: Tree) -> str:
+def _fish(t: Tree, descriptions: bool = True) -> str:
     """fish: one function reads the command line (as the bash and zsh scripts do) and prints
     the candidates, with the commands' help as descriptions."""
     def fish_cases(items: list[tuple[str, str]], indent: str) -> str:
@@ -381,10 +384,15 @@ def _fish(t: Tree) -> str:
     flag_cases = [(q(p), f"set cands {' '.join(c.flags)}") for p, c in sorted(t.commands.items()) if c.flags]
     kind_cases = [(q(p), f"set kinds {' '.join(q(k) for k in c.kinds)}") for p, c in sorted(t.commands.items())
                   if c.kinds]
-    sub_cases = [(q(p), "printf '%s\\t%s\\n' " + " ".join(
-        f"{q(s)} {q(t.commands[p + ' ' + s].help)}" for s in c.subcommands) + "; return")
+
+    def described(paths: list[str], names: list[str]) -> str:
+        if not descriptions:
+            return "printf '%s\\n' " + " ".join(q(n) for n in names)
+        return "printf '%s\\t%s\\n' " + " ".join(f"{q(n)} {q(t.commands[p].help)}" for p, n in zip(paths, names))
+
+    sub_cases = [(q(p), described([f"{p} {s}" for s in c.subcommands], c.subcommands) + "; return")
                  for p, c in sorted(t.commands.items()) if c.subcommands]
-    top = " ".join(f"{q(p)} {q(t.commands[p].help)}" for p in t.top)
+    top = described(t.top, t.top)
     return HEADER.format(shell="fish") + f"""# Service names and keys come from the store: at most {DEADLINE:g} s, nothing on any failure.
 function __pychamber_store
     if command -q timeout
@@ -455,7 +463,7 @@ function __pychamber_complete
         return
     end
     if test -z "$cmd"
-        printf '%s\\t%s\\n' {top}
+        {top}
         return
     end
     if test (count $args) -eq 0
@@ -625,19 +633,19 @@ def readme_with_reference(readme: str) -> str:
 
 # --- the commands -------------------------------------------------------------------------------
 def bash(inv: Invocation, *, no_descriptions: bool) -> None:
-    inv.console.out(script("bash"))
+    inv.console.out(script("bash", not no_descriptions))
 
 
 def zsh(inv: Invocation, *, no_descriptions: bool) -> None:
-    inv.console.out(script("zsh"))
+    inv.console.out(script("zsh", not no_descriptions))
 
 
 def fish(inv: Invocation, *, no_descriptions: bool) -> None:
-    inv.console.out(script("fish"))
+    inv.console.out(script("fish", not no_descriptions))
 
 
 def powershell(inv: Invocation, *, no_descriptions: bool) -> None:
-    inv.console.out(script("powershell"))
+    inv.console.out(script("powershell", not no_descriptions))
 
 
 def names(inv: Invocation, *args: str) -> None:
