@@ -98,3 +98,44 @@ def test_dry_run_table():
     assert out == table([["Name", "Service", "Key", "Version"], ["A_B", "one", "a-b", "3"],
                          ["C", "two", "c", "1"]])
     assert "v3" not in out
+
+
+# --- the request: prepared once, loaded by exec's first start, each rotation, materialize, env() ---
+
+def test_request_is_frozen_and_loads_the_same_way_each_time(err):
+    import dataclasses
+
+    store = FakeStore({"web": {"db_password": "pw", "token": "t1"}, "shared": {"token": "t2"}})
+    request = api.Request(Settings(), store, ("Web", "shared"), files="/run/secrets")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        request.pristine = True  # type: ignore[misc]
+    assert request.loaded == ["web", "shared"]
+    first, files = request.environment({"HOME": "/root"}, err.append)
+    again, files_again = request.environment({"HOME": "/root"}, err.append)
+    assert (first.env, files) == (again.env, files_again)
+    assert files == {"db_password": "pw", "token": "t2"}
+    assert first.env == {"HOME": "/root", "DB_PASSWORD_FILE": "/run/secrets/db_password",
+                         "TOKEN_FILE": "/run/secrets/token"}
+    assert err.text() == "warning: service shared overwriting environment variable TOKEN\n" * 2
+    without_files, none = api.Request(Settings(), store, ("web",)).environment({}, err.append)
+    assert none is None and without_files.env == {"DB_PASSWORD": "pw", "TOKEN": "t1"}
+
+
+def test_request_refuses_a_key_that_cannot_be_a_file(err):
+    store = FakeStore({"web": {"..": "x"}})
+    with pytest.raises(ChamberError, match="cannot write secret '..' as a file"):
+        api.Request(Settings(), store, ("web",), files="/run/secrets").environment({}, err.append)
+
+
+def test_prepare_checks_the_services_before_opening_the_store(err, tmp_path):
+    unknown_backend = Settings(backend_flag="vault", environ={})
+    with pytest.raises(ChamberError) as e:
+        api.prepare(unknown_backend, ["ok", "bad service"], err.append)
+    assert str(e.value).startswith("Failed to validate service: Failed to validate service name 'bad service'")
+    with pytest.raises(ChamberError, match="invalid backend"):
+        api.prepare(unknown_backend, ["_chamber"], err.append)
+    assert err == [ex.names.RESERVED_WARNING]
+    local = api.settings_for("local", local_path=tmp_path / "s.db",
+                             environ={"PYCHAMBER_LOCAL_KEY": "A" * 43 + "="})
+    request = api.prepare(local, ["web"], err.append, files="rel/dir")
+    assert request.files == str(tmp_path.cwd() / "rel" / "dir") and request.services == ("web",)

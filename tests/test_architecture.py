@@ -243,31 +243,26 @@ def test_every_flag_is_a_row_of_the_one_table():
             assert marker not in text or m == "pychamber.cli.parse" and marker == "cobra.PFlag(", (m, marker)
 
 
-#: Go helpers outside compat/ that issue 18 item 6 moves there; this list only shrinks.
-GO_PENDING = {"pychamber.stores.s3", "pychamber.files"}
+def test_go_helpers_and_shared_pieces_live_once():
+    """Go emulation only in compat/ (no ``def go_*``, no int64 bound written out elsewhere); the
+    default KMS alias only in settings; one thread pool for a many-service listing
+    (stores.base.concurrently); one check of a service or key name (names)."""
+    import re
 
-
-def _go_helpers(path: Path) -> list[str]:
-    """The Go helpers defined in a module: ``go_*`` functions, int64 bounds (``2**63``, ``1 << 63``)."""
-    found = []
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.lstrip("_").startswith("go_"):
-            found.append(node.name)
-        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Pow, ast.LShift)):
-            if isinstance(node.right, ast.Constant) and node.right.value == 63:
-                found.append("int64 bounds")
-    return found
-
-
-def test_go_helpers_live_in_compat():
-    for m, path in MODULES.items():
-        if m.startswith("pychamber.compat"):
-            continue
-        found = _go_helpers(path)
-        if m in GO_PENDING:  # the list only shrinks: a module put right leaves it
-            assert found, f"{m} has no Go helper left: drop it from GO_PENDING"
-        else:
-            assert not found, f"{m}: {found} belong in compat/"
+    int64 = re.compile(r"2\s*\*\*\s*63|1\s*<<\s*63|9223372036854775807")
+    for name, path in MODULES.items():
+        text = path.read_text()
+        in_compat = name.startswith("pychamber.compat")
+        if not in_compat:
+            assert not re.search(r"^\s*def _?go_\w+\(", text, re.M), f"{name} defines a Go helper"
+            assert not int64.search(text), f"{name} spells out an int64 bound (compat.strconv has them)"
+        if name != "pychamber.settings":
+            assert '"alias/parameter_store_key"' not in text, f"{name} repeats the default KMS alias"
+        if name != "pychamber.stores.base":
+            assert "ThreadPoolExecutor" not in text, f"{name} builds its own thread pool"
+        if name != "pychamber.names":
+            assert not re.search(r"\b(SERVICE_MSG|SERVICE_LABEL_MSG|KEY_MSG)\b", text), \
+                f"{name} refuses a service or key itself (names.service_name / key_name)"
 
 
 def test_no_cli_library_and_no_private_module_of_a_dependency():

@@ -83,9 +83,11 @@ def test_env_services_are_normalised_and_order_decides(backend):
 def test_load_env_keeps_what_is_set_unless_override(backend, monkeypatch):
     seed(pychamber.open_store())
     monkeypatch.setenv("API_KEY", "mine")
-    monkeypatch.delenv("DB_PASSWORD", raising=False)
-    for name in ("SHARED.THING", "MIXED", "REGION"):
-        monkeypatch.delenv(name, raising=False)
+    for name in ("DB_PASSWORD", "SHARED.THING", "MIXED", "REGION"):
+        # set first, so that monkeypatch removes what load_env sets (a later test's exec would
+        # otherwise inherit DB_PASSWORD and warn about overwriting it)
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
     done = pychamber.load_env("web")
     assert "API_KEY" not in done and os.environ["API_KEY"] == "mine"
     assert done["DB_PASSWORD"] == os.environ["DB_PASSWORD"] == 'pw "quoted" $x'

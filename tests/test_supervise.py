@@ -505,3 +505,35 @@ def test_ctrl_z_gives_the_terminal_back_and_fg_resumes(env, tmp_path, shell):
         term.expect_exact("rc=130")
     finally:
         term.close(force=True)
+
+
+def test_bg_then_a_read_of_the_terminal_stops_the_job_again(env, tmp_path):
+    """``bg`` continues the program without the terminal; its read then stops it (SIGTTIN),
+    and pychamber with it, so that the shell reports the job stopped and ``fg`` brings it back."""
+    pexpect = pytest.importorskip("pexpect")
+    pychamber(env, "write", "app", "pw", "one")
+    script = tmp_path / "echo.py"
+    script.write_text(ECHO)
+    prompt = "PROMPT>"
+    term = pexpect.spawn("bash", ["--norc", "--noprofile", "-i"], env={**env, "PS1": prompt, "TERM": "dumb"},
+                         encoding="utf-8", timeout=30, dimensions=(24, 200))
+    try:
+        term.expect_exact(prompt)
+        term.sendline("set -b")  # report a job's stop at once, not at the next prompt
+        term.expect_exact(prompt)
+        term.sendline(f"{sys.executable} -m pychamber exec --init app -- {sys.executable} {script}")
+        term.expect_exact("ready")
+        term.sendcontrol("z")
+        term.expect(r"(?i)stopped")
+        term.expect_exact(prompt)
+        term.sendline("bg")
+        term.expect(r"(?i)stopped")  # its read from the background stopped it (and pychamber)
+        term.sendline("fg")
+        term.sendline("three")
+        term.expect_exact("got THREE")
+        term.sendcontrol("d")  # end of input: the program exits 0
+        term.expect_exact(prompt)
+        term.sendline("echo rc=$?")
+        term.expect_exact("rc=0")
+    finally:
+        term.close(force=True)

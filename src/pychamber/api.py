@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import warnings
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence
 
 from pychamber import envbuild, names
 from pychamber.errors import ChamberError, ChamberWarning
@@ -37,7 +37,7 @@ _FLAG_OPTIONS = {"bucket": "s3_bucket_flag", "retries": "retries_flag",
 NO_SERVICES = "at least one service must be specified"
 
 
-def settings_for(backend: str | None = None, environ: Mapping[str, str] | None = None,
+def settings_for(backend: str | None = None, *, environ: Mapping[str, str] | None = None,
                  **options: object) -> Settings:
     """The :class:`~pychamber.settings.Settings` the CLI would build, from ``CHAMBER_*``
     variables (``environ``, default ``os.environ``), ``backend`` and keyword options:
@@ -78,7 +78,7 @@ def release_store(settings: Settings, release: object) -> "Store":
     return ReleaseStore.from_settings(settings, number)
 
 
-def open_store(backend: str | None = None, **options: object) -> "Store":
+def open_store(backend: str | None = None, **options: Any) -> "Store":
     """The store the CLI would use: ``CHAMBER_SECRET_BACKEND`` (or ``backend``: ``ssm``,
     ``secretsmanager``, ``s3``, ``s3-kms``, ``local``, ``null``) configured by the ``CHAMBER_*``
     variables, keyword options overriding them (see :func:`settings_for`).
@@ -253,7 +253,7 @@ def materialize(*services: str, directory: str | os.PathLike[str], mode: int = 0
     return write_secret_files(request.files, files, mode, uid, gid)
 
 
-def _request(services: Sequence[str], backend: str | None, options: dict[str, object],
+def _request(services: Sequence[str], backend: str | None, options: dict[str, Any],
              files: str | os.PathLike[str] | None = None, strict_services: bool = False) -> Request:
     if not services:
         raise ChamberError(NO_SERVICES)

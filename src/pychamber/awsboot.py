@@ -93,7 +93,7 @@ def _placeholder(name: str, search_path: list[str] | None) -> Any | None:
         _run_init(name)
         return getattr(module, attr)
 
-    module.__getattr__ = __getattr__  # type: ignore[attr-defined]
+    module.__getattr__ = __getattr__  # type: ignore[method-assign]
     _placeholders[name] = module
     sys.modules[name] = module
     return module
@@ -129,7 +129,7 @@ def _defer_http2() -> None:
         _placeholders.pop("urllib3.http2", None)
         raise
     if getattr(urllib3, "http2", None) is None:
-        urllib3.http2 = module  # type: ignore[attr-defined]
+        urllib3.http2 = module
 
 
 def _defer_docs() -> None:
@@ -151,13 +151,13 @@ def _defer_docs() -> None:
         return
     stand_in = types.ModuleType(_DOCSTRING)
     stand_in.__spec__ = doc_spec
-    stand_in.__getattr__ = _real_attribute  # type: ignore[attr-defined]
+    stand_in.__getattr__ = _real_attribute  # type: ignore[method-assign]
     for name in ("ClientMethodDocstring", "PaginatorDocstring", "WaiterDocstring"):
         setattr(stand_in, name, type(name, (_Deferred,), {"_name": name}))
     package.docstring = stand_in
     _placeholders[_DOCSTRING] = stand_in
     sys.modules[_DOCSTRING] = stand_in
-    botocore.docs = package  # type: ignore[attr-defined]
+    botocore.docs = package
 
 
 def _real_docstring_module() -> Any:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from pychamber.compat.syscall import errno_text
+from pychamber.compat.syscall import open_error as _go_open_error
 from pychamber.errors import ChamberError
 
 MANIFEST = ".pychamber-manifest"
@@ -486,9 +487,3 @@ def read_input(path: str, stdin) -> bytes:
             return f.read()
     except OSError as e:
         raise ChamberError(f"Failed to open file: {_go_open_error(path, e)}") from None
-
-
-def _go_open_error(path: str, e: OSError) -> str:
-    """Go's ``open PATH: reason`` shape."""
-    reason = (e.strerror or str(e)).lower()
-    return f"open {path}: {reason}"

@@ -103,10 +103,7 @@ def validate_secret_id(service: str, key: str, import_keys: bool = False) -> Non
     read or delete: a valid, lower-case service (the CLI lower-cases every service it is
     given) and a valid key (capitals allowed: ``write --preserve-case`` and ``--exact-key``).
     ``import_keys``: the key may hold inner ``/``, as import stores nested keys."""
-    try:
-        validate_service(service)
-    except ChamberError as e:
-        raise e.wrap("Failed to validate service: ") from None
+    service_name(service, lower=False)
     if go_lower(service) != service:
         raise ChamberError(f"Failed to validate service: service name '{service}' has capitals; "
                            "chamber lower-cases service names, so nothing could read it")
@@ -114,10 +111,7 @@ def validate_secret_id(service: str, key: str, import_keys: bool = False) -> Non
         if not _IMPORT_KEY_RE.fullmatch(key):
             raise ChamberError(f"Failed to validate key: {KEY_MSG.format(key)}, and inner forward slashes")
         return
-    try:
-        validate_key(key)
-    except ChamberError as e:
-        raise e.wrap("Failed to validate key: ") from None
+    key_name(key, lower=False)
 
 
 def is_stored_name(name: str) -> bool:

@@ -69,7 +69,7 @@ def no_core_dumps() -> None:
             _flags_ = _ctypes.FUNCFLAG_CDECL
             _restype_ = _Int
 
-        prctl = _Fn(_ctypes.dlsym(_ctypes.dlopen(None, 0), "prctl"))
+        prctl = _Fn(_ctypes.dlsym(_ctypes.dlopen(None, 0), "prctl"))  # type: ignore[arg-type]
         prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 4
     except Exception:  # noqa: BLE001 - no _ctypes, no libc prctl: nothing to do
         pass
@@ -127,7 +127,7 @@ def _restore_signals() -> list[tuple[int, object]]:
     Returns the previous dispositions, to put back if ``execve`` fails."""
     import signal
 
-    previous = []
+    previous: list[tuple[int, object]] = []
     for name in ("SIGPIPE", "SIGXFSZ"):
         sig = getattr(signal, name, None)
         if sig is not None:
@@ -260,7 +260,6 @@ class Supervisor:
         self._saved_wakeup = -1
         self._tty_owner: int | None = None  # the group we handed the terminal to
         self._suspend = False  # a stop was asked of pychamber: follow the program when it stops
-        self._status: int | None = None
 
     # --- from any thread ------------------------------------------------------------------
     def log(self, line: str) -> None:

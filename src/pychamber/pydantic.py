@@ -167,16 +167,16 @@ class ChamberSettingsSource(EnvSettingsSource):
         """Every name the services' secrets are offered under: ``exec``'s variables
         (``DB_HOST``), the keys as stored (``db-host``), and the nested models' segments
         (``db/port``). Calls the store every time; the source itself calls it once."""
-        from pychamber import api, envbuild
+        from pychamber import api
         from pychamber.errors import ChamberError
         from pychamber.model import key_of
 
         if not self.services:
             raise ChamberError(api.NO_SERVICES)
-        said: list[str] = list(envbuild.validate_services(self.services))
-        settings = api.settings_for(self.backend, **self.options)
-        store = api.store_from(settings)
-        state = api.assemble(settings, store, self.services, {}, False, False, "chamberme", said.append)
+        said: list[str] = []
+        request = api.prepare(api.settings_for(self.backend, **self.options), self.services, said.append)
+        store = request.store
+        state, _ = request.environment({}, said.append)
         for message in said:
             _warn_user(message)
         found: dict[str, str] = {}

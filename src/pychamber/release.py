@@ -396,8 +396,7 @@ class Releases:
         publisher = self._publisher()
         done = []
         for raw in services:
-            service = names.go_lower(raw)
-            names.validate_service(service)
+            service = names.service_name(raw, prefix="")
             with aws.within(aws.new_deadline(self.settings)):
                 entries = snapshot(store, service)
                 result = self._publish_one(service, entries, publisher)

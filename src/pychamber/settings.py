@@ -373,4 +373,4 @@ def debug(settings: Settings | None, msg: str, **fields: object) -> None:
         return
     from pychamber.compat.slog import text_line
 
-    settings.say(text_line(msg, **fields))
+    settings.say(text_line(msg, **fields))  # type: ignore[arg-type]  # fields are slog's attributes

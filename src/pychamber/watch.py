@@ -6,9 +6,17 @@ listing of each service (``Store.versions``: on SSM one GetParametersByPath with
 is compared with what the program was started with. A change is acted on only once it has
 settled (a second listing shows nothing further) and the new environment has been fetched and
 checked as exec checks it; a change that would fail (``--strict``, the kernel's limits) keeps
-the running program and is reported once. ``--splay`` waits a random time before acting, so
-that replicas do not restart together. A failing poll is reported once, retried with backoff,
-and never stops the program. Lines name keys and versions, never a value.
+the running program and is reported once. A service that lists none of its secrets, or loses
+most of them at once (a store that lost its data, a broken answer), is acted on only once the
+same listing has held over :attr:`Watcher.hold_polls` polls, with one line meanwhile.
+``--splay`` waits a random time before acting, so that replicas do not restart together. A
+failing poll is reported once, retried with backoff, and never stops the program. Lines name
+keys and versions, never a value; a line that cannot be written (a closed stderr) never stops
+the watching.
+
+The baseline (what the program was started with) is listed before the first fetch, never
+beside it: a change landing between the two then shows as a change at the first poll (at worst
+one needless restart), where a listing taken after the fetch would hide it for ever.
 """
 
 from __future__ import annotations
@@ -33,6 +41,30 @@ def fingerprint(store, services: Sequence[str]) -> Fingerprint:
     return {s: store.versions(s) for s in services}
 
 
+def mass_loss(old: Fingerprint, new: Fingerprint) -> list[str]:
+    """``web lists 0 of its 3 secrets`` for each service that lost at least two secrets and more
+    than half of them at once (a single key's deletion is an ordinary change)."""
+    out = []
+    for service, before in old.items():
+        after = new.get(service, {})
+        gone = len(set(before) - set(after))
+        if gone >= 2 and 2 * gone > len(before):
+            out.append(f"{service} lists {len(set(before) & set(after))} of its {len(before)} secrets")
+    return out
+
+
+def quiet(log: Callable[[str], None]) -> Callable[[str], None]:
+    """``log`` that never raises: no line is worth stopping the watching for."""
+
+    def say(line: str) -> None:
+        try:
+            log(line)
+        except Exception:  # noqa: BLE001 - a closed stderr, a full disk
+            pass
+
+    return say
+
+
 def describe(old: Fingerprint, new: Fingerprint) -> list[str]:
     """``svc/key 3 -> 4``, ``svc/key added``, ``svc/key removed``: names and versions only."""
     out = []
@@ -53,7 +85,10 @@ class Watcher(threading.Thread):
     """Polls in its own thread; ``act(summary)`` is called (from this thread) when a settled
     change should be delivered; ``act`` builds and hands over the new environment, raising
     :class:`Refused` when it would not be valid. ``baseline`` is the fingerprint the program
-    was started with, a callable giving it (taken beside the first fetch), or None."""
+    was started with, a callable giving it, or None (the first poll's listing is it)."""
+
+    #: polls over which a listing that lost most of a service's secrets must hold before it is applied
+    hold_polls = 3
 
     def __init__(self, store, services: Sequence[str], baseline, interval: float,
                  splay: float, act: Callable[[str], None], log: Callable[[str], None],
@@ -61,18 +96,21 @@ class Watcher(threading.Thread):
         super().__init__(name="pychamber-watch", daemon=True)
         self.store = store
         self.services = list(services)
-        self.current = baseline
+        self._baseline = baseline if callable(baseline) else None
+        self.current: Fingerprint | None = None if callable(baseline) else baseline
         self.interval = max(interval, 0.05)
         self.splay = max(splay, 0.0)
         self.settle = self.interval / 4 if settle is None else settle
         self.act = act
-        self.log = log
+        self.log = quiet(log)
         self.rng = rng or random.Random()
         self.stopped = threading.Event()
         self.polls = 0
         self._failing = False
         self._backoff = self.interval
         self._refused: Fingerprint | None = None
+        self._suspect: Fingerprint | None = None  # a mass loss being held back
+        self._suspect_polls = 0
 
     def stop(self) -> None:
         self.stopped.set()
@@ -87,13 +125,16 @@ class Watcher(threading.Thread):
 
     def run(self) -> None:
         backoff = self.interval
-        if callable(self.current):  # a baseline still being taken beside the first fetch
-            self.current = self.current()
+        if self._baseline is not None:
+            self.current = self._baseline()
         while self._sleep(backoff * self.rng.uniform(0.8, 1.2)):
             try:
                 backoff = self._once()
             except Exception as e:  # noqa: BLE001 - the watcher must never die, nor stop the program
-                backoff = self._failed(e)
+                try:
+                    backoff = self._failed(e)
+                except Exception:  # noqa: BLE001
+                    backoff = self.interval
 
     def _failed(self, e: Exception) -> float:
         text = str(e) if isinstance(e, ChamberError) else f"internal error ({type(e).__name__})"
@@ -106,7 +147,7 @@ class Watcher(threading.Thread):
 
     def _once(self) -> float:
         """One poll (and, on a settled change, one delivery). Returns the next wait."""
-        seen = self._poll()
+        seen: Fingerprint | None = self._poll()
         if self._failing:
             self.log("pychamber: watching the secrets again")
             self._failing = False
@@ -114,11 +155,26 @@ class Watcher(threading.Thread):
         if self.current is None:  # no baseline could be taken: this listing is it
             self.current = seen
             return self.interval
-        if seen == self.current or seen == self._refused:
+        if seen == self.current:
+            self._suspect = None  # a loss held back is over: the listing is whole again
             return self.interval
-        seen = self._settled(seen)
-        if seen is None or seen == self.current:
+        if seen == self._refused:
             return self.interval
+        if self._suspect is not None and seen == self._suspect:
+            self._suspect_polls += 1
+            if self._suspect_polls < self.hold_polls:
+                return self.interval
+        else:
+            settled = self._settled(seen)
+            if settled is None or settled == self.current:
+                return self.interval
+            seen = settled
+            lost = mass_loss(self.current, seen)
+            if lost:
+                self._suspect, self._suspect_polls = seen, 1
+                self.log(f"pychamber: {', '.join(lost)} at once: not applied unless the listing holds over "
+                         f"{self.hold_polls} polls; the command keeps running")
+                return self.interval
         if self.splay and not self._sleep(self.rng.uniform(0, self.splay)):
             return self.interval
         summary = ", ".join(describe(self.current, seen)) or "secrets changed"
@@ -128,12 +184,14 @@ class Watcher(threading.Thread):
             self.log(f"pychamber: not applying the change ({summary}): {e}; the command keeps "
                      "running")
             self._refused = seen
+            self._suspect = None
             return self.interval
         self.current = seen
         self._refused = None
+        self._suspect = None
         return self.interval
 
-    def _settled(self, seen: Fingerprint) -> Fingerprint | None:
+    def _settled(self, seen: Fingerprint | None) -> Fingerprint | None:
         """Listings until one shows no further change (writes arrive in bursts)."""
         while True:
             if not self._sleep(self.settle):
@@ -144,29 +202,18 @@ class Watcher(threading.Thread):
             seen = again
 
 
-def baseline_beside(store, services: Sequence[str]) -> Callable[[], Fingerprint | None]:
-    """Start listing the services' versions now, in a thread, while the first fetch runs (so
-    that watching never delays the first start and a write after the fetch is not missed);
-    the callable returned waits for the listing (None when it failed)."""
-    box: dict[str, Fingerprint] = {}
+def baseline_first(store, services: Sequence[str]) -> Callable[[], Fingerprint | None]:
+    """List the services' versions now, before the first fetch (call it before fetching): the
+    program then has values at least as new as the baseline, and a change landing in between is
+    seen at the first poll. Costs one listing before the start (SSM: one GetParametersByPath
+    without decryption per service). The callable returned gives the listing, None when it
+    failed (then the first poll's listing is the baseline)."""
+    try:
+        found: Fingerprint | None = fingerprint(store, services)
+    except Exception:  # noqa: BLE001 - the fetch reports the store's trouble; the first poll lists again
+        found = None
+    return lambda: found
 
-    def take() -> None:
-        import signal
 
-        # signals are the supervisor's (main thread's) to take, never this thread's
-        signal.pthread_sigmask(signal.SIG_BLOCK, {s for s in (
-            getattr(signal, n, None) for n in ("SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGUSR1",
-                                               "SIGUSR2", "SIGWINCH", "SIGCHLD")) if s})
-        try:
-            box["fp"] = fingerprint(store, services)
-        except Exception:  # noqa: BLE001 - the first poll takes the baseline instead
-            pass
-
-    thread = threading.Thread(target=take, name="pychamber-baseline", daemon=True)
-    thread.start()
-
-    def result() -> Fingerprint | None:
-        thread.join()
-        return box.get("fp")
-
-    return result
+#: The former name (it listed beside the fetch, which could hide a change landing in between).
+baseline_beside = baseline_first

@@ -116,14 +116,15 @@ class ExecOptions:
         return Supervision(self.watch, interval, grace, splay, stop_sig, change_sig)
 
 
-def run_exec(inv: Invocation, services: Sequence[str], argv: Sequence[str], **flags: Any) -> int:
-    """The whole command once its arguments are split (``flags``: :class:`ExecOptions`' fields):
+def run_exec(inv: Invocation, services: Sequence[str], argv: Sequence[str],
+             options: ExecOptions | None = None, **flags: Any) -> int:
+    """The whole command once its arguments are split (``options``, or its fields as keywords):
     returns only for ``--dry-run`` (0), for a supervised program (its exit status), or by
     raising ChamberError; otherwise the process becomes the program. With ``files`` (a
     directory) the secrets are written there and the program gets ``NAME_FILE`` variables.
     ``watch``/``init`` supervise instead of exec'ing."""
     process.end_at_once_as_pid_1()
-    options = ExecOptions(**flags)
+    options = ExecOptions(**flags) if options is None else options
     if not services:
         raise UsageError(NO_SERVICES)
     if not argv:
@@ -195,14 +196,14 @@ def _supervise(inv: Invocation, request: api.Request, supervision: Supervision, 
             except ChamberError as e:  # --strict's checks, the kernel's limits, a file not ours
                 raise Refused(e.message) from None
             if change_sig is None:
-                console.warn(f"pychamber: {summary}: restarting the command")
+                sup.log(f"pychamber: {summary}: restarting the command")
                 sup.request("restart", env=new.env)
             else:
-                console.warn(f"pychamber: {summary}: files rewritten, sending signal {change_sig}")
+                sup.log(f"pychamber: {summary}: files rewritten, sending signal {change_sig}")
                 sup.request("signal", sig=change_sig)
 
         watcher = Watcher(request.store, request.loaded, baseline, supervision.interval,
-                          supervision.splay, act, console.warn)
+                          supervision.splay, act, sup.log)
     debug(request.settings, "chamber: supervise", path=path, watch=supervision.watch)
     sup.block_signals()
     if watcher is not None:

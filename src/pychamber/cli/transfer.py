@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pychamber import api, names
 from pychamber.cli.common import open_store, service_arg, settings_of, wrapped
 from pychamber.cli.console import Console, Invocation
 from pychamber.errors import ChamberError
 from pychamber.model import key_of
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pychamber import stores
 
 
 # --- env -----------------------------------------------------------------------------------
@@ -151,7 +156,7 @@ def import_(inv: Invocation, service_raw: str, path: str, *, normalize_keys: boo
     console.out(f"Successfully imported {len(merged)} secrets\n")
 
 
-def _capabilities(backend: str) -> type:
+def _capabilities(backend: str) -> "type[stores.Store]":
     """The store class of ``backend`` (its capabilities are class attributes); the base class,
     whose capabilities are the most conservative, for a name the factory does not know."""
     from pychamber import stores

@@ -103,6 +103,32 @@ def type_error(value: Any, where: str, go_type: str) -> ValueError:
     return ValueError(f"json: cannot unmarshal {kind(value)} into Go struct field {where} of type {go_type}")
 
 
+def field_int(value: Any, where: str) -> int | None:
+    """A JSON value decoded into a Go struct field of type ``int`` (``where``: ``Type.field``):
+    None for null (the field left as it is), ValueError with Go's text for anything but an
+    integer within int64."""
+    if value is None:
+        return None
+    from pychamber.compat.strconv import go_int
+
+    n = go_int(value) if isinstance(value, Number) else None
+    if n is not None:
+        return n
+    if isinstance(value, Number):
+        raise ValueError(f"json: cannot unmarshal number {value} into Go struct field {where} of type int")
+    raise type_error(value, where, "int")
+
+
+def field_string(value: Any, where: str) -> str | None:
+    """A JSON value decoded into a Go struct field of type ``string``: None for null,
+    ValueError with Go's text for anything but a string."""
+    if value is None:
+        return None
+    if is_string(value):
+        return value
+    raise type_error(value, where, "string")
+
+
 def marshal_map(items: Iterable[tuple[str, str]]) -> str:
     """Go's ``json.Marshal(map[string]string)``: compact, keys sorted byte-wise."""
     pairs = sorted(items, key=lambda kv: kv[0].encode("utf-8", "surrogatepass"))

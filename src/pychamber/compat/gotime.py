@@ -106,6 +106,7 @@ def parse_go_time(text: str) -> GoTime:
             f'parsing time {json_string(text)} as "2006-01-02T15:04:05Z07:00": cannot parse '
             f'{json_string(text)} as RFC 3339'
         )
+    assert m is not None  # ok: it matched
     frac = (m.group(7) or "")[:9]
     nanos = int(frac.ljust(9, "0")) if frac else 0
     return GoTime(year, month, day, hour, minute, second, nanos, offset)
@@ -184,7 +185,7 @@ def parse_duration(text: str) -> float:
             if m is None and re.match(r"[0-9.]+$", s[pos:]):
                 raise ValueError(f"time: missing unit in duration {json_string(text)}")
             if m is None and re.match(r"[0-9.]+", s[pos:]):
-                unit = re.match(r"[0-9.]+([^0-9.]*)", s[pos:]).group(1)
+                unit = re.match(r"[0-9.]+([^0-9.]*)", s[pos:]).group(1)  # type: ignore[union-attr]
                 raise ValueError(f"time: unknown unit {json_string(unit)} in duration {json_string(text)}")
             raise ValueError(f"time: invalid duration {json_string(text)}")
         total += float(m.group(1)) * _DURATION_UNITS[m.group(2)]

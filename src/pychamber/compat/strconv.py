@@ -70,6 +70,7 @@ def go_format_float(f: float) -> str:
     from decimal import Decimal
 
     sign, digit_tuple, exp = Decimal(repr(f)).as_tuple()
+    assert isinstance(exp, int)  # NaN and the infinities were answered above
     digits = "".join(map(str, digit_tuple)).rstrip("0") or "0"
     # value = 0.digits * 10**dp
     dp = len(digit_tuple) + exp

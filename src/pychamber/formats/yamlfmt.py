@@ -207,7 +207,7 @@ class _ImportLoader(yaml.SafeLoader):
     yaml_implicit_resolvers: dict = {}
     _depth = 0
 
-    def fetch_flow_collection_start(self, TokenClass):  # type: ignore[override]
+    def fetch_flow_collection_start(self, TokenClass):
         # PyYAML's scanner reads a run of "[" / "{" ahead of the composer, in quadratic time:
         # stop it at the nesting the composer would refuse anyway
         if self.flow_level >= MAX_DEPTH:
@@ -215,7 +215,7 @@ class _ImportLoader(yaml.SafeLoader):
                                             self.get_mark())
         super().fetch_flow_collection_start(TokenClass)
 
-    def compose_node(self, parent, index):  # type: ignore[override]
+    def compose_node(self, parent, index):
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
@@ -356,7 +356,7 @@ class _Expander:
         seen: set[str] = set()
         for k, v in m.value:
             if not _is_merge(k):
-                key = _scalar_string(k)  # type: ignore[arg-type]
+                key = _scalar_string(k)
                 seen.add(key)
                 out.append((key, k, v))
                 continue
@@ -425,9 +425,8 @@ def parse_yaml_pairs(text: str, flatten: str | None = None) -> list[tuple[str, s
             event = loader.get_event()
             if isinstance(event, yaml.DocumentStartEvent) and not event.explicit:
                 m = event.start_mark
-                raise decode_error(
-                    f"[{m.line + 1}:{m.column + 1}] unexpected content after the document"
-                )
+                where = f"[{m.line + 1}:{m.column + 1}] " if m is not None else ""
+                raise decode_error(f"{where}unexpected content after the document")
     except yaml.reader.ReaderError as e:
         raise decode_error(_reader_error(e, text)) from None
     except yaml.YAMLError as e:

@@ -13,6 +13,7 @@ Conventions shared by every backend:
 
 from __future__ import annotations
 
+import builtins
 import functools
 from contextvars import ContextVar
 from types import MappingProxyType
@@ -239,19 +240,19 @@ class Store:
     def read(self, id: SecretId, version: int = -1) -> Secret:
         raise self._not_implemented()
 
-    def list(self, service: str, include_values: bool = False) -> list[Secret]:
+    def list(self, service: str, include_values: bool = False) -> builtins.list[Secret]:
         raise self._not_implemented("List is not implemented")
 
-    def list_raw(self, service: str) -> list[RawSecret]:
+    def list_raw(self, service: str) -> builtins.list[RawSecret]:
         raise self._not_implemented("ListRaw is not implemented")
 
-    def list_raw_many(self, services: list[str]) -> list[list[RawSecret]]:
+    def list_raw_many(self, services: builtins.list[str]) -> builtins.list[builtins.list[RawSecret]]:
         """``list_raw`` for several services, results in argument order. Backends that can fetch
         concurrently override this (and set :attr:`concurrent_listing`)."""
         return [self.list_raw(s) for s in services]
 
     def write_many(self, service: str, pairs: Iterable[tuple[str, str]],
-                   progress: Callable[[int, int], None] | None = None) -> list[str]:
+                   progress: Callable[[int, int], None] | None = None) -> builtins.list[str]:
         """Write each (key, value) of ``service`` in order; keys are used as given. Returns the
         keys written. On a failure raises ``PartialWriteError`` naming what was and was not
         written. Backends override this to spend fewer calls (SSM: one read of the service's
@@ -281,13 +282,13 @@ class Store:
         rate-limited DescribeParameters)."""
         return {s.meta.key: str(s.meta.version) for s in self.list(service, False)}
 
-    def list_services(self, prefix: str, include_secret_name: bool = False) -> list[str]:
+    def list_services(self, prefix: str, include_secret_name: bool = False) -> builtins.list[str]:
         """The services whose name starts with ``prefix`` (``""``: every service), as
         ``list-services PREFIX`` lists them; ``include_secret_name``: each secret's stored name
         instead (``/web/db_password``), as ``list-services -s``."""
         raise self._not_implemented("ListServices is not implemented")
 
-    def history(self, id: SecretId) -> list[ChangeEvent]:
+    def history(self, id: SecretId) -> builtins.list[ChangeEvent]:
         raise self._not_implemented("History is not implemented")
 
     def delete(self, id: SecretId) -> None:
@@ -300,7 +301,7 @@ class Store:
     def write_tags(self, id: SecretId, tags: dict[str, str], delete_other_tags: bool = False) -> None:
         raise self._not_implemented()
 
-    def delete_tags(self, id: SecretId, tag_keys: list[str]) -> None:
+    def delete_tags(self, id: SecretId, tag_keys: builtins.list[str]) -> None:
         raise self._not_implemented()
 
     # --- store config (required tags) ----------------------------------------------------

@@ -9,6 +9,7 @@ Store``, ``Not implemented for Null Store`` for read, delete and the tags).
 
 from __future__ import annotations
 
+import builtins
 from typing import TYPE_CHECKING
 
 from pychamber.model import ChangeEvent, RawSecret, Secret, SecretId, StoreConfig
@@ -26,16 +27,16 @@ class NullStore(Store):
         return cls()
 
     # --- nothing to list -----------------------------------------------------------------
-    def list(self, service: str, include_values: bool = False) -> list[Secret]:
+    def list(self, service: str, include_values: bool = False) -> builtins.list[Secret]:
         return []
 
-    def list_raw(self, service: str) -> list[RawSecret]:
+    def list_raw(self, service: str) -> builtins.list[RawSecret]:
         return []
 
-    def list_services(self, prefix: str, include_secret_name: bool = False) -> list[str]:
+    def list_services(self, prefix: str, include_secret_name: bool = False) -> builtins.list[str]:
         return []
 
-    def history(self, id: SecretId) -> list[ChangeEvent]:
+    def history(self, id: SecretId) -> builtins.list[ChangeEvent]:
         return []
 
     # --- store config --------------------------------------------------------------------

@@ -14,19 +14,15 @@ moved it. Errors are never turned into an empty service nor a fall back to the s
 from __future__ import annotations
 
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from pychamber import aws
 from pychamber.model import RawSecret, Secret, SecretMetadata
 from pychamber.release import RELEASE_ENTRY, Release, Releases
-from pychamber.stores.base import Store
+from pychamber.stores.base import Store, concurrently
 
 if TYPE_CHECKING:  # pragma: no cover
     from pychamber.settings import Settings
-
-#: Services fetched at once by ``list_raw_many`` (each one GET and one Decrypt).
-MAX_WORKERS = 8
 
 
 class ReleaseStore(Store):
@@ -80,8 +76,7 @@ class ReleaseStore(Store):
             with aws.within(deadline):
                 return self.list_raw(service)
 
-        with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(services))) as pool:
-            return [f.result() for f in [pool.submit(one, s) for s in services]]
+        return concurrently(one, services)
 
     def versions(self, service: str) -> dict[str, str]:
         """The watcher's fingerprint: the release number and each key's store version (a

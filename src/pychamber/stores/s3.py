@@ -15,6 +15,7 @@ There is no locking: concurrent writers can lose updates (as in chamber).
 
 from __future__ import annotations
 
+import builtins
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -85,26 +86,6 @@ def _fields(obj: gojson.Object, names: Iterable[str]) -> dict[str, Any]:
     return out
 
 
-def _go_int(value: Any, where: str) -> int | None:
-    if value is None:
-        return None
-    n = go_int(value) if isinstance(value, gojson.Number) else None
-    if n is not None:
-        return n
-    if isinstance(value, gojson.Number):
-        raise ValueError(f"json: cannot unmarshal number {value} into Go struct field {where} "
-                         "of type int")
-    raise gojson.type_error(value, where, "int")
-
-
-def _go_str(value: Any, where: str) -> str | None:
-    if value is None:
-        return None
-    if gojson.is_string(value):
-        return value
-    raise gojson.type_error(value, where, "string")
-
-
 # --- stored documents --------------------------------------------------------------------------
 @dataclass
 class SecretVersion:
@@ -155,8 +136,8 @@ class SecretObject:
             raise ValueError(f"json: cannot unmarshal {gojson.kind(data)} into Go value of type "
                              "store.secretObject")
         f = _fields(data, ("service", "key", "values"))
-        obj.service = _go_str(f.get("service"), "secretObject.service") or ""
-        obj.key = _go_str(f.get("key"), "secretObject.key") or ""
+        obj.service = gojson.field_string(f.get("service"), "secretObject.service") or ""
+        obj.key = gojson.field_string(f.get("key"), "secretObject.key") or ""
         values = f.get("values")
         if values is None:
             return obj
@@ -183,10 +164,10 @@ def _version_from(v: Any) -> SecretVersion:
         if not gojson.is_string(created):
             raise ValueError("Time.UnmarshalJSON: input is not a JSON string")
         out.created = parse_go_time(created)[0]
-    out.created_by = _go_str(f.get("created_by"), where + ".created_by") or ""
-    version = _go_int(f.get("version"), where + ".version")
+    out.created_by = gojson.field_string(f.get("created_by"), where + ".created_by") or ""
+    version = gojson.field_int(f.get("version"), where + ".version")
     out.version = version if version is not None else 0
-    out.value = _go_str(f.get("value"), where + ".value") or ""
+    out.value = gojson.field_string(f.get("value"), where + ".value") or ""
     return out
 
 
@@ -220,7 +201,7 @@ def _latest_map(raw: bytes, struct: str) -> list[tuple[str, Any]]:
 def parse_index(raw: bytes) -> dict[str, str]:
     out: dict[str, str] = {}
     for k, v in _latest_map(raw, "latest"):
-        out[k] = _go_str(v, "latest.latest") or ""
+        out[k] = gojson.field_string(v, "latest.latest") or ""
     return out
 
 
@@ -238,11 +219,11 @@ def parse_kms_index(raw: bytes) -> dict[str, KMSLatestValue]:
         if not isinstance(v, gojson.Object):
             raise gojson.type_error(v, where, "store.LatestValue")
         f = _fields(v, ("version", "value", "KMSAlias"))
-        version = _go_int(f.get("version"), where + ".version")
+        version = gojson.field_int(f.get("version"), where + ".version")
         out[k] = KMSLatestValue(
             version=version if version is not None else 0,
-            value=_go_str(f.get("value"), where + ".value") or "",
-            kms_alias=_go_str(f.get("KMSAlias"), where + ".KMSAlias") or "",
+            value=gojson.field_string(f.get("value"), where + ".value") or "",
+            kms_alias=gojson.field_string(f.get("KMSAlias"), where + ".KMSAlias") or "",
         )
     return out
 
@@ -269,8 +250,8 @@ class S3Store(Store):
 
     def __init__(
         self,
-        s3_factory: Callable[[str | None], Any],
-        sts_factory: Callable[[str | None], Any],
+        s3_factory: Callable[..., Any],
+        sts_factory: Callable[..., Any],
         bucket: str,
         kms_key_alias: str | None = None,
         settings: "Settings | None" = None,
@@ -480,7 +461,7 @@ class S3Store(Store):
             return sorted(self._read_kms_index(service))
         return sorted(self._read_index(service))
 
-    def list(self, service: str, include_values: bool = False) -> list[Secret]:
+    def list(self, service: str, include_values: bool = False) -> builtins.list[Secret]:
         secrets = []
         for key in self._index_keys(service):
             obj = self._read_object(SecretId(service, key))
@@ -493,14 +474,14 @@ class S3Store(Store):
                                   meta=self._meta(obj, entry)))
         return secrets
 
-    def list_raw(self, service: str) -> list[RawSecret]:
+    def list_raw(self, service: str) -> builtins.list[RawSecret]:
         if self.kms:
             kms_index = self._read_kms_index(service)
             return [RawSecret(f"/{service}/{k}", v.value) for k, v in sorted(kms_index.items())]
         index = self._read_index(service)
         return [RawSecret(f"/{service}/{k}", v) for k, v in sorted(index.items())]
 
-    def history(self, id: SecretId) -> list[ChangeEvent]:
+    def history(self, id: SecretId) -> builtins.list[ChangeEvent]:
         obj = self._read_object(id)
         if obj is None:
             raise SecretNotFound()
@@ -525,7 +506,7 @@ class S3Store(Store):
         else:
             self._write_index(id.service, index)
 
-    def list_services(self, prefix: str, include_secret_name: bool = False) -> list[str]:
+    def list_services(self, prefix: str, include_secret_name: bool = False) -> builtins.list[str]:
         """pychamber (chamber answers that the backend is experimental): the services are the
         folders holding secret objects (``<service>/<key>.json``; the indexes are not secrets),
         as the same names SSM gives: ``/<service>/<key>`` beginning with ``/<prefix>``, or their

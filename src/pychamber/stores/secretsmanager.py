@@ -26,6 +26,7 @@ secret into chamber's JSON. (chamber fails on such a secret with a JSON decoding
 
 from __future__ import annotations
 
+import builtins
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
@@ -277,7 +278,7 @@ class SecretsManagerStore(Store):
 
     def __init__(
         self,
-        client_factory: Callable[[str, str | None], Any],
+        client_factory: Callable[..., Any],
         settings: "Settings | None" = None,
     ):
         #: ``client_factory(service, operation)`` builds a botocore client for ``secretsmanager``
@@ -529,7 +530,7 @@ class SecretsManagerStore(Store):
             raise SecretNotFound()
         return [found[v] for v in sorted(found)]
 
-    def list(self, service: str, include_values: bool = False) -> list[Secret]:
+    def list(self, service: str, include_values: bool = False) -> builtins.list[Secret]:
         latest = self._read_latest(service)
         metadata = hydrate(latest)
         out = []
@@ -541,11 +542,11 @@ class SecretsManagerStore(Store):
                               meta=meta.to_meta(key)))
         return out
 
-    def list_raw(self, service: str) -> list[RawSecret]:
+    def list_raw(self, service: str) -> builtins.list[RawSecret]:
         latest = self._read_latest(service)
         return [RawSecret(key=k, value=latest[k]) for k in sorted(latest, key=sort_key)]
 
-    def list_raw_many(self, services: list[str]) -> list[list[RawSecret]]:
+    def list_raw_many(self, services: builtins.list[str]) -> builtins.list[builtins.list[RawSecret]]:
         """``list_raw`` of several services, fetched concurrently; results in argument order.
         The first failing service (in argument order) raises its error. One PYCHAMBER_TIMEOUT
         deadline covers them all (the caller's, if it set one: a deadline is per thread)."""
@@ -554,13 +555,13 @@ class SecretsManagerStore(Store):
         deadline = aws.current_deadline() or aws.new_deadline(self.settings)
         self._client("secretsmanager", "GetSecretValue")  # build once, before the threads
 
-        def one(service: str) -> list[RawSecret]:
+        def one(service: str) -> builtins.list[RawSecret]:
             with aws.within(deadline):
                 return self.list_raw(service)
 
         return concurrently(one, services)
 
-    def list_services(self, prefix: str, include_secret_name: bool = False) -> list[str]:
+    def list_services(self, prefix: str, include_secret_name: bool = False) -> builtins.list[str]:
         """pychamber (chamber answers that the backend is experimental): every secret whose name is a
         service name is a service; found with ListSecrets (100 a page, the name filter doing
         the prefix match, which is case-sensitive as chamber's). Without secret names, the
@@ -580,7 +581,7 @@ class SecretsManagerStore(Store):
                       and names.KEY_RE.fullmatch(k) and (name := f"/{service}/{k}").startswith(want)]
         return found
 
-    def _secret_names(self, head: str) -> list[str]:
+    def _secret_names(self, head: str) -> builtins.list[str]:
         """The names of the secrets beginning with ``head`` (ListSecrets, every page)."""
         params: dict[str, Any] = {"MaxResults": LIST_SECRETS_PAGE_SIZE}
         if head and _FILTER_VALUE_RE.fullmatch(head):
@@ -596,7 +597,7 @@ class SecretsManagerStore(Store):
             seen.add(token)
             params["NextToken"] = token
 
-    def _objects_for_listing(self, services: list[str]) -> list[dict[str, str]]:
+    def _objects_for_listing(self, services: builtins.list[str]) -> builtins.list[dict[str, str]]:
         """Each service's secret object, fetched concurrently; {} for one that holds no chamber
         keys (not a JSON object, empty, or not readable by this caller)."""
         def one(service: str) -> dict[str, str]:
@@ -621,7 +622,7 @@ class SecretsManagerStore(Store):
     def write_tags(self, id: SecretId, tags: dict[str, str], delete_other_tags: bool = False) -> None:
         raise ChamberError(TAGS_MSG)
 
-    def delete_tags(self, id: SecretId, tag_keys: list[str]) -> None:
+    def delete_tags(self, id: SecretId, tag_keys: builtins.list[str]) -> None:
         raise ChamberError(TAGS_MSG)
 
     # --- store config: always the defaults -----------------------------------------------

@@ -13,6 +13,7 @@ appears once per entry), each with that line.
 
 from __future__ import annotations
 
+import builtins
 from datetime import datetime, timezone
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Callable, Iterable
@@ -393,7 +394,8 @@ class SSMStore(Store):
         line on stderr per shared number."""
         name = self._name(id)
         entries = self._history_entries(name, False)
-        events, seen = [], {}
+        events: builtins.list[ChangeEvent] = []
+        seen: dict[int, builtins.list[int]] = {}
         for h in entries:
             m = _meta(h)
             events.append(ChangeEvent(event_type(m.version), m.created, m.created_by, m.version))
@@ -403,7 +405,7 @@ class SSMStore(Store):
                 self._warn(shared_version_warning(name, version, ssm_versions))
         return events
 
-    def list(self, service: str, include_values: bool = False) -> list[Secret]:
+    def list(self, service: str, include_values: bool = False) -> builtins.list[Secret]:
         secrets: dict[str, Secret] = {}
         filters = [{"Key": "Path", "Option": "OneLevel", "Values": ["/" + service]}]
         for p in self._pages("DescribeParameters", "Parameters", ParameterFilters=filters):
@@ -422,7 +424,7 @@ class SSMStore(Store):
                         s.value = p.get("Value")
         return list(secrets.values())
 
-    def list_raw(self, service: str) -> list[RawSecret]:
+    def list_raw(self, service: str) -> builtins.list[RawSecret]:
         """exec's listing: GetParametersByPath, 10 decrypted values a page (the fewest calls
         of the shared read quota without knowing the names), under PYCHAMBER_TIMEOUT."""
         secrets: dict[str, RawSecret] = {}
@@ -454,7 +456,7 @@ class SSMStore(Store):
                     found[name] = str(p.get("Version", ""))
         return found
 
-    def list_raw_many(self, services: list[str]) -> list[list[RawSecret]]:
+    def list_raw_many(self, services: builtins.list[str]) -> builtins.list[builtins.list[RawSecret]]:
         """``list_raw`` of several services, fetched concurrently; results in argument order.
         The first failing service (in argument order) raises its error. One PYCHAMBER_TIMEOUT
         deadline covers them all (the caller's, if it set one)."""
@@ -463,13 +465,13 @@ class SSMStore(Store):
         deadline = aws.current_deadline() or aws.new_deadline(self.settings)
         _ = self.client  # build the client once, before the threads share it
 
-        def one(service: str) -> list[RawSecret]:
+        def one(service: str) -> builtins.list[RawSecret]:
             with aws.within(deadline):
                 return self.list_raw(service)
 
         return concurrently(one, services)
 
-    def list_services(self, prefix: str, include_secret_name: bool = False) -> list[str]:
+    def list_services(self, prefix: str, include_secret_name: bool = False) -> builtins.list[str]:
         filters = [{"Key": "Name", "Option": "BeginsWith", "Values": ["/" + prefix]}]
         found: dict[str, None] = {}
         for p in self._pages(
@@ -516,7 +518,7 @@ class SSMStore(Store):
             Tags=[{"Key": k, "Value": v} for k, v in tags.items()],
         )
 
-    def delete_tags(self, id: SecretId, tag_keys: list[str]) -> None:
+    def delete_tags(self, id: SecretId, tag_keys: builtins.list[str]) -> None:
         required = self.config().required_tags
         keys = set(tag_keys)
         found = [t for t in required if t in keys]

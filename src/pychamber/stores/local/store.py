@@ -22,6 +22,7 @@ as Parameter Store lists a path: a nested key never stands in for one of the ser
 
 from __future__ import annotations
 
+import builtins
 import os
 import sqlite3
 from contextlib import contextmanager
@@ -270,7 +271,7 @@ class LocalStore(Store):
         )
 
     @guarded
-    def list(self, service: str, include_values: bool = False) -> list[Secret]:
+    def list(self, service: str, include_values: bool = False) -> builtins.list[Secret]:
         service = _split_label(service)
         conn = self.db.connect(create=False)
         if conn is None:
@@ -291,7 +292,7 @@ class LocalStore(Store):
         return out
 
     @guarded
-    def list_raw(self, service: str) -> list[RawSecret]:
+    def list_raw(self, service: str) -> builtins.list[RawSecret]:
         conn = self.db.connect(create=False)
         if conn is None:
             return []
@@ -305,7 +306,7 @@ class LocalStore(Store):
         return out
 
     @guarded
-    def list_services(self, prefix: str, include_secret_name: bool = False) -> list[str]:
+    def list_services(self, prefix: str, include_secret_name: bool = False) -> builtins.list[str]:
         conn = self.db.connect(create=False)
         if conn is None:
             return []
@@ -320,7 +321,7 @@ class LocalStore(Store):
         return sorted(result, key=lambda s: s.encode())
 
     @guarded
-    def history(self, id: SecretId) -> list[ChangeEvent]:
+    def history(self, id: SecretId) -> builtins.list[ChangeEvent]:
         conn = self.db.connect(create=False)
         if conn is None:
             raise SecretNotFound()
@@ -370,7 +371,7 @@ class LocalStore(Store):
             db.put_tags(conn, id.service, id.key, tags)
 
     @guarded
-    def delete_tags(self, id: SecretId, tag_keys: list[str]) -> None:
+    def delete_tags(self, id: SecretId, tag_keys: builtins.list[str]) -> None:
         if self.db.connect(create=False) is None:
             raise SecretNotFound()
         with self.db.write_txn() as conn:
