@@ -99,6 +99,11 @@ def run_fleet(tasks: int = 40, keys: int = 30, rate: float = 8.0, capacity: floa
     base = tuple(command) if command else (sys.executable, "-m", "pychamber")
     exec_args = ("--release",) if release else ()
     with ThrottledMoto(rate, capacity) as server, tempfile.TemporaryDirectory() as tmp:
+        if release:  # moto's state is the process's: a fresh bucket and key for each fleet
+            import urllib.request
+
+            urllib.request.urlopen(urllib.request.Request(server.url + "/moto-api/reset", data=b"",
+                                                          method="POST"), timeout=30).read()
         want = seed(server.url, service, keys)
         if release:
             publish(server.url, Path(tmp) / "publisher", service)
@@ -154,7 +159,7 @@ def main() -> None:
                          "one KMS Decrypt a task, no Parameter Store read) against the floor")
     a = ap.parse_args()
     if a.release:
-        return release_case(a.tasks, a.keys, a.rate)
+        return release_case(a.tasks, a.keys, a.rate, a.runs)
     extra = dict(kv.split("=", 1) for kv in a.env)
     args: tuple[str, ...] = ()
     command = tuple(a.command.split()) if a.command else None
@@ -176,23 +181,27 @@ def main() -> None:
             print(f"    {e}")
 
 
-def release_case(tasks: int, keys: int, rate: float) -> None:
-    """The no-quota floor (plain exec, the machine's CPUs), then the release fleet under the
-    quota: started, requests per task by API, Parameter Store reads, throttles, wall / floor."""
+def release_case(tasks: int, keys: int, rate: float, runs: int = 1) -> None:
+    """The no-quota floor (plain exec: the machine's CPUs), then the release fleet under the
+    quota, ``runs`` pairs in turn (a shared machine's load drifts): started, requests per task
+    by API, Parameter Store reads, throttles, wall time against the floor just before."""
     print(f"release case: {tasks} concurrent exec --release of one {keys}-key service, Parameter "
           f"Store token bucket {rate:g} reads/s")
-    floor = run_fleet(tasks, keys, 1e6)
-    r = run_fleet(tasks, keys, rate, release=True)
-    per_task = ", ".join(f"{api} {n / tasks:.2f}" for api, n in sorted(r["by_api"].items()))
-    ssm_reads = sum(n for api, n in r["by_api"].items() if api.startswith("ssm:"))
-    print(f"{'case':<22} {'wall s':>7} {'vs floor':>8} {'started':>8} {'ssm reads':>9} {'throttled':>9}")
-    print(f"{'floor (exec, no quota)':<22} {floor['wall_s']:>7.1f} {'1.00x':>8} "
-          f"{floor['started']:>5}/{tasks} {floor['requests']:>9} {floor['throttled']:>9}")
-    print(f"{'exec --release':<22} {r['wall_s']:>7.1f} {r['wall_s'] / floor['wall_s']:>7.2f}x "
-          f"{r['started']:>5}/{tasks} {ssm_reads:>9} {r['throttled']:>9}")
-    print(f"requests per task: {per_task}")
-    for e in r["errors"]:
-        print(f"    {e}")
+    print(f"{'run':<4} {'case':<22} {'wall s':>7} {'vs floor':>8} {'started':>8} {'ssm reads':>9} "
+          f"{'throttled':>9}")
+    for i in range(runs):
+        floor = run_fleet(tasks, keys, 1e6)
+        r = run_fleet(tasks, keys, rate, release=True)
+        per_task = ", ".join(f"{api} {n / tasks:.2f}" for api, n in sorted(r["by_api"].items()))
+        ssm_reads = sum(n for api, n in r["by_api"].items() if api.startswith("ssm:"))
+        print(f"{i + 1:<4} {'floor (exec, no quota)':<22} {floor['wall_s']:>7.1f} {'1.00x':>8} "
+              f"{floor['started']:>5}/{tasks} {floor['requests']:>9} {floor['throttled']:>9}")
+        print(f"{i + 1:<4} {'exec --release':<22} {r['wall_s']:>7.1f} "
+              f"{r['wall_s'] / floor['wall_s']:>7.2f}x {r['started']:>5}/{tasks} {ssm_reads:>9} "
+              f"{r['throttled']:>9}")
+        print(f"     requests per task: {per_task}")
+        for e in r["errors"]:
+            print(f"    {e}")
 
 
 if __name__ == "__main__":

@@ -211,6 +211,23 @@ def test_throttled_reads_are_not_cut_by_the_deadline(aws_process_env, monkeypatc
     assert "exceeded maximum number of attempts, 3" in msg
 
 
+def test_pages_after_a_throttle_past_the_deadline_are_still_read(aws_process_env, monkeypatch):
+    """A command's deadline passed while the service throttled it: its later calls (the next
+    pages) still run, each bounded by its attempt's timeouts; the watchdog does not cut them."""
+    monkeypatch.setenv("PYCHAMBER_TIMEOUT", "2")  # room for the first page on a loaded machine
+    monkeypatch.setenv("PYCHAMBER_THROTTLE_WINDOW", "0.01")
+    store = _store(retries=3)
+    for i in range(25):  # three pages of GetParametersByPath
+        store.write(SecretId("svc", f"k{i:02d}"), "v")
+    calls = throttle(store.client, "GetParametersByPath", times=1)
+    real_sleep = time.sleep
+    monkeypatch.setattr(time, "sleep", lambda s: real_sleep(max(s, 2.5)))  # the retry waits past it
+    with aws.command_deadline(store.settings, "read") as deadline:
+        found = store.list_raw("svc")
+    assert deadline is not None and deadline.expired() and deadline.throttled
+    assert len(found) == 25 and len(calls) >= 4
+
+
 def test_other_throttles_keep_botocores_backoff(aws_process_env, monkeypatch):
     """The wide window is for the shared read quota only: a throttled write waits botocore's
     0..1 s (import is paced at 3 writes/s; one writer needs no fleet-sized spreading)."""
@@ -315,13 +332,19 @@ def test_sso_token_missing(clean_env, tmp_path):
     assert "aws sso login" in msg
 
 
-def test_version_read_errors_are_not_found(clean_env):
-    """chamber: any GetParameterHistory failure (even no region) reads as 'secret not found'."""
+def test_version_read_errors_tell_the_truth(clean_env, monkeypatch):
+    """chamber says 'secret not found' for any GetParameterHistory failure (even no region);
+    pychamber only where the parameter is not there (issue 21 item 15)."""
     store = _store()
-    with pytest.raises(SecretNotFound):
-        store.read(SecretId("svc", "k"), 1)
-    with pytest.raises(SecretNotFound):
-        store.history(SecretId("svc", "k"))
+    for read in (lambda: store.read(SecretId("svc", "k"), 1), lambda: store.history(SecretId("svc", "k"))):
+        msg = _one_line_error(read)
+        assert msg.startswith("operation error SSM: GetParameterHistory, an AWS region is required"), msg
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    aws.reset_cache()
+    store = _store()
+    for read in (lambda: store.read(SecretId("svc", "k"), 1), lambda: store.history(SecretId("svc", "k"))):
+        msg = _one_line_error(read)
+        assert msg.startswith("operation error SSM: GetParameterHistory, failed to retrieve credentials"), msg
 
 
 # --- error translation: unit ---------------------------------------------------------------

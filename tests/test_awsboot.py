@@ -182,3 +182,21 @@ def test_an_unreadable_source_file_means_botocores_own_data(tmp_path, monkeypatc
         (tmp_path / "SOURCE").write_bytes(content)
     monkeypatch.setattr(awsboot, "DATA", str(tmp_path))
     assert awsboot._same_series() is False
+
+
+@pytest.mark.parametrize("service,version", sorted(awsboot.CUT_MODELS))
+def test_shipped_s3_and_kms_models_are_the_installed_botocores_part(service, version):
+    """``awsdata``'s S3 and KMS models are botocore's, cut to :data:`awsboot.CUT_MODELS`, and
+    every S3 or KMS operation pychamber names is in them."""
+    same_botocore()
+    shipped = json.loads(Path(awsboot.DATA, service, version, "service-2.json").read_text())
+    operations = awsboot.CUT_MODELS[(service, version)]
+    assert shipped == awsboot.trimmed(awsboot.botocore_model(service, version), operations), (
+        "stale: run python -m pychamber.awsboot")
+    named = set()
+    for path in (SRC / "pychamber").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and len(node.args) >= 2 and all(
+                    isinstance(a, ast.Constant) for a in node.args[:2]) and node.args[0].value == service:
+                named.add(node.args[1].value)
+    assert named and named <= set(operations), named - set(operations)

@@ -35,7 +35,7 @@ class Sent(Exception):
 CALLS = {"ssm": ("get_parameters", {"Names": ["/svc/key"]}),
          "secretsmanager": ("get_secret_value", {"SecretId": "svc"}),
          "s3": ("get_object", {"Bucket": "bkt", "Key": "svc/key.json"}),
-         "kms": ("list_keys", {}), "sts": ("get_caller_identity", {}),
+         "kms": ("describe_key", {"KeyId": "alias/parameter_store_key"}), "sts": ("get_caller_identity", {}),
          "sso": ("get_role_credentials", {"roleName": "r", "accountId": "1", "accessToken": "t"}),
          "sso-oidc": ("create_token", {"clientId": "a", "clientSecret": "b", "grantType": "g"}),
          "iam": ("get_user", {})}

@@ -316,3 +316,15 @@ def test_no_bucket(lib):
     bare = Settings(environ={k: v for k, v in settings.environ.items() if k != "PYCHAMBER_RELEASE_BUCKET"})
     with pytest.raises(ChamberError, match="no release bucket: set PYCHAMBER_RELEASE_BUCKET"):
         _opens(bare)
+
+
+def test_publish_over_a_broken_current_release_is_refused(published):
+    rec, settings, store = published
+    s3_put(rec, object_key("", "web", None), b"hello")
+    write(rec.url, "web", {"db_password": "s3cr3t-three"})
+    with pytest.raises(ChamberError, match=r"Failed to publish \(the current release does not open: "
+                       r"fix or roll back first\): s3://releases/web/current is not a pychamber"):
+        Releases(settings).publish(store, ["web"])
+    assert Releases(settings).numbers("web") == [1, 2]  # nothing written
+    Releases(settings).rollback("web", 2)
+    assert Releases(settings).publish(store, ["web"])[0].number == 3

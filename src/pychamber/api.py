@@ -102,17 +102,16 @@ def fetch(store: "Store", services: Sequence[str]) -> Iterator[list["RawSecret"]
     A service's listing error is raised when its turn comes, after the earlier services were
     merged (chamber loads one at a time). When the store lists concurrently every service is
     fetched at once; if that fails they are listed again one by one, so that the error raised is
-    the first failing service's in argument order. One ``PYCHAMBER_TIMEOUT`` deadline (from the
-    first call) covers the whole fetch."""
+    the first failing service's in argument order. Run it under the command's deadline
+    (:func:`pychamber.aws.command_deadline`, as :func:`assemble` does)."""
     from pychamber import aws
 
     normalized = list(services)
-    deadline = aws.new_deadline(getattr(store, "settings", None))
     if getattr(store, "concurrent_listing", False) and len(normalized) > 1:
         try:
-            with aws.within(deadline):
-                results = store.list_raw_many(normalized)
+            results = store.list_raw_many(normalized)
         except ChamberError:
+            deadline = aws.current_deadline()
             if deadline is not None and deadline.expired():
                 raise  # no time left to list them again one by one
             results = None
@@ -120,9 +119,7 @@ def fetch(store: "Store", services: Sequence[str]) -> Iterator[list["RawSecret"]
             yield from results
             return
     for service in normalized:
-        with aws.within(deadline):
-            secrets = store.list_raw(service)
-        yield secrets
+        yield store.list_raw(service)
 
 
 def assemble(settings: Settings, store: "Store", services: Sequence[str],
@@ -130,29 +127,33 @@ def assemble(settings: Settings, store: "Store", services: Sequence[str],
              warn: Callable[[str], None], strict_services: bool = False) -> envbuild.ExecEnv:
     """Load the services in argument order into the environment (chamber §5.3 / §5.4),
     calling ``warn`` with chamber's overwrite warnings as they happen. ``strict_services``:
-    a service with no secrets at all is refused (:func:`envbuild.no_secrets`)."""
-    if pristine:
-        debug(settings, "chamber: pristine mode engaged")
-    state = envbuild.start(parent, pristine, strict)
-    normalized = [names.go_lower(s) for s in services]
-    if strict:
-        debug(settings, "chamber: strict mode engaged")
-        for service, secrets in zip(services, fetch(store, normalized)):
+    a service with no secrets at all is refused (:func:`envbuild.no_secrets`). One
+    ``PYCHAMBER_TIMEOUT`` deadline covers every service's fetch (:func:`pychamber.aws.command_deadline`)."""
+    from pychamber import aws
+
+    with aws.command_deadline(settings, "read"):
+        if pristine:
+            debug(settings, "chamber: pristine mode engaged")
+        state = envbuild.start(parent, pristine, strict)
+        normalized = [names.go_lower(s) for s in services]
+        if strict:
+            debug(settings, "chamber: strict mode engaged")
+            for service, secrets in zip(services, fetch(store, normalized)):
+                if strict_services and not secrets:
+                    raise envbuild.no_secrets(names.go_lower(service))
+                envbuild.apply_service_strict(state, service, secrets, strict_value, pristine)
+            return state
+        loader = fetch(store, normalized)
+        for service in services:
+            try:
+                secrets = next(loader)
+            except ChamberError as e:
+                raise e.wrap("Failed to list store contents: ") from None
             if strict_services and not secrets:
                 raise envbuild.no_secrets(names.go_lower(service))
-            envbuild.apply_service_strict(state, service, secrets, strict_value, pristine)
+            for name in envbuild.apply_service(state, service, secrets):
+                warn(envbuild.overwrite_warning(service, name))
         return state
-    loader = fetch(store, normalized)
-    for service in services:
-        try:
-            secrets = next(loader)
-        except ChamberError as e:
-            raise e.wrap("Failed to list store contents: ") from None
-        if strict_services and not secrets:
-            raise envbuild.no_secrets(names.go_lower(service))
-        for name in envbuild.apply_service(state, service, secrets):
-            warn(envbuild.overwrite_warning(service, name))
-    return state
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,13 @@ GetParametersByPath) waits a random 0..``PYCHAMBER_THROTTLE_WINDOW`` s (default 
 the third throttle of one request), not botocore's 0..1 s, which sends a fleet starting at once
 straight back into the quota (README "A fleet starting at once").
 Time: every attempt has a connect (3 s) and a read (5 s) timeout, never above the overall
-deadline ``PYCHAMBER_TIMEOUT`` (seconds, default 30; 0 = none) that :func:`within` sets around
-exec's and read's fetches: no retry of a timeout, connection or server error starts after it,
-and the error says so. A throttled call is the service answering: its retries are bounded by
-the attempts (CHAMBER_RETRIES), not the deadline, so a large fleet is slowed, never failed.
+deadline ``PYCHAMBER_TIMEOUT`` (seconds, default 30; 0 = none), which a command opens once with
+:func:`command_deadline` ("read": over the whole command; "write": :func:`call` gives each call
+its own). No retry of a timeout, connection or server error starts after it, a request still
+running at it is ended by the watchdog (every byte counts: a trickle is ended too), and the
+error says so. A refused connection is tried :data:`REFUSED_ATTEMPTS` times. A throttled call
+is the service answering: its retries are bounded by the attempts (CHAMBER_RETRIES), not the
+deadline (each such attempt by its own timeouts), so a large fleet is slowed, never failed.
 Endpoint: the first non-empty variable named by ``endpoint_env`` (for SSM by default
 ``CHAMBER_AWS_SSM_ENDPOINT``); otherwise botocore honours ``AWS_ENDPOINT_URL[_<SERVICE>]``.
 
@@ -39,8 +42,10 @@ from __future__ import annotations
 
 import random
 import re
+import sys
 import threading
 import time
+import weakref
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
@@ -131,7 +136,7 @@ def session() -> Any:
             import botocore.session
 
             _session = botocore.session.get_session()
-            _defer_credentials(_session)
+            _defer_credentials(_session, botocore.credentials)  # imported by botocore.session
             if _loader is None:
                 _loader = awsboot.loader(_session)
             _session.register_component("data_loader", _loader)
@@ -171,15 +176,13 @@ def _guard_mfa_prompt(resolver: Any) -> None:
 _credentials_region: str | None = None
 
 
-def _defer_credentials(sess: Any) -> None:
+def _defer_credentials(sess: Any, credentials: Any) -> None:
     """The session's credential chain, built when the first client needs credentials (as
     botocore's own is) but in the region pychamber resolved (CHAMBER_AWS_REGION, AWS_REGION:
     botocore alone knows neither, and would call the global STS endpoint), and with the MFA
     prompter guarded."""
-    import botocore.credentials
-
     def create() -> Any:
-        resolver = botocore.credentials.create_credential_resolver(sess, region_name=_credentials_region)
+        resolver = credentials.create_credential_resolver(sess, region_name=_credentials_region)
         _guard_mfa_prompt(resolver)
         return resolver
 
@@ -302,8 +305,41 @@ def client(
                     service_name, region_name=region, endpoint_url=endpoint, config=config
                 )
                 _install_retry_policy(cached, window)
+                cached.meta.events.register("before-send", _note_url)
+                cached.meta.events.register("before-parse", _check_complete)
                 _clients[key] = cached
     return cached
+
+
+def _note_url(request: Any, **kwargs: Any) -> None:
+    flight = getattr(_state, "flight", None)
+    if flight is not None:
+        flight.url = request.url
+
+
+def _check_complete(operation_model: Any, response_dict: dict, **kwargs: Any) -> None:
+    """An answer the watchdog ended, or shorter than its Content-Length, is an error, never
+    parsed: botocore reads bodies without that check (its streamed bodies have it), and takes
+    the end of the connection for the end of the headers, so that a JSON answer cut short would
+    otherwise parse as an answer without its data (exec without its secrets)."""
+    flight = getattr(_state, "flight", None)
+    if flight is not None and flight.cut:  # the watchdog ended it: what came may be any part of it
+        from botocore.exceptions import ConnectionClosedError
+
+        raise ConnectionClosedError(endpoint_url=flight.url)
+    body = response_dict.get("body")
+    length = (response_dict.get("headers") or {}).get("content-length")
+    if (not isinstance(body, bytes) or length is None or operation_model.http.get("method") == "HEAD"
+            or response_dict.get("status_code") in (204, 304)):
+        return
+    try:
+        expected = int(length)
+    except ValueError:
+        return
+    if len(body) != expected:
+        from botocore.exceptions import IncompleteReadError
+
+        raise IncompleteReadError(actual_bytes=len(body), expected_bytes=expected)
 
 
 # --- retries: backoff and deadline -----------------------------------------------------------
@@ -360,19 +396,40 @@ def _install_retry_policy(client: Any, window: float) -> None:
     decide = handler.needs_retry
 
     def needs_retry(**kwargs: Any) -> float | None:
+        attempts = kwargs.get("attempts") or 0
+        _state.attempts = attempts
         delay = decide(**kwargs)
         if delay is None or delay is False:
             return None
+        if _refused(kwargs.get("caught_exception")) and attempts >= REFUSED_ATTEMPTS:
+            return None  # nothing listens there: say so now, not after a minute of backoff
         current = getattr(_state, "deadline", None)
-        if current is not None and not _throttled(kwargs.get("response")):
+        throttled = _throttled(kwargs.get("response"))
+        if current is not None and not throttled:
             remaining = current.end - time.monotonic()
             if remaining <= 0:
-                _state.expired = (current, kwargs.get("attempts") or 0)
+                _state.expired = (current, attempts)
                 return None
             delay = min(delay, remaining)
+        if current is not None and throttled:
+            current.throttled = True  # its later calls may start after it (see bounded)
+        flight = getattr(_state, "flight", None)
+        if flight is not None and throttled:  # the next attempt may outlive the deadline
+            connect, read = client.meta.config.connect_timeout, client.meta.config.read_timeout
+            _watchdog.extend(flight, time.monotonic() + delay + connect + read)
         return delay
 
     events.register(f"needs-retry.{sid}", needs_retry, unique_id=unique_id)
+
+
+#: Attempts at an endpoint that refuses the connection (nothing listens): a restart may be
+#: under way, a minute of backoff is not worth it.
+REFUSED_ATTEMPTS = 3
+
+
+def _refused(exc: BaseException | None) -> bool:
+    """botocore's EndpointConnectionError: connection refused (or no such host)."""
+    return exc is not None and any(c.__name__ == "EndpointConnectionError" for c in type(exc).__mro__)
 
 
 def _is_throttle(code: str | None, http: Any) -> bool:
@@ -388,26 +445,74 @@ def _throttled(response: Any) -> bool:
 
 
 class Deadline:
-    """An overall time limit: ``seconds`` from ``start`` (``time.monotonic()``)."""
+    """An overall time limit: ``seconds`` from ``start`` (``time.monotonic()``): from its
+    creation, then from its first AWS call (:meth:`begin`: the time a command waits on AWS, not
+    the interpreter's start-up or botocore's import). ``cut``: the watchdog ended a request of
+    it at the end."""
+
+    _lock = threading.Lock()
 
     def __init__(self, seconds: float):
         self.seconds = seconds
         self.start = time.monotonic()
         self.end = self.start + seconds
+        self.cut = False
+        self.begun = False
+        self.throttled = False  # the service slowed a call of it down
+
+    def begin(self) -> None:
+        """Start the clock at the first AWS call (threads may race to it: the first wins)."""
+        if self.begun:
+            return
+        with self._lock:
+            if not self.begun:
+                start = time.monotonic()
+                self.start, self.end, self.begun = start, start + self.seconds, True
 
     def expired(self) -> bool:
         return time.monotonic() >= self.end
 
 
-_state = threading.local()  # .deadline: Deadline | None; .expired: (Deadline, attempts) | None
+#: .deadline: Deadline | None; .expired: (Deadline, attempts) | None; .attempts: the current
+#: call's attempts so far; .flight: the _Flight of the AWS call this thread is in, or None
+_state = threading.local()
+
+#: The kinds of command deadline: "read" covers the whole command; "write" each AWS call.
+DEADLINE_KINDS = ("read", "write")
 
 
 def new_deadline(settings: "Settings | None") -> Deadline | None:
-    """A deadline of ``PYCHAMBER_TIMEOUT`` seconds from now (None: none set, or no settings)."""
+    """A deadline of ``PYCHAMBER_TIMEOUT`` seconds from now (None: none set, or no settings).
+    Commands open theirs with :func:`command_deadline`; :func:`call` opens one per call."""
     if settings is None:
         return None
     seconds = timeout(settings)
     return Deadline(seconds) if seconds > 0 else None
+
+
+@contextmanager
+def command_deadline(settings: "Settings | None", kind: str = "read") -> Iterator[Deadline | None]:
+    """The one ``PYCHAMBER_TIMEOUT`` deadline of a command (or of a library call doing what a
+    command does), opened here and nowhere else:
+
+    - ``"read"``: every AWS call of the block (each page, each service, each retry, each byte
+      of each answer) ends by ``PYCHAMBER_TIMEOUT`` seconds from the first (exec, read, list,
+      history, export, env, tag read...);
+    - ``"write"``: each AWS call of the block gets ``PYCHAMBER_TIMEOUT`` seconds of its own
+      (write, import, delete, tag writes, and the account-wide list-services, find, ecs: a
+      long import or a large account is never cut for its size, a stall or a trickle is).
+
+    A deadline already in force on this thread wins (exec's covers its rotation's fetches).
+    Yields the deadline (None: "write", or ``PYCHAMBER_TIMEOUT=0``)."""
+    if kind not in DEADLINE_KINDS:
+        raise ValueError(f"unknown deadline kind {kind!r}")
+    current = getattr(_state, "deadline", None)
+    if current is not None or kind == "write":
+        yield current
+        return
+    deadline = new_deadline(settings)
+    with within(deadline):
+        yield deadline
 
 
 def current_deadline() -> Deadline | None:
@@ -417,8 +522,9 @@ def current_deadline() -> Deadline | None:
 
 @contextmanager
 def within(deadline: Deadline | None) -> Iterator[None]:
-    """Run the block's AWS calls under ``deadline``: no retry starts after it. An outer
-    deadline already in force on this thread wins (a fetch's covers its pages and services)."""
+    """Run the block's AWS calls under ``deadline`` (a worker thread under its command's): no
+    retry starts after it, and the watchdog ends a request still running at its end. An outer
+    deadline already in force on this thread wins."""
     if deadline is None or getattr(_state, "deadline", None) is not None:
         yield
         return
@@ -428,6 +534,131 @@ def within(deadline: Deadline | None) -> Iterator[None]:
         yield
     finally:
         _state.deadline = None
+
+
+# --- the watchdog: a request ends at the deadline, body included ------------------------------
+# botocore's read timeout applies to each socket read: an answer trickling one byte a second
+# never ends. Every socket created while a thread is in an AWS call (botocore's connections,
+# TLS ones included, and its credential providers') is noted (Python's audit event
+# ``socket.__new__``); when a call is still running at its deadline, the watchdog shuts those
+# sockets down: the blocked read returns, botocore sees a closed connection, and the deadline
+# stops the retries. A request started after the deadline because the service throttled (a
+# throttled retry, a call after one: the deadline never fails a throttled fleet) gets its
+# connect and read timeouts; any other is cut at once (again CUT_GRACE later, should it retry).
+CUT_GRACE = 0.5
+
+_sockets_lock = threading.Lock()
+_sockets: "weakref.WeakSet[Any]" = weakref.WeakSet()
+_audit_installed = False
+
+
+class _Flight:
+    """One thread's AWS call under a deadline: cut when ``until`` passes."""
+
+    __slots__ = ("deadline", "until", "cut", "url")
+
+    def __init__(self, deadline: Deadline):
+        self.deadline = deadline
+        self.until = deadline.end
+        self.cut = False
+        self.url = ""  # of the request under way
+
+
+class _Watchdog:
+    def __init__(self) -> None:
+        self.cond = threading.Condition(threading.Lock())
+        self.flights: set[_Flight] = set()
+        self.thread: threading.Thread | None = None
+
+    def add(self, flight: _Flight) -> None:
+        with self.cond:
+            self.flights.add(flight)
+            if self.thread is None:
+                self.thread = threading.Thread(target=self.run, name="pychamber-deadline",
+                                               daemon=True)
+                self.thread.start()
+            self.cond.notify()
+
+    def remove(self, flight: _Flight) -> None:
+        with self.cond:
+            self.flights.discard(flight)
+
+    def extend(self, flight: _Flight, until: float) -> None:
+        with self.cond:
+            flight.until = max(flight.until, until)
+
+    def run(self) -> None:
+        with self.cond:
+            while True:
+                now = time.monotonic()
+                due = [f for f in self.flights if f.until <= now]
+                if due:
+                    for f in due:
+                        f.cut = f.deadline.cut = True
+                        f.until = now + CUT_GRACE  # a retry that starts anyway: cut again
+                    _shut_down_sockets()
+                    continue
+                nxt = min((f.until for f in self.flights), default=None)
+                self.cond.wait(None if nxt is None else max(0.0, nxt - now) + 0.01)
+
+
+_watchdog = _Watchdog()
+
+
+def _audit(event: str, args: tuple) -> None:
+    if event == "socket.__new__" and getattr(_state, "flight", None) is not None:
+        with _sockets_lock:
+            _sockets.add(args[0])
+
+
+def _install_audit_hook() -> None:
+    global _audit_installed
+    if not _audit_installed:
+        _audit_installed = True
+        try:
+            sys.addaudithook(_audit)
+        except Exception:  # noqa: BLE001 - a hook that refuses others: the deadline stops retries only
+            pass
+
+
+def _shut_down_sockets() -> None:
+    import socket
+
+    with _sockets_lock:
+        sockets = list(_sockets)
+    for sock in sockets:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)  # not close(): the fd stays the reader's
+        except (OSError, ValueError):  # not connected, already closed, detached into TLS
+            pass
+
+
+@contextmanager
+def bounded(settings: "Settings | None") -> Iterator[None]:
+    """Run a block that talks to AWS (an API call; a streamed body being read) under the
+    thread's deadline, or one of its own (``PYCHAMBER_TIMEOUT``): a request still running at
+    the deadline is ended there, whatever it has received so far."""
+    if getattr(_state, "flight", None) is not None:  # already in one
+        yield
+        return
+    own = None if getattr(_state, "deadline", None) is not None else new_deadline(settings)
+    with within(own):
+        deadline = getattr(_state, "deadline", None)
+        if deadline is None:
+            yield
+            return
+        _install_audit_hook()
+        deadline.begin()
+        flight = _state.flight = _Flight(deadline)
+        if deadline.throttled and deadline.expired():  # throttled past it: slowed, not failed
+            flight.until = time.monotonic() + CONNECT_TIMEOUT + READ_TIMEOUT
+        _state.attempts = 0
+        _watchdog.add(flight)
+        try:
+            yield
+        finally:
+            _watchdog.remove(flight)
+            _state.flight = None
 
 
 def _imds_region(sess: Any, settings: "Settings") -> str | None:
@@ -492,27 +723,32 @@ def call(
         from pychamber.settings import debug
 
         debug(settings, "aws call", operation=op)
-    bound = None
-    try:
+    try:  # built before the call's own deadline starts (botocore's import is no AWS call)
         bound = client_for(op)
-        return getattr(bound, snake(op))(**params)
     except ChamberError:
         if not_found is True:
             raise SecretNotFound() from None
         raise
-    except Exception as exc:  # noqa: BLE001 - only botocore errors are translated
-        if not is_botocore_error(exc):
+    with bounded(settings):  # the deadline (and the watchdog) of the call, while it is worded
+        try:
+            return getattr(bound, snake(op))(**params)
+        except ChamberError:
+            if not_found is True:
+                raise SecretNotFound() from None
             raise
-        code = error_code(exc)
-        if not_found is True or (not isinstance(not_found, bool) and code in set(not_found)):
-            raise SecretNotFound() from None
-        if code in set(ok_codes):
-            return None
-        message = translate(exc, op, service, redact).message
-        message = _timing(message, exc, bound, op, service)
-        if reword is not None:
-            message = reword(message, exc, op, service)
-        raise AwsError(message, code) from None
+        except Exception as exc:  # noqa: BLE001 - only botocore errors are translated
+            if not is_botocore_error(exc):
+                raise
+            code = error_code(exc)
+            if not_found is True or (not isinstance(not_found, bool) and code in set(not_found)):
+                raise SecretNotFound() from None
+            if code in set(ok_codes):
+                return None
+            message = translate(exc, op, service, redact).message
+            message = _timing(message, exc, bound, op, service)
+            if reword is not None:
+                message = reword(message, exc, op, service)
+            raise AwsError(message, code) from None
 
 
 # --- error translation ----------------------------------------------------------------------
@@ -527,9 +763,17 @@ def _timing(message: str, exc: BaseException, client: Any, op: str, service: str
     elif isinstance(exc, bex.ConnectTimeoutError) and config is not None:
         message += f" (no connection within {config.connect_timeout:g}s)"
     expired = getattr(_state, "expired", None)
+    deadline = getattr(_state, "deadline", None)
+    if expired is None and deadline is not None and deadline.cut and deadline.expired():
+        expired = (deadline, getattr(_state, "attempts", 0) or 1)  # cut on its last attempt
     if expired is not None:
         _state.expired = None
         deadline, attempts = expired
+        if deadline.cut and isinstance(exc, (bex.ConnectionError, bex.HTTPClientError,
+                                             bex.IncompleteReadError, bex.ResponseStreamingError)):
+            url = getattr(exc, "kwargs", {}).get("endpoint_url")
+            message = (f"{_prefix(op, service)}request send failed, timed out reading from the endpoint URL "
+                       f"\"{url}\" (no complete answer by the deadline)")
         prefix = _prefix(op, service)
         rest = message[len(prefix):] if message.startswith(prefix) else message
         message = (f"{prefix}gave up after {time.monotonic() - deadline.start:.1f}s "
@@ -647,7 +891,11 @@ def translated(
             raise ChamberError(_one_line(_prefix(operation, service) + str(exc))) from None
         if not is_botocore_error(exc):
             raise
-        raise translate(exc, operation, service, redact) from None
+        message = translate(exc, operation, service, redact).message
+        deadline = getattr(_state, "deadline", None)
+        if deadline is not None and deadline.cut and operation and service:  # a body read cut
+            message = _timing(message, exc, None, operation, service)
+        raise ChamberError(message) from None
 
 
 def is_botocore_error(exc: BaseException) -> bool:

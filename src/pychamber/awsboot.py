@@ -54,6 +54,15 @@ SSM_OPERATIONS = (
     "UnlabelParameterVersion",
 )
 SSM_MODEL = ("ssm", "2014-11-06", "service-2.json")
+#: S3's and KMS's operations pychamber calls (S3 backends, releases, doctor, ecs), plus those
+#: botocore's S3 client may call itself (HeadBucket: its region redirector; CreateSession:
+#: directory buckets): the parts of their models pychamber ships, as it ships SSM's
+#: (``exec --release`` builds both clients; the full models cost it 40-60 ms a start).
+CUT_MODELS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("s3", "2006-03-01"): ("CopyObject", "CreateSession", "DeleteObject", "GetObject", "HeadBucket",
+                           "ListObjectsV2", "PutObject"),
+    ("kms", "2014-11-01"): ("Decrypt", "DescribeKey", "Encrypt", "GenerateDataKey"),
+}
 
 _DOCS = "botocore.docs"
 _DOCSTRING = "botocore.docs.docstring"
@@ -261,8 +270,11 @@ def trimmed(model: dict, operations: Iterable[str]) -> dict:
         for ref in [op.get("input"), op.get("output"), *op.get("errors", [])]:
             if ref:
                 reach(ref["shape"])
-    return _undocumented({**model, "operations": ops,
-                          "shapes": {name: shapes[name] for name in sorted(shapes)}})
+    cut = _undocumented({**model, "operations": ops,
+                         "shapes": {name: shapes[name] for name in sorted(shapes)}})
+    if "clientContextParams" in model:  # botocore reads their documentation (S3's)
+        cut["clientContextParams"] = model["clientContextParams"]
+    return cut
 
 
 def _undocumented(value: Any) -> Any:
@@ -279,6 +291,13 @@ def botocore_ssm_model() -> dict:
     from botocore.loaders import Loader
 
     return Loader().load_service_model("ssm", "service-2", SSM_MODEL[1])
+
+
+def botocore_model(service: str, version: str) -> dict:
+    """The installed botocore's full model of ``service`` (one of :data:`CUT_MODELS`)."""
+    from botocore.loaders import Loader
+
+    return Loader().load_service_model(service, "service-2", version)
 
 
 def _same_series() -> bool:
@@ -302,6 +321,9 @@ def write_data() -> list[str]:
     import json
 
     files = {os.path.join(*SSM_MODEL): trimmed(botocore_ssm_model(), SSM_OPERATIONS)}
+    for (service, version), operations in CUT_MODELS.items():
+        files[os.path.join(service, version, "service-2.json")] = trimmed(
+            botocore_model(service, version), operations)
     import botocore
 
     written = []

@@ -63,6 +63,10 @@ CONFLICT_CODES = frozenset({"PreconditionFailed", "ConditionalRequestConflict", 
 MISSING_CODES = frozenset({"NoSuchKey", "404"})
 
 
+class ReleaseNotFound(ChamberError):
+    """The release object asked for does not exist (no release published yet, or no such number)."""
+
+
 # --- what a release holds ----------------------------------------------------------------------
 @dataclass(frozen=True)
 class Entry:
@@ -307,7 +311,7 @@ class Releases:
                 body = resp["Body"].read()
         except aws.AwsError as e:
             if e.code in MISSING_CODES:
-                raise ChamberError(self._missing(service, number)) from None
+                raise ReleaseNotFound(self._missing(service, number)) from None
             raise e.wrap(f"Failed to read {self._describe(service, number)}: ") from None
         return body, str(resp.get("ETag") or "")
 
@@ -335,7 +339,7 @@ class Releases:
 
     def open(self, service: str, number: int | None = None) -> Release:
         """Release ``number`` of ``service`` (None: the current one): one GET, one Decrypt."""
-        with aws.within(aws.new_deadline(self.settings)):
+        with aws.command_deadline(self.settings, "read"):
             got = self.fetch(service, number)
             assert got is not None
             body, etag = got
@@ -364,7 +368,7 @@ class Releases:
 
     def list_releases(self, service: str) -> list[Listed]:
         """Every release of ``service``, oldest first, from the headers (one GET each)."""
-        with aws.within(aws.new_deadline(self.settings)):
+        with aws.command_deadline(self.settings, "read"):
             current = self._current_number(service)
             out = []
             for n in self.numbers(service):
@@ -379,10 +383,8 @@ class Releases:
     def _current_number(self, service: str) -> int | None:
         try:
             got = self.fetch(service, None)
-        except ChamberError as e:
-            if e.message == self._missing(service, None):
-                return None
-            raise
+        except ReleaseNotFound:
+            return None
         assert got is not None
         where = self.where(service, None)
         header = read_header(got[0], where)[0]
@@ -397,7 +399,7 @@ class Releases:
         done = []
         for raw in services:
             service = names.service_name(raw, prefix="")
-            with aws.within(aws.new_deadline(self.settings)):
+            with aws.command_deadline(self.settings, "read"):
                 entries = snapshot(store, service)
                 result = self._publish_one(service, entries, publisher)
             done.append(result)
@@ -417,10 +419,11 @@ class Releases:
             current: Release | None = None
             try:
                 current = self.open(service, None)
+            except ReleaseNotFound:
+                pass  # the first release
             except ChamberError as e:
-                if e.message != self._missing(service, None):
-                    raise e.wrap("Failed to publish (the current release does not open: fix or "
-                                 "roll back first): ") from None
+                raise e.wrap("Failed to publish (the current release does not open: fix or roll "
+                             "back first): ") from None
             if current is not None and current.content() == content:
                 return Published(service, current.number, new=False)
             numbers = self.numbers(service)
@@ -489,14 +492,14 @@ class Releases:
     def rollback(self, service: str, number: int) -> Release:
         """Make release ``number`` current: it is opened first (a release that does not open is
         never made current), then copied over ``current`` in one write."""
-        with aws.within(aws.new_deadline(self.settings)):
+        with aws.command_deadline(self.settings, "read"):
             target = self.open(service, number)
             self._move_current(service, number)
             return target
 
     def diff(self, store: "Store", service: str, number: int | None = None) -> Difference:
         """Release ``number`` (None: current) against the store's versions now."""
-        with aws.within(aws.new_deadline(self.settings)):
+        with aws.command_deadline(self.settings, "read"):
             release = self.open(service, number)
             now = store.versions(service)
         then = release.versions()

@@ -154,16 +154,21 @@ def test_exec_release_failures_are_one_line_and_never_fall_back(run_cli, recorde
     assert r.returncode == 1 and "--watch follows the current release" in r.stderr
 
 
-def test_exec_release_with_a_prefix_and_the_typer_path(run_cli, recorder):
+def test_exec_release_with_a_prefix_and_the_typer_parser(run_cli, recorder):
     rec = recorder
     write(rec.url, "team/web", {"k": "v1"})
     cli(run_cli, rec, "release", "publish", "team/web", PYCHAMBER_RELEASE_PREFIX="/p/q/", check=True)
     keys = [o["Key"] for o in boto(rec.url, "s3").list_objects_v2(Bucket=BUCKET)["Contents"]]
     assert sorted(keys) == ["p/q/team/web/current", "p/q/team/web/releases/000001"]
-    # --verbose sends the line through the typer app (not the fast path)
     r = cli(run_cli, rec, "--verbose", "exec", "--release", "team/web", "--", "env",
             PYCHAMBER_RELEASE_PREFIX="p/q", check=True)
     assert b"K=v1\n" in r.stdout_bytes
+    # a flag the fast parser leaves to the typer app: the same --release there (pflag's
+    # NoOptDefVal: --release alone is "current", the next word is a service)
+    for flags in (["--release"], ["--release=1"]):
+        r = cli(run_cli, rec, "--min-throttle-delay", "1s", "exec", *flags, "--dry-run", "team/web",
+                "--", "env", PYCHAMBER_RELEASE_PREFIX="p/q", check=True)
+        assert r.stdout.splitlines()[1].split() == ["K", "team/web", "k", "1"]
 
 
 def test_watch_release_polls_one_conditional_get_and_follows_publish_and_rollback(run_cli, recorder,
@@ -318,7 +323,9 @@ def test_policies_under_iam_enforcement(aws_env, tmp_path):
                     s["Resource"] = "*"
             return doc
 
-        docs = {"task": policy("--role", "task", "--release"), "publisher": policy("--role", "publisher"),
+        task = policy("--role", "task", "--release")
+        docs = {"task": task, "publisher": policy("--role", "publisher"),
+                "no-kms": {**task, "Statement": task["Statement"][:1]},
                 "admin": {"Version": "2012-10-17", "Statement": [
                     {"Effect": "Allow", "Action": "*", "Resource": "*"}]}}
         iam = boto(url, "iam")
@@ -342,6 +349,9 @@ def test_policies_under_iam_enforcement(aws_env, tmp_path):
             assert denied.returncode == 1, args
             assert len(denied.stderr.splitlines()) == 1 and "Access" in denied.stderr, denied.stderr
 
+        no_kms = spawn(["exec", "--release", "web", "--", "env"], env["no-kms"])
+        assert no_kms.returncode == 1 and len(no_kms.stderr.splitlines()) == 1
+        assert "not authorized to perform: kms:Decrypt" in no_kms.stderr, no_kms.stderr
         assert spawn(["write", "web", "db_password", "s3cr3t-2"], env["admin"]).returncode == 0
         pub = spawn(["release", "publish", "web"], env["publisher"])
         assert (pub.returncode, pub.stdout) == (0, "2\n"), pub.stderr
@@ -370,7 +380,7 @@ def test_doctor_checks_the_release_setup(run_cli, recorder):
     got = rows(r)
     assert r.returncode == 0, r.stdout
     assert got["release bucket"].split()[2:4] == ["ok", "s3://releases/"]
-    assert "ok" in got["release web"] and "release 1 (1 keys), published " in got["release web"]
+    assert "ok" in got["release web"] and "release 1 (1 keys), published " in got["release web"], r.stdout
     assert "min old" in got["release web"]
     assert "the store matches the release" in got["release drift web"]
     write(rec.url, "web", {"db_password": "s3cr3t-2", "more": "x"})
@@ -400,3 +410,55 @@ def test_the_readme_release_task_definition_is_valid(aws_client):
     app = ecs.register_task_definition(**task)["taskDefinition"]["containerDefinitions"][0]
     assert app["entryPoint"] == ["pychamber", "exec", "--init", "--release", "web", "--"]
     assert {e["name"] for e in app["environment"]} == {"PYCHAMBER_RELEASE_BUCKET", "PYCHAMBER_RELEASE_PREFIX"}
+
+
+def test_a_release_fleet_makes_no_parameter_store_read(aws_env, tmp_path):
+    """Five concurrent ``exec --release`` behind the bench's token bucket (2 reads/s): all start
+    with the right values, with no Parameter Store read and one GET and one Decrypt each (the
+    timing targets live in bench/bench_fleet.py --release)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    bench = str(Path(__file__).resolve().parents[2] / "bench")
+    if bench not in sys.path:
+        sys.path.insert(0, bench)
+    from bench_fleet import RELEASE_BUCKET, publish, seed, task_env
+    from throttle import ThrottledMoto
+
+    with ThrottledMoto(rate=2, capacity=2) as server:
+        want = seed(server.url, "fleet", 12)
+        publish(server.url, tmp_path / "publisher", "fleet")
+        server.reset()
+        procs = [subprocess.Popen([sys.executable, "-m", "pychamber", "exec", "--release", "fleet",
+                                   "--", "env"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  env=task_env(server.url, tmp_path / f"t{i}",
+                                               {"PYCHAMBER_RELEASE_BUCKET": RELEASE_BUCKET}))
+                 for i in range(5)]
+        outs = [p.communicate(timeout=120) for p in procs]
+        stats = server.stats()
+    for p, (out, err) in zip(procs, outs):
+        assert p.returncode == 0, err
+        got = dict(line.split("=", 1) for line in out.decode().splitlines() if "=" in line)
+        assert all(got.get(k) == v for k, v in want.items())
+    assert stats["reads"] == 0 and stats["throttled"] == 0
+    assert stats["by_api"] == {"s3:GetObject": 5, "kms:Decrypt": 5}
+
+
+def test_a_stalled_bucket_fails_within_pychamber_timeout(run_cli, recorder):
+    """An endpoint that accepts connections and never answers: one line, exit 1, bounded."""
+    import socket
+    import time
+
+    with socket.socket() as stalled:
+        stalled.bind(("127.0.0.1", 0))
+        stalled.listen(64)
+        url = f"http://127.0.0.1:{stalled.getsockname()[1]}"
+        start = time.monotonic()
+        r = cli(run_cli, recorder, "exec", "--release", "web", "--", "env", AWS_ENDPOINT_URL=url,
+                PYCHAMBER_TIMEOUT="2", CHAMBER_RETRIES="10")
+        took = time.monotonic() - start
+    assert r.returncode == 1 and r.stdout == ""
+    assert len(r.stderr.splitlines()) == 1, r.stderr
+    assert "operation error S3: GetObject" in r.stderr and "PYCHAMBER_TIMEOUT=2s" in r.stderr, r.stderr
+    assert took < 20

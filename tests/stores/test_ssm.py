@@ -252,13 +252,19 @@ def test_read_missing(store):
         store.history(sid("svc", "nope"))
 
 
-def test_read_version_any_error_is_not_found(store):
+def test_read_version_and_history_tell_a_refusal_from_not_found(store):
+    # chamber answers "secret not found" for any GetParameterHistory error; pychamber keeps that
+    # text for a parameter that is really missing and gives every other failure its own line
     store.write(sid("svc", "key"), "v")
+    with pytest.raises(SecretNotFound):
+        store.history(sid("svc", "nope"))
     fail_op(store, "GetParameterHistory", "AccessDeniedException")
-    with pytest.raises(SecretNotFound):
-        store.read(sid("svc", "key"), 1)
-    with pytest.raises(SecretNotFound):
-        store.history(sid("svc", "key"))
+    for call in (lambda: store.read(sid("svc", "key"), 1), lambda: store.history(sid("svc", "key"))):
+        with pytest.raises(ChamberError) as e:
+            call()
+        assert not isinstance(e.value, SecretNotFound)
+        assert "operation error SSM: GetParameterHistory, " in str(e.value)
+        assert "api error AccessDeniedException: nope" in str(e.value)
 
 
 def test_read_latest_error_is_passed_through(store):

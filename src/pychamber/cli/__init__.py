@@ -61,11 +61,11 @@ def dispatch(inv: Invocation) -> int | None:
 
     inv.use_settings(**{k: v for k, v in call.settings.items() if k in Settings.__dataclass_fields__})
     fn = _function(cmd.run or "")
-    if not cmd.bounded:
+    if not cmd.bounded:  # each AWS call gets its own deadline (aws.command_deadline "write")
         return fn(inv, *positional, **call.values)
     from pychamber import aws  # no botocore: that loads with the first client
 
-    with aws.within(aws.new_deadline(inv.settings)):
+    with aws.command_deadline(inv.settings, "read"):
         return fn(inv, *positional, **call.values)
 
 

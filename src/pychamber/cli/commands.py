@@ -124,6 +124,7 @@ class Command:
     #: cobra's DisableFlagsInUseLine (no "[flags]" in the usage line)
     no_flags_in_use: bool = False
     #: reads of one service or secret: all its AWS calls run under one PYCHAMBER_TIMEOUT deadline
+    #: (the others give each AWS call a deadline of its own: aws.command_deadline's "write")
     bounded: bool = False
 
     @property
@@ -240,12 +241,12 @@ COMMANDS: tuple[Command, ...] = (
             "secrets:delete", exact(2)),
     Command("env", "env <service>",
             "Print the secrets from the parameter store in a format to export as environment variables",
-            "transfer:env", exact(1), sort_flags=False),
+            "transfer:env", exact(1), sort_flags=False, bounded=True),
     Command("exec", "exec <service...> -- <command> [<arg...>]",
             "Executes a command with secrets loaded into the environment", "execcmd:exec_", exec_args,
             example=EXEC_EXAMPLE),
     Command("export", "export <service...>", "Exports parameters in the specified format",
-            "transfer:export", at_least_one_group, sort_flags=False),
+            "transfer:export", at_least_one_group, sort_flags=False, bounded=True),
     Command("find", "find <secret name>", "Find the given secret across all services", "secrets:find",
             exact(1)),
     Command("history", "history <service> <key>", "View the history of a secret", "secrets:history",
@@ -256,7 +257,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("list", "list <service>", "List the secrets set for a service", "secrets:list_", exact(1),
             bounded=True),
     Command("read", "read <service> <key>", "Read a specific secret from the parameter store",
-            "secrets:read", exact(2)),
+            "secrets:read", exact(2), bounded=True),
     Command("tag", "tag <subcommand> ...", "work with tags on secrets"),
     Command("tag read", "read <service> <key>", "Read tags for a specific secret", "secrets:tag_read",
             exact(2), bounded=True),

@@ -52,21 +52,36 @@ _IMPORTING: ContextVar[bool] = ContextVar("pychamber_importing", default=False)
 
 
 class PartialWriteError(ChamberError):
-    """A bulk write stopped midway: says which keys were written and which were not."""
+    """A bulk write stopped midway: says which keys were written and which were not
+    (``uncertain``: the key whose write was under way when it was interrupted)."""
 
-    def __init__(self, written: list[str], not_written: list[str], cause: ChamberError):
+    def __init__(self, written: list[str], not_written: list[str], cause: ChamberError,
+                 uncertain: str | None = None):
         self.written = written
         self.not_written = not_written
         self.cause = cause
-        total = len(written) + len(not_written)
-        if not written:
+        total = len(written) + len(not_written) + (uncertain is not None)
+        if not written and uncertain is None:
             detail = "nothing was written"
         else:
-            shown = ", ".join(not_written[:10])
-            more = f" and {len(not_written) - 10} more" if len(not_written) > 10 else ""
-            detail = (f"{len(written)} of {total} written; not written: {shown}{more}; "
-                      "running the same import again finishes the job")
-        super().__init__(f"{cause.message} ({detail})")
+            detail = f"{len(written)} of {total} written"
+            if not_written:
+                shown = ", ".join(not_written[:10])
+                more = f" and {len(not_written) - 10} more" if len(not_written) > 10 else ""
+                detail += f"; not written: {shown}{more}"
+            detail += "; running the same import again finishes the job"
+        super().__init__(f"{cause.message} ({detail})", cause.exit_code)
+
+    @classmethod
+    def interrupted(cls, written: list[str], in_flight: str | None,
+                    not_written: list[str]) -> "PartialWriteError":
+        """Ctrl-C midway (exit status 130): what was written, the key whose write was under way
+        (it may or may not have landed), and what was not."""
+        from pychamber.errors import ExitStatus
+
+        what = "interrupted" if in_flight is None else (
+            f"interrupted while writing {in_flight}, which may or may not have been written")
+        return cls(written, not_written, ChamberError(what, ExitStatus.INTERRUPTED), in_flight)
 
 
 def value_size(value: str) -> int:
@@ -266,6 +281,8 @@ class Store:
                     self.write(SecretId(service, key), value)
                 except ChamberError as e:
                     raise PartialWriteError(written, [k for k, _ in items[i:]], e) from None
+                except KeyboardInterrupt:
+                    raise PartialWriteError.interrupted(written, key, [k for k, _ in items[i + 1:]]) from None
                 written.append(key)
                 if progress:
                     progress(len(written), len(items))

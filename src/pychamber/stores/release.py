@@ -54,7 +54,7 @@ class ReleaseStore(Store):
             known = self._opened.get(service)
             if known is not None and (self.number is not None or not fresh):
                 return known
-            with aws.within(aws.new_deadline(self.settings)):
+            with aws.command_deadline(self.settings, "read"):
                 got = self.releases.fetch(service, self.number, known.etag if known else None)
                 if got is None and known is not None:
                     return known
@@ -70,7 +70,7 @@ class ReleaseStore(Store):
     def list_raw_many(self, services: list[str]) -> list[list[RawSecret]]:
         if len(services) <= 1:
             return [self.list_raw(s) for s in services]
-        deadline = aws.current_deadline() or aws.new_deadline(self.settings)
+        deadline = aws.current_deadline()
 
         def one(service: str) -> list[RawSecret]:
             with aws.within(deadline):

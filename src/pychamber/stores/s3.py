@@ -319,7 +319,7 @@ class S3Store(Store):
         resp = self._call("s3", "GetObject", ok_codes=ok_codes, Bucket=self.bucket, Key=path)
         if resp is None:
             return None
-        with aws.translated("GetObject", "s3"):
+        with aws.bounded(self.settings), aws.translated("GetObject", "s3"):  # the body too
             return resp["Body"].read()
 
     def _put(self, path: str, body: str, redact: Iterable[str]) -> None:
@@ -437,10 +437,6 @@ class S3Store(Store):
         raise self._not_implemented("tags on write not implemented")
 
     def read(self, id: SecretId, version: int = -1) -> Secret:
-        with aws.within(aws.new_deadline(self.settings)):  # PYCHAMBER_TIMEOUT, as SSM's read
-            return self._read(id, version)
-
-    def _read(self, id: SecretId, version: int) -> Secret:
         obj = self._read_object(id)
         if obj is None:
             raise SecretNotFound()

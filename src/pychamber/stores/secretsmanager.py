@@ -496,10 +496,6 @@ class SecretsManagerStore(Store):
         raise ChamberError(WRITE_TAGS_MSG)
 
     def read(self, id: SecretId, version: int = -1) -> Secret:
-        with aws.within(aws.new_deadline(self.settings)):  # PYCHAMBER_TIMEOUT, as SSM's read
-            return self._read(id, version)
-
-    def _read(self, id: SecretId, version: int) -> Secret:
         if version == -1:
             latest = self._read_latest(id.service)
             if id.key not in latest:
@@ -548,11 +544,11 @@ class SecretsManagerStore(Store):
 
     def list_raw_many(self, services: builtins.list[str]) -> builtins.list[builtins.list[RawSecret]]:
         """``list_raw`` of several services, fetched concurrently; results in argument order.
-        The first failing service (in argument order) raises its error. One PYCHAMBER_TIMEOUT
-        deadline covers them all (the caller's, if it set one: a deadline is per thread)."""
+        The first failing service (in argument order) raises its error. The caller's deadline
+        (:func:`pychamber.aws.command_deadline`) covers them all, handed on to the threads."""
         if len(services) <= 1:
             return [self.list_raw(s) for s in services]
-        deadline = aws.current_deadline() or aws.new_deadline(self.settings)
+        deadline = aws.current_deadline()
         self._client("secretsmanager", "GetSecretValue")  # build once, before the threads
 
         def one(service: str) -> builtins.list[RawSecret]:

@@ -51,6 +51,9 @@ GET_PARAMETERS_BATCH = 10
 DESCRIBE_PAGE_SIZE = 50
 #: ListServices page size (chamber sets MaxResults 50).
 LIST_SERVICES_PAGE_SIZE = 50
+#: The GetParameterHistory errors that mean "no such parameter": chamber's ``secret not found``
+#: (chamber says it for every error: no credentials, a refused connection, a stall...).
+HISTORY_NOT_FOUND = ("ParameterNotFound", "ParameterVersionNotFound")
 
 def base_path(name: str) -> str:
     """chamber's ``basePath``: ``/a/b/key`` -> ``/a/b``."""
@@ -180,7 +183,7 @@ class SSMStore(Store):
         return aws.call(self._get_client, "ssm", op, settings=self.settings, redact=redact,
                         not_found=not_found, **params)
 
-    def _pages(self, op: str, result_key: str, *, not_found: bool = False, **params: Any):
+    def _pages(self, op: str, result_key: str, *, not_found: bool | Iterable[str] = (), **params: Any):
         """Every item of a NextToken-paginated operation, pages in order (empty pages and
         pages carrying a token are tolerated; stops when the token is absent or repeats)."""
         token: str | None = None
@@ -256,6 +259,8 @@ class SSMStore(Store):
                 ssm_versions[p.get("Name") or ""] = int(p.get("Version") or 0)
         except ChamberError as err:
             raise PartialWriteError([], [k for k, _ in items], err) from None
+        except KeyboardInterrupt:
+            raise PartialWriteError.interrupted([], None, [k for k, _ in items]) from None
         for i, (key, value) in enumerate(items):
             id = SecretId(service, key)
             name = self._name(id)
@@ -277,6 +282,8 @@ class SSMStore(Store):
                 ssm_versions[name] = self._put(name, value, version, ssm_versions.get(name, 0))
             except ChamberError as err:
                 raise PartialWriteError(written, [k for k, _ in items[i:]], err) from None
+            except KeyboardInterrupt:  # say what was written, as a failure midway does
+                raise PartialWriteError.interrupted(written, key, [k for k, _ in items[i + 1:]]) from None
             versions[name] = version
             written.append(key)
             if progress:
@@ -338,10 +345,9 @@ class SSMStore(Store):
             logging.getLogger("pychamber").warning(line)
 
     def read(self, id: SecretId, version: int = -1) -> Secret:
-        with aws.within(aws.new_deadline(self.settings)):  # PYCHAMBER_TIMEOUT
-            if version == -1:
-                return self._read_latest(id)
-            return self._read_version(id, version)
+        if version == -1:
+            return self._read_latest(id)
+        return self._read_version(id, version)
 
     def _read_latest(self, id: SecretId) -> Secret:
         return self._read_latest_with_version(id)[0]
@@ -369,7 +375,7 @@ class SSMStore(Store):
     def _history_entries(self, name: str, with_values: bool) -> list[dict]:
         """GetParameterHistory of ``name``, every page, in Parameter Store's version order
         (oldest first; sorted, whatever order the pages came in)."""
-        entries = list(self._pages("GetParameterHistory", "Parameters", not_found=True,
+        entries = list(self._pages("GetParameterHistory", "Parameters", not_found=HISTORY_NOT_FOUND,
                                    Name=name, WithDecryption=with_values))
         return sorted(entries, key=lambda h: int(h.get("Version") or 0))
 
@@ -426,20 +432,19 @@ class SSMStore(Store):
 
     def list_raw(self, service: str) -> builtins.list[RawSecret]:
         """exec's listing: GetParametersByPath, 10 decrypted values a page (the fewest calls
-        of the shared read quota without knowing the names), under PYCHAMBER_TIMEOUT."""
+        of the shared read quota without knowing the names)."""
         secrets: dict[str, RawSecret] = {}
-        with aws.within(aws.new_deadline(self.settings)):
-            for p in self._pages(
-                "GetParametersByPath",
-                "Parameters",
-                Path="/" + service + "/",
-                Recursive=False,
-                WithDecryption=True,
-                MaxResults=BY_PATH_PAGE_SIZE,
-            ):
-                name = p.get("Name") or ""
-                if names.is_stored_name(name):
-                    secrets[name] = RawSecret(key=name, value=p.get("Value") or "")
+        for p in self._pages(
+            "GetParametersByPath",
+            "Parameters",
+            Path="/" + service + "/",
+            Recursive=False,
+            WithDecryption=True,
+            MaxResults=BY_PATH_PAGE_SIZE,
+        ):
+            name = p.get("Name") or ""
+            if names.is_stored_name(name):
+                secrets[name] = RawSecret(key=name, value=p.get("Value") or "")
         return list(secrets.values())
 
     def versions(self, service: str) -> dict[str, str]:
@@ -447,22 +452,20 @@ class SSMStore(Store):
         GetParametersByPath listing as exec's, without decryption (no KMS call, no value),
         never the rate-limited DescribeParameters."""
         found: dict[str, str] = {}
-        with aws.within(aws.new_deadline(self.settings)):
-            for p in self._pages("GetParametersByPath", "Parameters", Path="/" + service + "/",
-                                 Recursive=False, WithDecryption=False,
-                                 MaxResults=BY_PATH_PAGE_SIZE):
-                name = p.get("Name") or ""
-                if names.is_stored_name(name):
-                    found[name] = str(p.get("Version", ""))
+        for p in self._pages("GetParametersByPath", "Parameters", Path="/" + service + "/",
+                             Recursive=False, WithDecryption=False, MaxResults=BY_PATH_PAGE_SIZE):
+            name = p.get("Name") or ""
+            if names.is_stored_name(name):
+                found[name] = str(p.get("Version", ""))
         return found
 
     def list_raw_many(self, services: builtins.list[str]) -> builtins.list[builtins.list[RawSecret]]:
         """``list_raw`` of several services, fetched concurrently; results in argument order.
-        The first failing service (in argument order) raises its error. One PYCHAMBER_TIMEOUT
-        deadline covers them all (the caller's, if it set one)."""
+        The first failing service (in argument order) raises its error. The caller's deadline
+        (:func:`pychamber.aws.command_deadline`) covers them all."""
         if len(services) <= 1:
             return [self.list_raw(s) for s in services]
-        deadline = aws.current_deadline() or aws.new_deadline(self.settings)
+        deadline = aws.current_deadline()
         _ = self.client  # build the client once, before the threads share it
 
         def one(service: str) -> builtins.list[RawSecret]:
