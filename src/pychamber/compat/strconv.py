@@ -216,4 +216,3 @@ def go_parse_float(s: str) -> tuple[float, str | None]:
     if math.isinf(f):
         return f, RANGE
     return f, None
-
