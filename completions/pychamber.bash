@@ -27,7 +27,7 @@ _pychamber() {
       --backend=*|--backend-s3-bucket=*|--kms-key-alias=*|--retries=*|--retry-mode=*|--min-throttle-delay=*) globals+=("$w"); continue ;;
       -*) case "$cmd:$w" in "ecs policy:--role"|"ecs secrets:--container"|"ecs secrets:--image"|"exec:--strict-value"|"exec:--files"|"exec:--watch-interval"|"exec:--on-change"|"exec:--grace"|"exec:--stop-signal"|"exec:--splay"|"export:-f"|"export:--format"|"export:-o"|"export:--output-file"|"export:--name"|"import:--format"|"import:--tier"|"materialize:--dir"|"materialize:--mode"|"materialize:--uid"|"materialize:--gid"|"read:-v"|"read:--version"|"write:-t"|"write:--tags"|"write:--tier") [ "${COMP_WORDS[i + 1]}" = "=" ] && i=$((i + 1)); i=$((i + 1)) ;; esac ;;
       *) if [ -z "$cmd" ]; then cmd="$w"
-         elif [ ${#args[@]} -eq 0 ] && case "$cmd" in ecs|release|tag) true ;; *) false ;; esac; then cmd="$cmd $w"
+         elif [ ${#args[@]} -eq 0 ] && case "$cmd" in completion|ecs|release|tag) true ;; *) false ;; esac; then cmd="$cmd $w"
          else args+=("$w"); fi ;;
     esac
   done
@@ -48,12 +48,16 @@ _pychamber() {
   fi
   if [[ "$cur" == -* ]]; then
     case "$cmd" in
+      "completion bash") words="--no-descriptions" ;;
+      "completion fish") words="--no-descriptions" ;;
+      "completion powershell") words="--no-descriptions" ;;
+      "completion zsh") words="--no-descriptions" ;;
       "delete") words="--exact-key" ;;
       "ecs policy") words="--role --release" ;;
       "ecs secrets") words="--container --image" ;;
       "edit") words="-y --yes" ;;
       "env") words="-p --preserve-case -e --escape-strings" ;;
-      "exec") words="--pristine --strict --strict-value --files --watch --watch-interval --on-change --grace --stop-signal --splay --init --dry-run --release --no-warn-conflicts --strict-services" ;;
+      "exec") words="--pristine --strict --strict-value --files --watch --watch-interval --on-change --grace --stop-signal --splay --init --no-warn-conflicts --strict-services --dry-run --release" ;;
       "export") words="-f --format -o --output-file --name --mask" ;;
       "find") words="-v --by-value" ;;
       "import") words="--normalize-keys --format --flatten --expand --tier" ;;
@@ -74,6 +78,7 @@ _pychamber() {
   fi
   if [ ${#args[@]} -eq 0 ]; then
     case "$cmd" in
+      "completion") words="bash fish powershell zsh" ;;
       "ecs") words="policy secrets" ;;
       "release") words="diff list publish rollback show" ;;
       "tag") words="delete read write" ;;
@@ -85,7 +90,6 @@ _pychamber() {
     fi
   fi
   case "$cmd" in
-    "completion") kinds=("=bash zsh fish") ;;
     "delete") kinds=("service" "key") ;;
     "doctor") kinds=("service+") ;;
     "ecs policy") kinds=("service+") ;;
@@ -118,12 +122,12 @@ _pychamber() {
     [[ "$kind" == *+ ]] || kind=""
   fi
   case "$kind" in
-    service*) words="$(_pychamber_store "${COMP_WORDS[0]}" "${globals[@]}" __complete services "$cur")" ;;
-    key) words="$(_pychamber_store "${COMP_WORDS[0]}" "${globals[@]}" __complete keys "${args[${#args[@]} - 1]}")" ;;
+    service*) words="$(_pychamber_store "${COMP_WORDS[0]}" "${globals[@]}" __names services "$cur")" ;;
+    key) words="$(_pychamber_store "${COMP_WORDS[0]}" "${globals[@]}" __names keys "${args[${#args[@]} - 1]}")" ;;
     =*) words="${kind#=}" ;;
     *) return 0 ;;  # a value or a file: the shell's own completion
   esac
   compopt +o default 2>/dev/null  # no file names where a name from the store belongs
   COMPREPLY=($(compgen -W "$words" -- "$cur"))
 }
-complete -o default -F _pychamber pychamber
+complete -o default -F _pychamber pychamber chamber

@@ -45,7 +45,7 @@ function __pychamber_complete
             case '*'
                 if test -z "$cmd"
                     set cmd $w
-                else if test (count $args) -eq 0; and contains -- $cmd 'ecs' 'release' 'tag'
+                else if test (count $args) -eq 0; and contains -- $cmd 'completion' 'ecs' 'release' 'tag'
                     set cmd "$cmd $w"
                 else
                     set -a args $w
@@ -76,6 +76,14 @@ function __pychamber_complete
     end
     if string match -q -- '-*' $cur
         switch $cmd
+            case 'completion bash'
+                set cands --no-descriptions
+            case 'completion fish'
+                set cands --no-descriptions
+            case 'completion powershell'
+                set cands --no-descriptions
+            case 'completion zsh'
+                set cands --no-descriptions
             case 'delete'
                 set cands --exact-key
             case 'ecs policy'
@@ -87,7 +95,7 @@ function __pychamber_complete
             case 'env'
                 set cands -p --preserve-case -e --escape-strings
             case 'exec'
-                set cands --pristine --strict --strict-value --files --watch --watch-interval --on-change --grace --stop-signal --splay --init --dry-run --release --no-warn-conflicts --strict-services
+                set cands --pristine --strict --strict-value --files --watch --watch-interval --on-change --grace --stop-signal --splay --init --no-warn-conflicts --strict-services --dry-run --release
             case 'export'
                 set cands -f --format -o --output-file --name --mask
             case 'find'
@@ -116,6 +124,8 @@ function __pychamber_complete
     end
     if test (count $args) -eq 0
         switch $cmd
+            case 'completion'
+                printf '%s\t%s\n' 'bash' 'Generate the autocompletion script for bash' 'fish' 'Generate the autocompletion script for fish' 'powershell' 'Generate the autocompletion script for powershell' 'zsh' 'Generate the autocompletion script for zsh'; return
             case 'ecs'
                 printf '%s\t%s\n' 'policy' 'print the least-privilege IAM policy for a role' 'secrets' 'print a container definition\'s secrets array (names and ARNs, never values)'; return
             case 'release'
@@ -125,8 +135,6 @@ function __pychamber_complete
         end
     end
     switch $cmd
-        case 'completion'
-            set kinds '=bash zsh fish'
         case 'delete'
             set kinds 'service' 'key'
         case 'doctor'
@@ -182,9 +190,9 @@ function __pychamber_complete
     end
     switch "$kind"
         case 'service*'
-            __pychamber_store $words[1] $globals __complete services $cur
+            __pychamber_store $words[1] $globals __names services $cur
         case key
-            __pychamber_store $words[1] $globals __complete keys $args[-1]
+            __pychamber_store $words[1] $globals __names keys $args[-1]
         case '=*'
             string split ' ' -- (string sub -s 2 -- $kind)
         case '*'
@@ -193,3 +201,4 @@ function __pychamber_complete
 end
 
 complete -c pychamber -f -a '(__pychamber_complete)'
+complete -c chamber -f -a '(__pychamber_complete)'

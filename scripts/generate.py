@@ -11,18 +11,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-import typer  # noqa: E402
-
-from pychamber.cli.app import build  # noqa: E402
 from pychamber.cli.completion import FILES, readme_with_reference, script  # noqa: E402
 
 
 def main() -> None:
-    group = typer.main.get_command(build())
     for shell, name in FILES.items():
-        (ROOT / "completions" / name).write_text(script(group, shell))
+        (ROOT / "completions" / name).write_text(script(shell))
     readme = ROOT / "README.md"
-    readme.write_text(readme_with_reference(readme.read_text(), group))
+    readme.write_text(readme_with_reference(readme.read_text()))
 
 
 if __name__ == "__main__":

@@ -24,8 +24,7 @@ Test modules whose runs need no moto (their own environment) call :func:`invoke`
 
 An in-process run is made to look like a fresh process to pychamber (:func:`process_state`):
 ``os.environ`` is exactly the run's environment (and ``time.tzset()`` applied), pychamber.aws's
-session and clients and keyring's backend are forgotten before and after, the typer apps of
-pychamber.cli's modules get back the commands they had, ``sys.stdin``/
+session and clients and keyring's backend are forgotten before and after, ``sys.stdin``/
 ``stdout``/``stderr`` are the fake console's streams (a stray ``sys.stderr.write`` lands where a
 process's fd 2 would), warnings are filtered and shown as a fresh interpreter would, and the
 signal dispositions, umask and working directory are put back afterwards. ``os.execve`` is a
@@ -109,19 +108,6 @@ _FRESH_FILTERS = (
 )
 
 
-def _typer_apps() -> list:
-    """The typer apps held by pychamber.cli's modules (the ``tag`` group, ...): every run builds
-    the command tree and adds its commands to them again, so a long-lived process would pay for
-    every earlier run; each run here gets them back as it found them."""
-    if "typer" not in sys.modules:
-        return []
-    import typer
-
-    return [v for name, mod in list(sys.modules.items())
-            if mod is not None and (name == "pychamber.cli" or name.startswith("pychamber.cli."))
-            for v in list(vars(mod).values()) if isinstance(v, typer.Typer)]
-
-
 def _text(stream: io.BytesIO, errors: str) -> io.TextIOWrapper:
     return io.TextIOWrapper(stream, encoding="utf-8", errors=errors, write_through=True)
 
@@ -141,8 +127,6 @@ def process_state(env: Mapping[str, str], console: FakeConsole) -> Iterator[None
     os.umask(saved_umask)
     keyring_core = sys.modules.get("keyring.core")
     saved_keyring = getattr(keyring_core, "_keyring_backend", None)
-    saved_apps = [(app, list(app.registered_commands), list(app.registered_groups))
-                  for app in _typer_apps()]
     wrappers = [_text(console.stdin, "strict"), _text(console.stdout, "surrogateescape"),
                 _text(console.stderr, "backslashreplace")]
     try:
@@ -171,9 +155,6 @@ def process_state(env: Mapping[str, str], console: FakeConsole) -> Iterator[None
             w.detach()  # a collected TextIOWrapper would close the console's BytesIO
         for n, fn in saved_exec.items():
             setattr(os, n, fn)
-        for app, commands, groups in saved_apps:
-            app.registered_commands[:] = commands
-            app.registered_groups[:] = groups
         os.environ.clear()
         os.environ.update(saved_environ)
         time.tzset()

@@ -1,8 +1,17 @@
 """The shape of the package (docs: the layers): read from the source with ``ast``, so that a new
 import that breaks the layering fails here, not in review.
 
-- no circle among module-level imports;
+- no circle among imports, module-level or inside functions (an import run later still ties the
+  two modules together), and no module imports the ``pychamber.cli`` package's own code from
+  below (its submodules are the commands' world; the package is the entry point);
 - nothing outside ``cli/`` imports ``cli`` (not even lazily);
+- only ``stores/``, ``aws.py`` and the modules named in AWS_USERS import ``aws``;
+- in ``cli/``, only the console (``cli/console.py``) touches ``os.environ`` and
+  ``sys.stdout``/``sys.stderr``: everything else gets the streams and the environment from it;
+- every flag is a row of the one table (``settings.FLAGS``): no ``cli`` module declares an option
+  of its own, and every row belongs to a command of the command table;
+- Go's helpers (``go_*`` functions, int64 bounds) live in ``compat/``;
+- no CLI library (typer, click) and no private module of any dependency is imported;
 - the pure domain (names, model, envbuild, formats, compat, errors) imports no cli, stores,
   aws, settings or botocore, directly or through what it imports;
 - ``import pychamber``, ``pychamber --help`` and ``pychamber version`` import no botocore.
@@ -91,8 +100,9 @@ def graph(top_level_only: bool) -> dict[str, set[str]]:
             for m in MODULES}
 
 
-def test_no_circle_among_module_level_imports():
-    g = {m: {i for i in deps if i in MODULES} for m, deps in graph(True).items()}
+@pytest.mark.parametrize("top_level_only", [True, False], ids=["module-level", "with-function-imports"])
+def test_no_import_circle(top_level_only):
+    g = {m: {i for i in deps if i in MODULES} for m, deps in graph(top_level_only).items()}
     state: dict[str, int] = {}
     stack: list[str] = []
 
@@ -154,6 +164,85 @@ def test_no_botocore_until_a_store_talks_to_aws(code):
     assert out.stdout.strip().splitlines()[-1] == "[]"
 
 
+def test_no_module_imports_the_cli_package_itself():
+    """``pychamber.cli`` is the entry point: a command that imported it (``from pychamber.cli
+    import ...``) would close a circle that the ancestor rule above cannot see."""
+    for m, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module == "pychamber.cli" and m != "pychamber.__main__":
+                names = [a.name for a in node.names if f"pychamber.cli.{a.name}" not in MODULES]
+                assert not names, f"{m} imports {names} from the pychamber.cli package"
+
+
+#: The modules besides stores/ and aws.py that import ``aws``, and why they must.
+AWS_USERS = {
+    "pychamber.api": "the library's one PYCHAMBER_TIMEOUT deadline around a read",
+    "pychamber.doctor": "diagnostics: region, credentials, KMS key, permissions",
+    "pychamber.ecs": "the account and region of the ARNs in an ECS secrets array",
+    "pychamber.release": "releases are published to S3",
+    "pychamber.cli": "the one PYCHAMBER_TIMEOUT deadline around a bounded command (list, history, tag read)",
+    "pychamber.cli.console": "the MFA message when there is no terminal to ask on",
+    "pychamber.cli.run": "exec's lookup of a failed AWS call (AwsError)",
+}
+
+
+def test_only_the_stores_and_the_named_modules_import_aws():
+    for m, deps in graph(False).items():
+        if m.startswith("pychamber.stores") or m == "pychamber.aws":
+            continue
+        if "pychamber.aws" in deps:
+            assert m in AWS_USERS, f"{m} imports pychamber.aws: add it to AWS_USERS with the reason, or go through api"
+
+
+def _attribute_uses(path: Path) -> set[str]:
+    """``os.environ``, ``sys.stdout``, ... as written in the module."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            found.add(f"{node.value.id}.{node.attr}")
+    return found
+
+
+#: cli/ modules whose environment reads belong to issue 18 item 6 (exec's request, built once
+#: from the console's environment); this list only shrinks.
+ENVIRON_PENDING = {"pychamber.cli.run"}
+
+
+def test_only_the_console_touches_the_environment_and_the_streams_in_cli():
+    for m in ENVIRON_PENDING:  # the list only shrinks: a module put right leaves it
+        assert "os.environ" in _attribute_uses(MODULES[m]), \
+            f"{m} no longer reads os.environ: drop it from ENVIRON_PENDING"
+    for m, path in MODULES.items():
+        if not m.startswith("pychamber.cli.") or m == "pychamber.cli.console":
+            continue
+        used = _attribute_uses(path) & {"os.environ", "sys.stdout", "sys.stderr", "sys.stdin"}
+        if m in ENVIRON_PENDING:
+            used -= {"os.environ"}
+        assert not used, f"{m} uses {sorted(used)}: take them from the console (cli/console.py)"
+
+
+def test_every_flag_is_a_row_of_the_one_table():
+    from pychamber.cli.commands import COMMANDS
+    from pychamber.settings import FLAGS
+
+    paths = {c.path for c in COMMANDS}
+    for row in FLAGS:
+        assert row.scope == "global" or row.scope in paths, f"{row.names}: no command {row.scope!r}"
+    spellings = {}
+    for row in FLAGS:
+        for name in row.names:
+            key = (row.scope, name)
+            assert key not in spellings, f"{name} declared twice in {row.scope!r}"
+            spellings[key] = row
+    # no other declaration of a flag: no cli module builds options or pflag rows itself
+    for m, path in MODULES.items():
+        if not m.startswith("pychamber.cli"):
+            continue
+        text = path.read_text()
+        for marker in ("typer.Option(", "click.option(", "argparse", "cobra.PFlag(", "add_argument("):
+            assert marker not in text or m == "pychamber.cli.parse" and marker == "cobra.PFlag(", (m, marker)
+
+
 def test_go_helpers_and_shared_pieces_live_once():
     """Go emulation only in compat/ (no ``def go_*``, no int64 bound written out elsewhere); the
     default KMS alias only in settings; one thread pool for a many-service listing
@@ -174,3 +263,10 @@ def test_go_helpers_and_shared_pieces_live_once():
         if name != "pychamber.names":
             assert not re.search(r"\b(SERVICE_MSG|SERVICE_LABEL_MSG|KEY_MSG)\b", text), \
                 f"{name} refuses a service or key itself (names.service_name / key_name)"
+
+
+def test_no_cli_library_and_no_private_module_of_a_dependency():
+    for m, deps in graph(False).items():
+        bad = sorted(d for d in deps if d.split(".")[0] in ("typer", "click")
+                     or (not d.startswith("pychamber") and any(p.startswith("_") for p in d.split(".")[1:])))
+        assert not bad, f"{m} imports {bad}"

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def help_commands():
     out = invoke(["--help"], {"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"}, text=True).stdout
-    section = out.split("Commands:", 1)[1]
+    section = out.split("Available Commands:\n", 1)[1].split("\n\n", 1)[0]
     return {line.split()[0] for line in section.splitlines() if line.startswith("  ") and line.split()}
 
 

@@ -172,7 +172,7 @@ def test_exec_files_gives_file_variables_and_no_values(cli, tmp_path):
     assert "DB_PASSWORD" not in env and "PORT" not in env
     assert "hunter2-canary" not in out.stdout
     assert (d / "db_password").read_text() == "hunter2-canary"
-    # the fast path and the typer app agree
+    # --dry-run with --files: the variables named, never a value
     dry = cli("exec", "--files", str(d), "--dry-run", "web", "--", "true")
     assert "DB_PASSWORD_FILE" in dry.stdout and "hunter2" not in dry.stdout
 

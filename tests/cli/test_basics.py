@@ -35,26 +35,27 @@ def test_version():
     assert cli("version", "extra", "args")[0] == 0
 
 
-def test_version_without_typer_is_the_typer_commands():
-    """A bare ``version`` is answered before the typer app is built: same bytes, and a fresh
-    interpreter imports no click for it (typer is most of the command's time)."""
+def test_version_as_chamber_and_no_cli_library_on_any_path():
+    """``version`` names the program as invoked; no command line imports typer or click (one
+    parse, chamber's grammar: cli.parse)."""
     from conftest import FakeConsole
 
     from pychamber.cli import run_cli
 
-    outs = []
-    for fast in (True, False):
-        console = FakeConsole(b"")
-        assert run_cli(["version"], console, fast=fast, prog="chamber") == 0
-        outs.append((console.stdout_bytes, console.stderr_bytes))
-    assert outs[0] == outs[1] == (b"chamber v" + __import__("pychamber").__version__.encode() + b"\n", b"")
-    code = ("import sys, runpy; sys.argv=['pychamber', 'version']\n"
-            "try:\n    runpy.run_module('pychamber', run_name='__main__')\n"
-            "except SystemExit as e:\n    assert not e.code, e.code\n"
-            "bad = [m for m in sys.modules if m.split('.')[0] in ('typer', 'click')]\n"
-            "assert not bad, bad\n")
-    p = subprocess.run([sys.executable, "-c", code], capture_output=True, env={**os.environ, "PYTHONPATH": SRC})
-    assert p.returncode == 0, p.stderr.decode()
+    console = FakeConsole(b"")
+    assert run_cli(["version"], console, prog="chamber") == 0
+    assert (console.stdout_bytes, console.stderr_bytes) == (
+        b"chamber v" + __import__("pychamber").__version__.encode() + b"\n", b"")
+    for argv in (["version"], ["--help"], ["exec", "--dry-run", "-b", "null", "s", "--", "true"],
+                 ["write", "-h"], ["nosuch"], ["completion", "bash"]):
+        code = ("import sys, runpy; sys.argv=['pychamber', *%r]\n"
+                "try:\n    runpy.run_module('pychamber', run_name='__main__')\n"
+                "except SystemExit as e:\n    pass\n"
+                "bad = [m for m in sys.modules if m.split('.')[0] in ('typer', 'click', 'pydantic')]\n"
+                "assert not bad, bad\n" % (argv,))
+        p = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                           env={**os.environ, "PYTHONPATH": SRC})
+        assert p.returncode == 0, (argv, p.stderr.decode())
 
 
 @pytest.mark.parametrize("args", [["version"], ["--help"], ["write", "--help"], []])
@@ -203,8 +204,10 @@ def test_integer_flag_error_is_pflags():
 
 def test_help_command_and_usage_lines():
     code, out, _ = cli("help", "write")
-    assert code == 0 and out.startswith("Usage: pychamber write <service> <key> [--] <value|-> [flags]\n")
-    assert cli("help", "tag", "write")[1].startswith("Usage: pychamber tag write <service> <key> <tag>... [flags]\n")
+    assert code == 0 and out.startswith(
+        "write a secret\n\nUsage:\n  pychamber write <service> <key> [--] <value|-> [flags]\n")
+    assert cli("help", "tag", "write")[1].startswith(
+        "Write tags for a specific secret\n\nUsage:\n  pychamber tag write <service> <key> <tag>... [flags]\n")
     assert cli("help")[1] == cli("--help")[1]
     code, out, err = cli("help", "nope")
     assert code == 0 and err.startswith("Unknown help topic [`nope`]\nUsage:\n") and out == ""  # test_parity

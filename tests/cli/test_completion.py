@@ -1,7 +1,8 @@
 """What is generated from the CLI: the shell completion scripts (committed in completions/, run
-here in real bash, and in zsh and fish where the machine has them), the hidden ``__complete``
-they call for names from the store (silent, and bounded in time), and the README's command
-reference; and every command and flag has help text."""
+here in real bash, and in zsh, fish and PowerShell where the machine has them, under both names,
+``pychamber`` and a ``chamber`` link), the hidden ``__names`` they call for names from the store
+(silent, and bounded in time), and the README's command reference; and every command and flag
+has help text."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from conftest import invoke
 ROOT = Path(__file__).resolve().parents[2]
 SRC = ROOT / "src"
 KEY = base64.b64encode(b"c" * 32).decode()
-FILES = {"bash": "pychamber.bash", "zsh": "_pychamber", "fish": "pychamber.fish"}
+FILES = {"bash": "pychamber.bash", "zsh": "_pychamber", "fish": "pychamber.fish", "powershell": "pychamber.ps1"}
 PLAIN = {"PYTHONPATH": str(SRC), "PATH": "/usr/bin:/bin"}
 REGEN = "run `python scripts/generate.py`"
 
@@ -32,21 +33,13 @@ def generate(shell):
     return p.stdout
 
 
-def command_tree():
-    import typer
-
-    from pychamber.cli.app import build
-
-    return typer.main.get_command(build())
-
-
 # --- generated and committed ------------------------------------------------------------------
-@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish", "powershell"])
 def test_completions_dir_is_current(shell):
     assert (ROOT / "completions" / FILES[shell]).read_text() == generate(shell), REGEN
 
 
-def test_completions_dir_holds_only_the_three_scripts():
+def test_completions_dir_holds_only_the_four_scripts():
     assert sorted(p.name for p in (ROOT / "completions").iterdir()) == sorted(FILES.values())
 
 
@@ -54,7 +47,7 @@ def test_readme_command_reference_is_current():
     from pychamber.cli.completion import readme_with_reference
 
     readme = (ROOT / "README.md").read_text()
-    assert readme_with_reference(readme, command_tree()) == readme, REGEN
+    assert readme_with_reference(readme) == readme, REGEN
 
 
 def test_readme_names_every_global_flag():
@@ -68,33 +61,31 @@ def test_readme_names_every_global_flag():
 
 
 def test_every_command_and_flag_has_help():
-    def walk(cmd, path):
-        yield path, cmd
-        for name, sub in getattr(cmd, "commands", {}).items():
-            yield from walk(sub, f"{path} {name}")
+    from pychamber.cli.commands import COMMANDS
+    from pychamber.settings import FLAGS
 
-    seen = 0
-    for path, cmd in walk(command_tree(), "pychamber"):
-        if getattr(cmd, "hidden", False):
-            continue
-        assert (cmd.short_help or cmd.help or "").strip(), f"{path}: no help"
-        for p in cmd.params:
-            if p.param_type_name == "option" and not p.hidden:
-                assert (p.help or "").strip(), f"{path} {'/'.join(p.opts)}: no help"
-                seen += 1
-    assert seen > 30
+    paths = {c.path for c in COMMANDS}
+    for c in COMMANDS:
+        assert c.short.strip(), f"{c.path}: no help"
+    for f in FLAGS:
+        assert f.help.strip(), f"{f.scope} {'/'.join(f.names)}: no help"
+        assert f.scope == "global" or f.scope in paths, f"{f.names}: no command {f.scope!r}"
+    assert len(FLAGS) > 30
 
 
 def test_the_hidden_command_is_hidden(store_env):
     p = invoke(["--help"], PLAIN)
-    assert p.returncode == 0 and b"__complete" not in p.stdout_bytes
+    assert p.returncode == 0 and b"__names" not in p.stdout_bytes and b"__complete" not in p.stdout_bytes
     assert bash_complete(store_env, ["pychamber", "_"]) == []
     assert bash_complete(store_env, ["pychamber", "help", "_"]) == []
 
 
-def test_unknown_shell():
+def test_unknown_shell_prints_the_completion_help():
+    # cobra: completion is not runnable; a word that names no shell is an argument, and cobra
+    # prints the command's help, exit 0
     p = invoke(["completion", "tcsh"], PLAIN, text=True)
-    assert (p.returncode, p.stderr) == (1, "Error: unsupported shell 'tcsh': use one of bash, zsh, fish\n")
+    assert (p.returncode, p.stderr) == (0, "")
+    assert p.stdout.startswith("Generate the autocompletion script for pychamber for the specified shell.\n")
 
 
 # --- a store to complete from ---------------------------------------------------------------------
@@ -108,6 +99,7 @@ def store_env(tmp_path_factory):
     wrapper = bindir / "pychamber"
     wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m pychamber "$@"\n')
     wrapper.chmod(0o755)
+    (bindir / "chamber").symlink_to(wrapper)  # the README's drop-in link
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CHAMBER_", "PYCHAMBER_"))}
     env.update({"PYTHONPATH": str(SRC), "PATH": f"{bindir}:/usr/bin:/bin", "HOME": str(tmp),
                 "CHAMBER_SECRET_BACKEND": "local", "PYCHAMBER_LOCAL_PATH": str(tmp / "s.db"),
@@ -133,10 +125,10 @@ def slow_aws_env(store_env, sock):
     return env
 
 
-# --- __complete ---------------------------------------------------------------------------------
+# --- __names ---------------------------------------------------------------------------------
 def test_complete_lists_services_and_keys(store_env):
     def out(*args):
-        p = invoke(["__complete", *args], store_env)
+        p = invoke(["__names", *args], store_env)
         assert (p.returncode, p.stderr_bytes) == (0, b"")
         return p.stdout_bytes.decode().split()
 
@@ -148,21 +140,21 @@ def test_complete_lists_services_and_keys(store_env):
 
 @pytest.mark.parametrize("args", [["keys", "bad service!"], ["keys"], ["frob"], [], ["services", "a", "b"]])
 def test_complete_is_silent_on_bad_input(store_env, args):
-    p = invoke(["__complete", *args], store_env)
+    p = invoke(["__names", *args], store_env)
     assert (p.returncode, p.stdout_bytes, p.stderr_bytes) == (0, b"", b"")
 
 
 def test_complete_is_silent_when_the_store_fails(store_env):
     for flags in (["-b", "s3"], ["-b", "nosuch"]):  # no bucket; no such backend
-        p = invoke([*flags, "__complete", "services"], store_env)
+        p = invoke([*flags, "__names", "services"], store_env)
         assert (p.returncode, p.stdout_bytes, p.stderr_bytes) == (0, b"", b"")
-    p = invoke(["__complete", "keys", "web"], {**store_env, "PYCHAMBER_LOCAL_PATH": str(SRC)})  # a directory
+    p = invoke(["__names", "keys", "web"], {**store_env, "PYCHAMBER_LOCAL_PATH": str(SRC)})  # a directory
     assert (p.returncode, p.stdout_bytes, p.stderr_bytes) == (0, b"", b"")
 
 
 @pytest.mark.parametrize("value", ["nan", "inf", "1e300", "-1", "x"])
 def test_complete_is_silent_with_a_bad_deadline_variable(store_env, value):
-    p = invoke(["__complete", "services"], {**store_env, "PYCHAMBER_COMPLETE_TIMEOUT": value})
+    p = invoke(["__names", "services"], {**store_env, "PYCHAMBER_COMPLETE_TIMEOUT": value})
     assert (p.returncode, p.stdout_bytes, p.stderr_bytes) == (0, b"web\nworker\n", b"")
 
 
@@ -170,7 +162,7 @@ def test_complete_gives_up_at_its_deadline_on_a_silent_network(store_env):
     sock = silent_endpoint()
     try:
         start = time.monotonic()
-        p = subprocess.run([sys.executable, "-m", "pychamber", "__complete", "services"],
+        p = subprocess.run([sys.executable, "-m", "pychamber", "__names", "services"],
                            env=slow_aws_env(store_env, sock), capture_output=True, timeout=120)
         took = time.monotonic() - start
     finally:
@@ -210,7 +202,7 @@ FORMATS = ["json", "yaml", "java-properties", "properties", "csv", "tsv", "doten
     (["pychamber", "import", "--format", ""], ["json", "yaml", "dotenv"]),
     (["pychamber", "--retry-mode", "a"], ["adaptive"]),
     (["pychamber", "ecs", "policy", "web", "--role", ""], ["execution", "task", "writer", "publisher"]),
-    (["pychamber", "completion", ""], ["bash", "zsh", "fish"]),
+    (["pychamber", "completion", ""], ["bash", "fish", "powershell", "zsh"]),
     (["pychamber", "help", "ex"], ["exec", "export"]),
     (["pychamber", "export", "-o", "x"], []),  # a file: the shell's own completion
     (["pychamber", "export", "--format", "=", "ya"], ["yaml"]),  # bash splits --format=ya
@@ -238,6 +230,16 @@ def test_bash_completes_commands_flags_and_values(store_env, words, want):
     (["pychamber", "import", "--flatten", "wo"], ["worker"]),
 ])
 def test_bash_completes_names_from_the_store(store_env, words, want):
+    assert bash_complete(store_env, words) == want
+
+
+@pytest.mark.parametrize("words,want", [
+    (["chamber", "rea"], ["read"]),
+    (["chamber", "read", "wo"], ["worker"]),
+    (["chamber", "-b", "local", "read", "web", "a"], ["api_key"]),
+    (["chamber", "completion", "p"], ["powershell"]),
+])
+def test_bash_completes_under_the_name_chamber(store_env, words, want):
     assert bash_complete(store_env, words) == want
 
 
@@ -278,6 +280,9 @@ def test_bash_tab_on_a_real_terminal(store_env):
         child.sendline(f'source "{ROOT / "completions" / "pychamber.bash"}"; complete -p pychamber')
         child.expect_exact("complete -o default -F _pychamber pychamber")
         child.expect_exact("P> ")
+        child.sendline("complete -p chamber")
+        child.expect_exact("complete -o default -F _pychamber chamber")
+        child.expect_exact("P> ")
         assert tab(child, "pychamber read wo") == "pychamber read worker"
         assert tab(child, "pychamber read worker qu") == "pychamber read worker queue"
     finally:
@@ -308,7 +313,8 @@ def test_zsh_from_fpath_completes_with_tab(store_env, tmp_path):
                             ("pychamber export -f yam", "pychamber export -f yaml"),
                             ("pychamber -b secr", "pychamber -b secretsmanager"),
                             ("pychamber tag wr", "pychamber tag write"),
-                            ("pychamber tag write web db", "pychamber tag write web db_url")]:
+                            ("pychamber tag write web db", "pychamber tag write web db_url"),
+                            ("chamber read wo", "chamber read worker")]:
             assert tab(child, typed) == want
     finally:
         child.close(force=True)
@@ -332,7 +338,9 @@ def fish_complete(env, line, script=ROOT / "completions" / "pychamber.fish"):
     ("pychamber -b s3", ["s3", "s3-kms"]),
     ("pychamber tag ", ["delete", "read", "write"]),
     ("pychamber write web db_url --s", ["--singleline", "--skip-unchanged"]),
-    ("pychamber completion ", ["bash", "fish", "zsh"]),
+    ("pychamber completion ", ["bash", "fish", "powershell", "zsh"]),
+    ("chamber rea", ["read"]),
+    ("chamber read web ", ["api_key", "db_url"]),
 ])
 def test_fish_completes(store_env, line, want):
     assert sorted(fish_complete(store_env, line)) == sorted(want)
@@ -344,3 +352,44 @@ def test_fish_describes_commands_with_their_help(store_env):
                           f"source '{ROOT / 'completions' / 'pychamber.fish'}'; complete -C 'pychamber hist'"],
                          capture_output=True, text=True, env=store_env, timeout=120)
     assert out.stdout == "history\tView the history of a secret\n"
+
+
+# --- PowerShell, where the machine has it ---------------------------------------------------------
+needs_pwsh = pytest.mark.skipif(shutil.which("pwsh") is None, reason="no pwsh on this machine")
+
+
+def pwsh_complete(env, line):
+    script = ROOT / "completions" / "pychamber.ps1"
+    command = (f". '{script}'; (TabExpansion2 -inputScript '{line}' -cursorColumn {len(line)}).CompletionMatches "
+               "| ForEach-Object { $_.CompletionText }")
+    out = subprocess.run(["pwsh", "-NoProfile", "-NonInteractive", "-Command", command],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert out.stderr == ""
+    return out.stdout.split()
+
+
+@needs_pwsh
+@pytest.mark.parametrize("line,want", [
+    ("pychamber rea", ["read"]),
+    ("pychamber read w", ["web", "worker"]),
+    ("pychamber read web ", ["api_key", "db_url"]),
+    ("pychamber -b s3", ["s3", "s3-kms"]),
+    ("pychamber tag ", ["delete", "read", "write"]),
+    ("pychamber write web db_url --s", ["--singleline", "--skip-unchanged"]),
+    ("chamber rea", ["read"]),
+    ("chamber read web ", ["api_key", "db_url"]),
+])
+def test_powershell_completes(store_env, line, want):
+    assert sorted(pwsh_complete(store_env, line)) == sorted(want)
+
+
+@needs_fish
+def test_fish_without_descriptions(store_env, tmp_path):
+    # cobra's completion <shell> --no-descriptions: the candidates without the commands' help
+    p = invoke(["completion", "fish", "--no-descriptions"], PLAIN, text=True)
+    assert p.returncode == 0 and "View the history of a secret" not in p.stdout
+    script = tmp_path / "plain.fish"
+    script.write_text(p.stdout)
+    out = subprocess.run(["fish", "--no-config", "-c", f"source '{script}'; complete -C 'pychamber hist'"],
+                         capture_output=True, text=True, env=store_env, timeout=120)
+    assert out.stdout == "history\n"

@@ -24,13 +24,9 @@ RED_ERROR = b"\x1b[1;31mError:\x1b[0m"
 
 def _write_usage() -> bytes:
     """cobra's usage block of write (its exact text is tests/cli/test_parity.py's)."""
-    import typer
+    from pychamber.cli import help
 
-    from pychamber.cli.app import build
-    from pychamber.compat import cobra
-
-    write = typer.main.get_command(build()).commands["write"]
-    return cobra.usage_text(write.cobra_usage("pychamber")).encode()
+    return help.usage("write", "pychamber").encode()
 
 
 WRITE_USAGE = _write_usage()

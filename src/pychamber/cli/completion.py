@@ -1,31 +1,31 @@
-"""What the CLI says about itself, generated from its command tree and the one table of flags:
-``completion bash|zsh|fish`` (the same scripts are committed in ``completions/``), the hidden
-``__complete services|keys`` the scripts call for names from the store (under a deadline, and
-silent on any failure, so that a slow network never hangs a shell), and the README's command
-reference. ``python scripts/generate.py`` rewrites the committed copies; tests fail when they
-drift."""
+"""What the CLI says about itself, generated from the command table and the one table of flags:
+``completion bash|zsh|fish|powershell`` (the same scripts are committed in ``completions/``;
+each completes both ``pychamber`` and a ``chamber`` link to it), the hidden ``__names
+services|keys`` the scripts call for names from the store (under a deadline, and silent on any
+failure, so that a slow network never hangs a shell), cobra's own hidden ``__complete``
+request, and the README's command reference. ``python scripts/generate.py`` rewrites the
+committed copies; tests fail when they drift."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import List, Optional
 
-import typer
-
-from pychamber.cli.fastexec import global_value_flags
-from pychamber.cli.framework import CommandSet, console_of, exact_args, open_store
+from pychamber.cli.commands import COMMANDS, children
+from pychamber.cli.console import Invocation
 from pychamber.errors import ChamberError
+from pychamber.settings import FLAGS, Flag
 
-commands = CommandSet()
-
-SHELLS = ("bash", "zsh", "fish")
+SHELLS = ("bash", "zsh", "fish", "powershell")
 #: Where each shell's script is committed, under completions/ (zsh: its fpath convention).
-FILES = {"bash": "pychamber.bash", "zsh": "_pychamber", "fish": "pychamber.fish"}
-#: Seconds ``__complete`` may spend on the store (``PYCHAMBER_COMPLETE_TIMEOUT`` overrides); the
+FILES = {"bash": "pychamber.bash", "zsh": "_pychamber", "fish": "pychamber.fish",
+         "powershell": "pychamber.ps1"}
+#: The names the scripts complete: pychamber, and chamber (a link to it, as the README advises).
+NAMES = ("pychamber", "chamber")
+#: Seconds ``__names`` may spend on the store (``PYCHAMBER_COMPLETE_TIMEOUT`` overrides); the
 #: scripts also stop the process a second later where ``timeout`` exists.
 DEADLINE = 2.0
-HIDDEN_COMMAND = "__complete"
+HIDDEN_COMMAND = "__names"
 
 
 # --- the model: the command tree read once ----------------------------------------------------
@@ -58,22 +58,19 @@ class Tree:
         return sorted(p for p, c in self.commands.items() if c.subcommands)
 
 
-def _choices_of(path: str, param, usage: str) -> list[str]:
-    """The values a flag takes, where they are a closed set: click's Choice, the formats, the
-    backends, or a ``--flag a|b|c`` in the usage line."""
+def _choices_of(path: str, row: Flag, usage: str) -> list[str]:
+    """The values a flag takes, where they are a closed set: the formats, the backends, or a
+    ``--flag a|b|c`` in the usage line."""
     from pychamber import formats
     from pychamber.settings import BACKENDS
 
-    choices = getattr(param.type, "choices", None)
-    if choices:
-        return [str(c) for c in choices]
-    known = {("", "backend"): [b.lower() for b in BACKENDS],
+    known = {("", "backend_flag"): [b.lower() for b in BACKENDS],
              ("", "retry_mode"): ["standard", "adaptive"],
              ("export", "fmt"): list(formats.FORMATS),
              ("import", "fmt"): list(formats.IMPORT_FORMATS)}
-    if (path, param.name) in known:
-        return known[(path, param.name)]
-    for spelling in param.opts:
+    if (path, row.dest) in known:
+        return known[(path, row.dest)]
+    for spelling in row.names:
         m = re.search(re.escape(spelling) + r" ([\w-]+(?:\|[\w-]+)+)", usage)
         if m:
             return m.group(1).split("|")
@@ -105,65 +102,55 @@ def _kinds(usage: str, top: list[str]) -> list[str]:
     return kinds
 
 
-def _alone_is_enough(p, path: str) -> bool:
-    """A value flag with pflag's NoOptDefVal (``import --flatten``): given alone it takes no
-    value (only ``--flatten=SEP`` does), so the word after it is an argument, not its value."""
-    from pychamber.settings import flag_by_name
-
-    scope = path.split()[-1] if path else "global"
-    row = next((r for o in p.opts if (r := flag_by_name(o, scope)) is not None), None)
-    return row is not None and row.no_opt_default is not None
-
-
-def _options(cmd, path: str, usage: str) -> tuple[list[list[str]], list[str], dict[str, list[str]]]:
+def _options(path: str, usage: str) -> tuple[list[list[str]], list[str], dict[str, list[str]]]:
     """(each offered option's spellings, the spellings that take a value, closed value sets)."""
     offered, values, choices = [], [], {}
-    for p in cmd.params:
-        if getattr(p, "param_type_name", "") != "option":
+    for row in FLAGS:
+        if row.scope != (path or "global"):
             continue
-        spellings = list(p.opts) + list(getattr(p, "secondary_opts", []))
-        if not getattr(p, "hidden", False):
-            offered.append(spellings)
-        if not getattr(p, "is_flag", False) and not _alone_is_enough(p, path):
-            values += list(p.opts)
-            words = _choices_of(path, p, usage)
+        if not row.hidden:
+            offered.append(list(row.names))
+        if row.takes_value and row.no_opt_default is None:  # --flatten alone takes no value
+            values += list(row.names)
+            words = _choices_of(path, row, usage)
             if words:
-                choices.update({s: words for s in p.opts})
+                choices.update({s: words for s in row.names})
     return offered, values, choices
 
 
-def tree(group) -> Tree:
-    """The click command tree ``group`` as the scripts and the reference need it."""
+def global_value_flags() -> list[str]:
+    """Spellings of the global flags that take a value (their next word is that value)."""
+    return [n for f in FLAGS if f.scope == "global" and f.takes_value for n in f.names]
+
+
+def tree() -> Tree:
+    """The command table as the scripts and the reference need it."""
     cmds: dict[str, Command] = {}
-
-    def walk(grp, prefix: str) -> None:
-        for name, cmd in grp.commands.items():
-            if getattr(cmd, "hidden", False):
-                continue
-            path = f"{prefix}{name}"
-            pieces = [] if hasattr(cmd, "commands") else cmd.collect_usage_pieces(None)
-            usage = " ".join(p for p in pieces if p != "[flags]")
-            options, values, choices = _options(cmd, path, usage)
-            cmds[path] = Command(path, (cmd.short_help or cmd.help or "").split("\n")[0], usage,
-                                 [s for o in options for s in o], values, choices, options=options)
-            if hasattr(cmd, "commands"):
-                cmds[path].subcommands = sorted(n for n, c in cmd.commands.items()
-                                                if not getattr(c, "hidden", False))
-                walk(cmd, path + " ")
-
-    walk(group, "")
+    for c in COMMANDS:
+        if c.hidden:
+            continue
+        usage = c.use.split(" ", 1)[1] if " " in c.use and c.runnable else ""
+        options, values, choices = _options(c.path, usage)
+        cmds[c.path] = Command(c.path, c.short, usage, [s for o in options for s in o], values, choices,
+                               options=options)
+        subs = children(c.path)
+        if subs:
+            cmds[c.path].subcommands = sorted(s.name for s in subs if not s.hidden)
     top = sorted(p for p in cmds if " " not in p)
-    for c in cmds.values():
-        c.kinds = _kinds(c.usage, top)
-    offered, _, choices = _options(group, "", "")
+    for cmd in cmds.values():
+        cmd.kinds = _kinds(cmd.usage, top)
+    offered, _, choices = _options("", "")
     return Tree([s for o in offered for s in o], global_value_flags(), choices, cmds)
 
 
-def script(group, shell: str) -> str:
-    """The completion script of ``shell`` for the click command tree ``group``."""
+def script(shell: str, descriptions: bool = True) -> str:
+    """The completion script of ``shell``; ``descriptions`` False (cobra's ``--no-descriptions``)
+    leaves the commands' help out of the candidates (only fish shows it)."""
     if shell not in SHELLS:
         raise ChamberError(f"unsupported shell {shell!r}: use one of {', '.join(SHELLS)}")
-    return {"bash": _bash, "zsh": _zsh, "fish": _fish}[shell](tree(group))
+    if shell == "fish":
+        return _fish(tree(), descriptions)
+    return {"bash": _bash, "zsh": _zsh, "powershell": _powershell}[shell](tree())
 
 
 # --- the scripts --------------------------------------------------------------------------------
@@ -195,7 +182,7 @@ def _value_cases(t: Tree) -> list[tuple[str, str]]:
 def _scan(t: Tree, first: str, cur_expr: str, word_expr: str, dashdash: str) -> str:
     """The loop, common to bash and zsh, that reads the words before the cursor: the command
     path (``cmd``), the positional arguments (``args``), the global flags to hand on to
-    ``__complete`` (``globals``); ``i`` ends past the cursor when the cursor is a flag's value."""
+    ``__names`` (``globals``); ``i`` ends past the cursor when the cursor is a flag's value."""
     command_values = [f'"{p}:{o}"' for p in sorted(t.commands) for o in t.commands[p].value_flags]
     global_eq = [f"{o}=*" for o in t.global_value_flags if o.startswith("--")]
     dashdash = "\n".join("      " + line for line in dashdash.strip("\n").split("\n"))
@@ -305,13 +292,13 @@ _pychamber() {{
   compopt +o default 2>/dev/null  # no file names where a name from the store belongs
   COMPREPLY=($(compgen -W "$words" -- "$cur"))
 }}
-complete -o default -F _pychamber pychamber
+complete -o default -F _pychamber pychamber chamber
 """
 
 
 def _zsh(t: Tree) -> str:
     flag_cases, kind_cases, sub_cases = _tables(t, "cands", "kinds")
-    return "#compdef pychamber\n" + HEADER.format(shell="zsh") + f"""# Put this file in a directory of $fpath (it is named for that), or source it after compinit.
+    return "#compdef pychamber chamber\n" + HEADER.format(shell="zsh") + f"""# Put this file in a directory of $fpath (it is named for that), or source it after compinit.
 # Service names and keys come from the store: at most {DEADLINE:g} s, nothing on any failure.
 _pychamber_store() {{
   if (( $+commands[timeout] )); then
@@ -372,12 +359,12 @@ _pychamber() {{
 if [[ "${{funcstack[1]}}" == _pychamber ]]; then
   _pychamber "$@"
 else
-  compdef _pychamber pychamber
+  compdef _pychamber pychamber chamber
 fi
 """
 
 
-def _fish(t: Tree) -> str:
+def _fish(t: Tree, descriptions: bool = True) -> str:
     """fish: one function reads the command line (as the bash and zsh scripts do) and prints
     the candidates, with the commands' help as descriptions."""
     def fish_cases(items: list[tuple[str, str]], indent: str) -> str:
@@ -397,10 +384,15 @@ def _fish(t: Tree) -> str:
     flag_cases = [(q(p), f"set cands {' '.join(c.flags)}") for p, c in sorted(t.commands.items()) if c.flags]
     kind_cases = [(q(p), f"set kinds {' '.join(q(k) for k in c.kinds)}") for p, c in sorted(t.commands.items())
                   if c.kinds]
-    sub_cases = [(q(p), "printf '%s\\t%s\\n' " + " ".join(
-        f"{q(s)} {q(t.commands[p + ' ' + s].help)}" for s in c.subcommands) + "; return")
+
+    def described(paths: list[str], names: list[str]) -> str:
+        if not descriptions:
+            return "printf '%s\\n' " + " ".join(q(n) for n in names)
+        return "printf '%s\\t%s\\n' " + " ".join(f"{q(n)} {q(t.commands[p].help)}" for p, n in zip(paths, names))
+
+    sub_cases = [(q(p), described([f"{p} {s}" for s in c.subcommands], c.subcommands) + "; return")
                  for p, c in sorted(t.commands.items()) if c.subcommands]
-    top = " ".join(f"{q(p)} {q(t.commands[p].help)}" for p in t.top)
+    top = described(t.top, t.top)
     return HEADER.format(shell="fish") + f"""# Service names and keys come from the store: at most {DEADLINE:g} s, nothing on any failure.
 function __pychamber_store
     if command -q timeout
@@ -471,7 +463,7 @@ function __pychamber_complete
         return
     end
     if test -z "$cmd"
-        printf '%s\\t%s\\n' {top}
+        {top}
         return
     end
     if test (count $args) -eq 0
@@ -499,13 +491,118 @@ function __pychamber_complete
 end
 
 complete -c pychamber -f -a '(__pychamber_complete)'
+complete -c chamber -f -a '(__pychamber_complete)'
+"""
+
+
+def _powershell(t: Tree) -> str:
+    """PowerShell: one native argument completer for both names, reading the command line as
+    the other scripts do."""
+    def q(s: str) -> str:
+        return "'" + s.replace("'", "''") + "'"
+
+    def arr(words: list[str]) -> str:
+        return "@(" + ", ".join(q(w) for w in words) + ")"
+
+    def switch(items: list[tuple[str, str]], indent: str) -> str:
+        return "\n".join(f"{indent}{q(pat)} {{ {action} }}" for pat, action in items)
+
+    command_values = [f"{p}:{o}" for p in sorted(t.commands) for o in t.commands[p].value_flags]
+    global_eq = [o + "=*" for o in t.global_value_flags if o.startswith("--")]
+    values = [(f"*:{s}", f"$cands = {arr(w)}") for s, w in t.global_choices.items()]
+    values += [(f"{p}:{s}", f"$cands = {arr(w)}") for p in sorted(t.commands)
+               for s, w in t.commands[p].choices.items()]
+    flag_cases = [(p, f"$cands = {arr(c.flags)}") for p, c in sorted(t.commands.items()) if c.flags]
+    sub_cases = [(p, f"$cands = {arr(c.subcommands)}") for p, c in sorted(t.commands.items()) if c.subcommands]
+    kind_cases = [(p, f"$kinds = {arr(c.kinds)}") for p, c in sorted(t.commands.items()) if c.kinds]
+    return HEADER.format(shell="powershell").replace("# powershell", "# PowerShell") + f"""# Load it with: pychamber completion powershell | Out-String | Invoke-Expression
+# Service names and keys come from the store: at most {DEADLINE:g} s, nothing on any failure.
+$__pychamberCompleter = {{
+    param($wordToComplete, $commandAst, $cursorPosition)
+    $words = @($commandAst.CommandElements | Where-Object {{ $_.Extent.EndOffset -le $cursorPosition }} |
+        ForEach-Object {{ $_.ToString() }})
+    if ($wordToComplete -ne '' -and $words.Count -gt 1 -and $words[-1] -eq $wordToComplete) {{
+        $words = $words[0..($words.Count - 2)]
+    }}
+    $prog = $words[0]
+    $globalValue = {arr(t.global_value_flags)}
+    $globalEq = {arr(global_eq)}
+    $commandValue = {arr(command_values)}
+    $groups = {arr(t.groups)}
+    $cmd = ''
+    $prev = ''
+    $value = $false
+    $globals = @()
+    $positional = @()
+    for ($i = 1; $i -lt $words.Count; $i++) {{
+        $w = $words[$i]
+        if ($w -eq '--') {{ return }}  # exec's command: a command line of its own
+        if ($globalValue -contains $w) {{
+            $globals += $w
+            if ($i + 1 -lt $words.Count) {{ $i++; $globals += $words[$i] }} else {{ $value = $true; $prev = $w }}
+            continue
+        }}
+        if ($w -like '-*') {{
+            if (@($globalEq | Where-Object {{ $w -like $_ }}).Count -gt 0) {{ $globals += $w; continue }}
+            if ($commandValue -contains "${{cmd}}:$w") {{
+                if ($i + 1 -lt $words.Count) {{ $i++ }} else {{ $value = $true; $prev = $w }}
+            }}
+            continue
+        }}
+        if ($cmd -eq '') {{ $cmd = $w }}
+        elseif ($positional.Count -eq 0 -and $groups -contains $cmd) {{ $cmd = "$cmd $w" }}
+        else {{ $positional += $w }}
+    }}
+    $cands = @()
+    if ($value) {{
+        switch -Wildcard ("${{cmd}}:$prev") {{
+{switch(values, "            ")}
+            default {{ return }}
+        }}
+    }} elseif ($wordToComplete -like '-*') {{
+        switch ($cmd) {{
+{switch(flag_cases, "            ")}
+        }}
+        $cands += {arr(t.global_flags)}
+    }} elseif ($cmd -eq '') {{
+        $cands = {arr(t.top)}
+    }} else {{
+        if ($positional.Count -eq 0) {{
+            switch ($cmd) {{
+{switch(sub_cases, "                ")}
+            }}
+        }}
+        if ($cands.Count -eq 0) {{
+            $kinds = @()
+            switch ($cmd) {{
+{switch(kind_cases, "                ")}
+            }}
+            $kind = ''
+            if ($positional.Count -lt $kinds.Count) {{ $kind = $kinds[$positional.Count] }}
+            elseif ($kinds.Count -gt 0 -and $kinds[-1] -like '*+') {{ $kind = $kinds[-1] }}
+            if ($kind -like 'service*') {{
+                $cands = @(& $prog @globals {HIDDEN_COMMAND} services $wordToComplete 2>$null)
+            }} elseif ($kind -eq 'key') {{
+                $cands = @(& $prog @globals {HIDDEN_COMMAND} keys $positional[-1] 2>$null)
+            }} elseif ($kind -like '=*') {{
+                $cands = $kind.Substring(1) -split ' '
+            }} else {{
+                return  # a value or a file: PowerShell's own completion
+            }}
+        }}
+    }}
+    $cands | Where-Object {{ $_ -like "$wordToComplete*" }} | ForEach-Object {{
+        [System.Management.Automation.CompletionResult]::new($_, $_, 'ParameterValue', $_)
+    }}
+}}
+Register-ArgumentCompleter -Native -CommandName {", ".join(NAMES)} -ScriptBlock $__pychamberCompleter
 """
 
 
 # --- the README's command reference -------------------------------------------------------------
-def reference(group) -> str:
+def reference() -> str:
     """The README's table of commands: usage, what it does, its flags."""
-    t = tree(group)
+    t = tree()
 
     def cell(s: str) -> str:
         return s.replace("|", "\\|")
@@ -525,32 +622,39 @@ README_START = "<!-- commands: generated by scripts/generate.py from the CLI; do
 README_END = "<!-- end of commands -->\n"
 
 
-def readme_with_reference(readme: str, group) -> str:
+def readme_with_reference(readme: str) -> str:
     """``readme`` with the text between the markers replaced by :func:`reference`."""
     head, sep, rest = readme.partition(README_START)
     if not sep:
         raise ValueError("README.md has no commands marker")
     _, sep, tail = rest.partition(README_END)
-    return head + README_START + reference(group) + README_END + tail
+    return head + README_START + reference() + README_END + tail
 
 
 # --- the commands -------------------------------------------------------------------------------
-@commands.command("completion", "completion bash|zsh|fish", "Generate the autocompletion script for the specified shell")
-def completion_cmd(ctx: typer.Context,
-                   args: Optional[List[str]] = typer.Argument(None, show_default=False, metavar="")) -> None:
-    (shell,) = exact_args(args, 1)
-    console_of(ctx).out(script(ctx.find_root().command, shell))
+def bash(inv: Invocation, *, no_descriptions: bool) -> None:
+    inv.console.out(script("bash", not no_descriptions))
 
 
-@commands.command(HIDDEN_COMMAND, f"{HIDDEN_COMMAND} services [prefix] | keys <service>",
-                  "names from the store for the completion scripts", hidden=True)
-def complete_cmd(ctx: typer.Context,
-                 args: Optional[List[str]] = typer.Argument(None, show_default=False, metavar="")) -> None:
-    """One name a line; nothing at all on an error or past the deadline (the shell is waiting)."""
-    import os
+def zsh(inv: Invocation, *, no_descriptions: bool) -> None:
+    inv.console.out(script("zsh", not no_descriptions))
+
+
+def fish(inv: Invocation, *, no_descriptions: bool) -> None:
+    inv.console.out(script("fish", not no_descriptions))
+
+
+def powershell(inv: Invocation, *, no_descriptions: bool) -> None:
+    inv.console.out(script("powershell", not no_descriptions))
+
+
+def names(inv: Invocation, *args: str) -> None:
+    """``__names services [prefix]`` / ``__names keys <service>``: one name a line; nothing at
+    all on an error or past the deadline (the shell is waiting)."""
     import threading
 
-    args = list(args or [])
+    from pychamber.cli.common import open_store
+
     found: list[str] = []
 
     def work() -> None:
@@ -558,22 +662,17 @@ def complete_cmd(ctx: typer.Context,
         from pychamber.model import key_of
 
         try:
-            if args[:1] == ["services"] and len(args) <= 2:
+            if args[:1] == ("services",) and len(args) <= 2:
                 prefix = names.go_lower(args[1]) if len(args) == 2 else ""
-                found.extend(open_store(ctx).list_services(prefix, False))
-            elif args[:1] == ["keys"] and len(args) == 2:
+                found.extend(open_store(inv).list_services(prefix, False))
+            elif args[:1] == ("keys",) and len(args) == 2:
                 service = names.go_lower(args[1])
                 names.validate_service(service)
-                found.extend(key_of(s.meta.key) for s in open_store(ctx).list(service, False))
+                found.extend(key_of(s.meta.key) for s in open_store(inv).list(service, False))
         except Exception:  # noqa: BLE001 - a completion never reports
             found.clear()
 
-    try:
-        deadline = float(os.environ.get("PYCHAMBER_COMPLETE_TIMEOUT", "") or DEADLINE)
-    except ValueError:
-        deadline = DEADLINE
-    if not 0 <= deadline <= 3600:  # nan and inf too: Thread.join refuses them
-        deadline = DEADLINE
+    deadline = inv.console.complete_timeout(DEADLINE)
     worker = threading.Thread(target=work, name="complete", daemon=True)
     worker.start()
     worker.join(deadline)
@@ -583,4 +682,13 @@ def complete_cmd(ctx: typer.Context,
 
     out = sorted(set(found), key=byte_order)
     if out:
-        console_of(ctx).out("\n".join(out) + "\n")
+        inv.console.out("\n".join(out) + "\n")
+
+
+def cobra_complete(inv: Invocation, called_as: str, words: list[str]) -> int:
+    """cobra's hidden ``__complete``/``__completeNoDesc`` request (completions.go): the
+    candidates for the last word, one a line (``name<TAB>description`` unless NoDesc), then
+    ``:<directive>``; the directive's name on stderr."""
+    from pychamber.cli import cobracomplete
+
+    return cobracomplete.complete(inv, called_as, words)

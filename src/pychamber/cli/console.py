@@ -1,15 +1,15 @@
 """What one run of the CLI carries: the standard streams as one explicit object (httpie's
 ``Environment``), so commands never touch ``sys.*`` directly and tests can hand in their own,
-and the :class:`Invocation` (argv, settings, the command running) that travels in the click
-context. Text is written as UTF-8 bytes: chamber's output is bytes, whatever the locale says.
+and the :class:`Invocation` (argv, settings, the command running) every command receives.
+Text is written as UTF-8 bytes: chamber's output is bytes, whatever the locale says.
 
-Imports nothing but the standard library: the fast exec path uses it without typer."""
+Imports nothing but the standard library: every start-up uses it."""
 
 from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, BinaryIO, Callable
+from typing import TYPE_CHECKING, BinaryIO
 
 if TYPE_CHECKING:  # pragma: no cover
     from pychamber.settings import Settings
@@ -50,6 +50,23 @@ class Console:
 
     def warn(self, line: str) -> None:
         self.err(line + "\n")
+
+    def traceback_wanted(self) -> bool:
+        """``PYCHAMBER_TRACEBACK`` set: an unexpected exception's traceback is shown."""
+        import os
+
+        return bool(os.environ.get("PYCHAMBER_TRACEBACK"))
+
+    def complete_timeout(self, default: float) -> float:
+        """``PYCHAMBER_COMPLETE_TIMEOUT`` (seconds the completion may spend on the store), else
+        ``default``; a value out of bounds (nan, inf, negative) is ``default`` too."""
+        import os
+
+        try:
+            deadline = float(os.environ.get("PYCHAMBER_COMPLETE_TIMEOUT", "") or default)
+        except ValueError:
+            deadline = default
+        return deadline if 0 <= deadline <= 3600 else default
 
     def stderr_isatty(self) -> bool:
         return _isatty(self.stderr)
@@ -200,10 +217,9 @@ class Invocation:
     #: usage lines and cobra's messages.
     prog: str = "pychamber"
     settings: "Settings | None" = None
+    #: The path of the command found ("" the root, "tag read"), None before one is: its usage
+    #: block follows an argument error.
     command: str | None = None
-    usage: str | None = None
-    #: The running command's usage block (cobra's template), rendered only when an error needs it.
-    usage_block: "Callable[[], str] | None" = None
 
     def use_settings(self, **flags: object) -> "Settings":
         """The run's Settings from the global flags: this process's environment, debug lines

@@ -3,24 +3,14 @@ line per check: passed, FAILED or not checked, and what to do); exit 1 when any 
 
 from __future__ import annotations
 
-from typing import List, Optional
+from pychamber.cli.common import service_arg, settings_of
+from pychamber.cli.console import Invocation
 
-import typer
 
-from pychamber.cli.framework import CommandSet, console_of, service_arg, settings_of
-
-commands = CommandSet()
-
-@commands.command("doctor", "doctor [service...]",
-                  "check region, credentials, KMS key and permissions")
-def doctor_cmd(ctx: typer.Context,
-               args: Optional[List[str]] = typer.Argument(None, show_default=False, metavar="",
-                                                          hidden=True)) -> None:
+def doctor(inv: Invocation, args: list[str]) -> int:
     from pychamber import doctor
 
-    services = [service_arg(ctx, raw) for raw in args or []]
-    checks = doctor.run(settings_of(ctx), services)
-    console = console_of(ctx)
-    console.out(doctor.render(checks, doctor.terminal_width(console.stdout)))
-    if doctor.failed(checks):
-        raise typer.Exit(1)
+    services = [service_arg(inv, raw) for raw in args]
+    checks = doctor.run(settings_of(inv), services)
+    inv.console.out(doctor.render(checks, doctor.terminal_width(inv.console.stdout)))
+    return 1 if doctor.failed(checks) else 0

@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-import os
-from typing import List, Optional
-
-import typer
-
-from pychamber.cli.framework import CommandSet, console_of, exact_args, open_store, option, service_arg
-
-commands = CommandSet()
-
-ARGS = typer.Argument(None, show_default=False, metavar="", hidden=True)
+from pychamber.cli.common import open_store, service_arg, settings_of
+from pychamber.cli.console import Invocation
 
 
-@commands.command("edit", "edit <service>",
-                  "Edit a service's secrets in $EDITOR; saves what changed")
-def edit_cmd(ctx: typer.Context, args: Optional[List[str]] = ARGS, yes: bool = option("yes", "edit")) -> None:
+def edit(inv: Invocation, service_raw: str, *, yes: bool) -> None:
     from pychamber import edit
 
-    console = console_of(ctx)
-    (service_raw,) = exact_args(args, 1)
-    service = service_arg(ctx, service_raw)
+    console = inv.console
+    service = service_arg(inv, service_raw)
     terminal = console.stdin_isatty() and console.stderr_isatty()
-    editor = edit.editor_command(os.environ, terminal)
-    store = open_store(ctx)
+    editor = edit.editor_command(settings_of(inv).environ, terminal)
+    store = open_store(inv)
 
     def ask(question: str) -> str:
         console.err(question)

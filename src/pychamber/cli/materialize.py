@@ -4,19 +4,12 @@ task's init container writes them to a shared volume and exits; the app containe
 
 from __future__ import annotations
 
-from typing import List, Optional
-
-import typer
-
 from pychamber import api
-from pychamber.cli.framework import CommandSet, console_of, min_args, option, settings_of
+from pychamber.cli.common import settings_of
+from pychamber.cli.console import Invocation
 from pychamber.errors import ChamberError
 from pychamber.files import DEFAULT_MODE, write_secret_files
 from pychamber.settings import debug
-
-commands = CommandSet()
-
-ARGS = typer.Argument(None, show_default=False, metavar="", hidden=True)
 
 
 def parse_mode(text: str) -> int:
@@ -29,23 +22,13 @@ def parse_mode(text: str) -> int:
     return mode
 
 
-@commands.command("materialize", "materialize <service...> --dir <dir>",
-                  "Write the services' secrets as files, one per key")
-def materialize_cmd(
-    ctx: typer.Context,
-    args: Optional[List[str]] = ARGS,
-    directory: str = typer.Option("", "--dir", help="directory to write the files in (created 0700)"),
-    mode: str = typer.Option("0400", "--mode", help="mode of each file, in octal"),
-    uid: Optional[int] = typer.Option(None, "--uid", help="owner of each file (needs root)"),
-    gid: Optional[int] = typer.Option(None, "--gid", help="group of each file (needs root)"),
-    release: Optional[str] = option("release", "materialize"),
-) -> None:
-    services = min_args(args, 1)
+def materialize(inv: Invocation, services: list[str], *, directory: str, mode: str, uid: int | None,
+                gid: int | None, release: str | None) -> None:
     if not directory:
         raise ChamberError("materialize needs --dir <dir>, the directory to write the files in")
     file_mode = parse_mode(mode) if mode else DEFAULT_MODE
-    console = console_of(ctx)
-    request = api.prepare(settings_of(ctx), services, console.warn, files=directory, release=release,
+    console = inv.console
+    request = api.prepare(settings_of(inv), services, console.warn, files=directory, release=release,
                           strict_services=True)
     _, files = request.environment({}, console.warn)
     assert request.files is not None and files is not None

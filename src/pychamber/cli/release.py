@@ -1,54 +1,34 @@
 """``release publish|list|show|diff|rollback``: a thin face on :mod:`pychamber.release` (the
-library does the work; these parse, call it and render names, numbers and versions, never a
-value)."""
+library does the work; these call it and render names, numbers and versions, never a value)."""
 
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import TYPE_CHECKING
 
-import typer
-
-from pychamber.cli.framework import (CommandSet, console_of, exact_args, min_args, open_store,
-                                     service_arg, settings_of)
+from pychamber.cli.common import open_store, service_arg, settings_of
+from pychamber.cli.console import Invocation
 from pychamber.errors import UsageError
 
-commands = CommandSet()
-
-ARGS = typer.Argument(None, show_default=False, metavar="", hidden=True)
-
-RELEASE = commands.group("release", "sealed releases of the services' secrets in S3 "
-                                    "($PYCHAMBER_RELEASE_BUCKET): publish, list, show, diff, "
-                                    "rollback")
-
-
-def _releases(ctx: typer.Context):
+if TYPE_CHECKING:  # pragma: no cover
     from pychamber.release import Releases
 
-    return Releases(settings_of(ctx))
+
+def _releases(inv: Invocation) -> "Releases":
+    from pychamber.release import Releases
+
+    return Releases(settings_of(inv))
 
 
-def _service_and_number(ctx: typer.Context, args: Optional[List[str]],
-                        required: bool = False) -> tuple[str, int | None]:
+def _number(selector: str | None) -> int | None:
     from pychamber.release import parse_selector
 
-    given = list(args or [])
-    if required:
-        exact_args(given, 2)
-    elif not 1 <= len(given) <= 2:
-        raise UsageError(f"accepts between 1 and 2 arg(s), received {len(given)}")
-    number = parse_selector(given[1]) if len(given) == 2 else None
-    if required and number is None:
-        raise UsageError("rollback needs a release number: see `release list`")
-    return service_arg(ctx, given[0]), number
+    return parse_selector(selector) if selector is not None else None
 
 
-@commands.command("publish", "release publish <service...>",
-                  "publish the services' secrets from the store as a new release of each "
-                  "(prints its number)", group=RELEASE)
-def publish_cmd(ctx: typer.Context, args: Optional[List[str]] = ARGS) -> None:
-    services = [service_arg(ctx, s) for s in min_args(args, 1)]
-    console = console_of(ctx)
-    store = open_store(ctx)
+def publish(inv: Invocation, raw_services: list[str]) -> None:
+    services = [service_arg(inv, s) for s in raw_services]
+    console = inv.console
+    store = open_store(inv)
 
     def said(p) -> None:
         if p.new:
@@ -59,54 +39,42 @@ def publish_cmd(ctx: typer.Context, args: Optional[List[str]] = ARGS) -> None:
             console.warn(f"{p.service}: unchanged since release {p.number}")
         console.out(f"{p.number}\n" if len(services) == 1 else f"{p.service} {p.number}\n")
 
-    _releases(ctx).publish(store, services, progress=said)
+    _releases(inv).publish(store, services, progress=said)
 
 
-@commands.command("list", "release list <service>",
-                  "list a service's releases: number, time, publisher, keys, current", group=RELEASE)
-def list_cmd(ctx: typer.Context, args: Optional[List[str]] = ARGS) -> None:
+def list_(inv: Invocation, raw: str) -> None:
     from pychamber.compat.tabwriter import table
 
-    [raw] = exact_args(args, 1)
     rows = [["Release", "Published", "Publisher", "Keys", "Current"]]
-    for r in _releases(ctx).list_releases(service_arg(ctx, raw)):
+    for r in _releases(inv).list_releases(service_arg(inv, raw)):
         rows.append([str(r.number), r.published, r.publisher, str(r.keys), "*" if r.current else ""])
-    console_of(ctx).out(table(rows))
+    inv.console.out(table(rows))
 
 
-@commands.command("show", "release show <service> [<release>]",
-                  "the keys and store versions of a release (the current one by default; never "
-                  "values)", group=RELEASE)
-def show_cmd(ctx: typer.Context, args: Optional[List[str]] = ARGS) -> None:
+def show(inv: Invocation, raw: str, selector: str | None = None) -> None:
     from pychamber.compat.tabwriter import table
     from pychamber.model import key_of
 
-    service, number = _service_and_number(ctx, args)
-    release = _releases(ctx).open(service, number)
+    service, number = service_arg(inv, raw), _number(selector)
+    release = _releases(inv).open(service, number)
     rows = [["Key", "Version"]] + [[key_of(e.key), e.version] for e in release.entries]
-    console = console_of(ctx)
     h = release.header
-    console.warn(f"release {h.number} of {service}, published {h.published} by {h.publisher}")
-    console.out(table(rows))
+    inv.console.warn(f"release {h.number} of {service}, published {h.published} by {h.publisher}")
+    inv.console.out(table(rows))
 
 
-@commands.command("diff", "release diff <service> [<release>]",
-                  "what differs between a release (the current one by default) and the store now: "
-                  "keys added, removed or changed, by version (never values)", group=RELEASE)
-def diff_cmd(ctx: typer.Context, args: Optional[List[str]] = ARGS) -> None:
-    service, number = _service_and_number(ctx, args)
-    diff = _releases(ctx).diff(open_store(ctx), service, number)
-    if diff.same:
-        console_of(ctx).warn(f"release {diff.number} of {service} matches the store")
+def diff(inv: Invocation, raw: str, selector: str | None = None) -> None:
+    service, number = service_arg(inv, raw), _number(selector)
+    found = _releases(inv).diff(open_store(inv), service, number)
+    if found.same:
+        inv.console.warn(f"release {found.number} of {service} matches the store")
         return
-    console_of(ctx).out("".join(line + "\n" for line in diff.lines()))
+    inv.console.out("".join(line + "\n" for line in found.lines()))
 
 
-@commands.command("rollback", "release rollback <service> <release>",
-                  "make release N the current one (one write; no release is modified or deleted)",
-                  group=RELEASE)
-def rollback_cmd(ctx: typer.Context, args: Optional[List[str]] = ARGS) -> None:
-    service, number = _service_and_number(ctx, args, required=True)
-    assert number is not None
-    _releases(ctx).rollback(service, number)
-    console_of(ctx).warn(f"{service}: release {number} is current now")
+def rollback(inv: Invocation, raw: str, selector: str) -> None:
+    service, number = service_arg(inv, raw), _number(selector)
+    if number is None:
+        raise UsageError("rollback needs a release number: see `release list`")
+    _releases(inv).rollback(service, number)
+    inv.console.warn(f"{service}: release {number} is current now")

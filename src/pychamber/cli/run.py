@@ -1,7 +1,6 @@
 """``exec <service...> -- <command> [<arg>...]``, the orchestration: validate, open the store,
 assemble the environment (``api.assemble``, over the pure ``envbuild``), find the program and
-hand the process over (``process``). Shared by the typer command (``cli.execcmd``) and the fast
-path (``cli.fastexec``), so it imports no typer.
+hand the process over (``process``). Called by the exec command (``cli.execcmd``).
 
 chamber §5: services are validated raw with the label-tolerant regex and lower-cased for loading;
 fetched concurrently when the store can, merged in argument order (precedence and overwrite

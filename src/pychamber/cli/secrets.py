@@ -1,34 +1,17 @@
-"""write, read, list, list-services, find, history, delete, tag, version."""
+"""write, read, list, list-services, find, history, delete, tag."""
 
 from __future__ import annotations
 
-from typing import List, Optional
-
-import typer
-
 from pychamber import names
-from pychamber.cli.console import Console
-from pychamber.cli.framework import (CommandSet, console_of, exact_args, invocation, key_arg,
-                                     min_args, open_store, option, service_arg, wrapped)
-from pychamber.compat import cobra, gosort
+from pychamber.cli.common import key_arg, open_store, service_arg, wrapped
+from pychamber.cli.console import Console, Invocation
+from pychamber.compat import gosort
 from pychamber.compat.tabwriter import table, timestamp
 from pychamber.compat.unicode import byte_order
 from pychamber.errors import ChamberError
 from pychamber.model import SecretId, key_of
 
-commands = CommandSet()
-
-ARGS = typer.Argument(None, show_default=False, metavar="", hidden=True)
-
-
 # --- version -------------------------------------------------------------------------------
-@commands.command("version", "version", "print version")
-def version_cmd(ctx: typer.Context, args: Optional[List[str]] = ARGS) -> None:
-    from pychamber.cli import version_line
-
-    console_of(ctx).out(version_line(invocation(ctx).prog))
-
-
 # --- write ---------------------------------------------------------------------------------
 def read_stdin_value(console: Console, singleline: bool) -> str:
     data = console.stdin.readline() if singleline else console.stdin.read()
@@ -42,30 +25,17 @@ def read_stdin_value(console: Console, singleline: bool) -> str:
         raise ChamberError("the value read from standard input is not valid UTF-8") from None
 
 
-@commands.command("write", "write <service> <key> [--] <value|->", "write a secret")
-def write_cmd(
-    ctx: typer.Context,
-    args: Optional[List[str]] = ARGS,
-    singleline: bool = typer.Option(False, "-s", "--singleline",
-                                    help="Insert single line parameter (end with \\n)"),
-    skip_unchanged: bool = typer.Option(False, "--skip-unchanged",
-                                        help="Skip writing secret if value is unchanged"),
-    tags: Optional[List[str]] = typer.Option(None, "-t", "--tags",
-                                             help="Add tags to the secret; new secrets only"),
-    tier: Optional[str] = option("tier", "write"),
-    preserve_case: bool = option("preserve_case", "write"),
-) -> None:
-    console = console_of(ctx)
-    if args is not None and len(args) == 2 and console.stdin_isatty():
-        args = [*args, "-"]  # no value on a terminal: asked for, hidden (chamber: an arg error)
-    service_raw, key_raw, value = exact_args(args, 3)
-    tag_map = cobra.string_to_string(tags or [], "-t, --tags")
-    service = service_arg(ctx, service_raw)
+def write(inv: Invocation, service_raw: str, key_raw: str, value: str, *, singleline: bool,
+          skip_unchanged: bool, tags: dict[str, str], tier: str | None, preserve_case: bool) -> None:
+    """``value`` ``-``: read from stdin (asked for, hidden, on a terminal)."""
+    console = inv.console
+    tag_map = tags
+    service = service_arg(inv, service_raw)
     key = key_arg(key_raw, lower=not preserve_case)
     if value == "-":
         value = (console.ask_new_secret(f"{service}/{key}") if console.stdin_isatty()
                  else read_stdin_value(console, singleline))
-    store = open_store(ctx)
+    store = open_store(inv)
     tier = store.resolve_tier(tier)
     problem = store.value_problem(value, tier, write=True)  # the rule import applies too
     if problem:
@@ -86,20 +56,12 @@ def write_cmd(
 
 
 # --- read ----------------------------------------------------------------------------------
-@commands.command("read", "read <service> <key>", "Read a specific secret from the parameter store")
-def read_cmd(
-    ctx: typer.Context,
-    args: Optional[List[str]] = ARGS,
-    version: int = typer.Option(-1, "-v", "--version",
-                                help="The version number of the secret. Defaults to latest."),
-    quiet: bool = typer.Option(False, "-q", "--quiet", help="Only print the secret"),
-    exact_key: bool = option("exact_key", "read"),
-) -> None:
-    console = console_of(ctx)
-    service_raw, key_raw = exact_args(args, 2)
-    service = service_arg(ctx, service_raw)
+def read(inv: Invocation, service_raw: str, key_raw: str, *, version: int, quiet: bool,
+         exact_key: bool) -> None:
+    console = inv.console
+    service = service_arg(inv, service_raw)
     key = key_arg(key_raw, lower=not exact_key)
-    store = open_store(ctx)
+    store = open_store(inv)
     secret = wrapped("Failed to read: ", store.read, SecretId(service, key), version)
     value = secret.value or ""
     if quiet:
@@ -113,19 +75,11 @@ def read_cmd(
 
 
 # --- list ----------------------------------------------------------------------------------
-@commands.command("list", "list <service>", "List the secrets set for a service")
-def list_cmd(
-    ctx: typer.Context,
-    args: Optional[List[str]] = ARGS,
-    expand: bool = typer.Option(False, "-e", "--expand", help="Expand parameter list with values"),
-    by_time: bool = typer.Option(False, "-t", "--time", help="Sort by modified time"),
-    by_user: bool = typer.Option(False, "-u", "--user", help="Sort by user"),
-    by_version: bool = typer.Option(False, "-v", "--version", help="Sort by version"),
-) -> None:
-    console = console_of(ctx)
-    (service_raw,) = exact_args(args, 1)
-    service = service_arg(ctx, service_raw, label=True)
-    store = open_store(ctx)
+def list_(inv: Invocation, service_raw: str, *, expand: bool, by_time: bool, by_user: bool,
+          by_version: bool) -> None:
+    console = inv.console
+    service = service_arg(inv, service_raw, label=True)
+    store = open_store(inv)
     secrets = wrapped("Failed to list store contents: ", store.list, service, expand)
     # cmd/list.go: sort.Sort(ByName), then ByTime, ByUser, ByVersion (in this order, whatever
     # the flags' order); Go's sort.Sort is not stable, and rows with equal sort keys come out
@@ -148,31 +102,20 @@ def list_cmd(
 
 
 # --- list-services -------------------------------------------------------------------------
-@commands.command("list-services", "list-services <service>", "List services")
-def list_services_cmd(
-    ctx: typer.Context,
-    args: Optional[List[str]] = ARGS,
-    secrets: bool = typer.Option(False, "-s", "--secrets", help="Include secret names in the list"),
-) -> None:
-    console = console_of(ctx)
+def list_services(inv: Invocation, *args: str, secrets: bool) -> None:
+    """chamber takes the first argument, if any, as the prefix, and ignores the rest."""
+    console = inv.console
     prefix = names.go_lower(args[0]) if args else ""
-    store = open_store(ctx)
+    store = open_store(inv)
     found = wrapped("Failed to list store contents: ", store.list_services, prefix, secrets)
     entries = sorted(set(found), key=byte_order)
     console.out(table([["Service"]] + [[e] for e in entries]))
 
 
 # --- find ----------------------------------------------------------------------------------
-@commands.command("find", "find <secret name>", "Find the given secret across all services")
-def find_cmd(
-    ctx: typer.Context,
-    args: Optional[List[str]] = ARGS,
-    by_value: bool = typer.Option(False, "-v", "--by-value",
-                                  help="Find parameters by value"),
-) -> None:
-    console = console_of(ctx)
-    (term,) = exact_args(args, 1)
-    store = open_store(ctx)
+def find(inv: Invocation, term: str, *, by_value: bool) -> None:
+    console = inv.console
+    store = open_store(inv)
     all_names = wrapped("Failed to list store contents: ", store.list_services, "", True)
     if not by_value:
         matches = sorted({names.service_of(n) for n in all_names if key_of(n) == term})
@@ -195,13 +138,11 @@ def find_cmd(
 
 
 # --- history -------------------------------------------------------------------------------
-@commands.command("history", "history <service> <key>", "View the history of a secret")
-def history_cmd(ctx: typer.Context, args: Optional[List[str]] = ARGS) -> None:
-    console = console_of(ctx)
-    service_raw, key_raw = exact_args(args, 2)
-    service = service_arg(ctx, service_raw)
+def history(inv: Invocation, service_raw: str, key_raw: str) -> None:
+    console = inv.console
+    service = service_arg(inv, service_raw)
     key = key_arg(key_raw)
-    store = open_store(ctx)
+    store = open_store(inv)
     events = wrapped("Failed to get history: ", store.history, SecretId(service, key))
     rows = [["Event", "Version", "Date", "User"]]
     rows += [[e.type, str(e.version), timestamp(e.time), e.user] for e in events]
@@ -209,52 +150,32 @@ def history_cmd(ctx: typer.Context, args: Optional[List[str]] = ARGS) -> None:
 
 
 # --- delete --------------------------------------------------------------------------------
-@commands.command("delete", "delete <service> <key>", "Delete a secret, including all versions")
-def delete_cmd(
-    ctx: typer.Context,
-    args: Optional[List[str]] = ARGS,
-    exact_key: bool = typer.Option(False, "--exact-key",
-                                   help="Prevent normalization of the provided key in order to "
-                                        "delete any keys that match the exact provided casing."),
-) -> None:
-    service_raw, key_raw = exact_args(args, 2)
-    service = service_arg(ctx, service_raw)
+def delete(inv: Invocation, service_raw: str, key_raw: str, *, exact_key: bool) -> None:
+    service = service_arg(inv, service_raw)
     key = key_arg(key_raw, lower=not exact_key)
-    store = open_store(ctx)
+    store = open_store(inv)
     store.delete(SecretId(service, key))
 
 
 # --- tag -----------------------------------------------------------------------------------
-TAG = commands.group("tag", "work with tags on secrets")
-
-
 def _tag_table(tags: dict[str, str]) -> str:
     return table([["Key", "Value"]] + [[k, v] for k, v in tags.items()])
 
 
-@commands.command("read", "tag read <service> <key>", "Read tags for a specific secret", group=TAG)
-def tag_read_cmd(ctx: typer.Context, args: Optional[List[str]] = ARGS) -> None:
-    console = console_of(ctx)
-    service_raw, key_raw = exact_args(args, 2)
-    sid = SecretId(service_arg(ctx, service_raw), key_arg(key_raw))
-    store = open_store(ctx)
+def tag_read(inv: Invocation, service_raw: str, key_raw: str) -> None:
+    console = inv.console
+    sid = SecretId(service_arg(inv, service_raw), key_arg(key_raw))
+    store = open_store(inv)
     tags = wrapped("Failed to read tags: ", store.read_tags, sid)
     console.out(_tag_table(tags))
 
 
-@commands.command("write", "tag write <service> <key> <tag>...", "Write tags for a specific secret",
-         group=TAG)
-def tag_write_cmd(
-    ctx: typer.Context,
-    args: Optional[List[str]] = ARGS,
-    delete_other_tags: bool = typer.Option(False, "--delete-other-tags",
-                                           help="Delete tags not specified in the command"),
-) -> None:
-    console = console_of(ctx)
-    args = min_args(args, 3)
-    sid = SecretId(service_arg(ctx, args[0]), key_arg(args[1]))
+def tag_write(inv: Invocation, service_raw: str, key_raw: str, *tag_args: str,
+              delete_other_tags: bool) -> None:
+    console = inv.console
+    sid = SecretId(service_arg(inv, service_raw), key_arg(key_raw))
     tags: dict[str, str] = {}
-    for arg in args[2:]:
+    for arg in tag_args:
         if "=" not in arg:
             raise ChamberError(f"Failed to parse tag {arg}: tag must be in the form key=value")
         k, v = arg.split("=", 1)
@@ -263,21 +184,18 @@ def tag_write_cmd(
         except ChamberError as e:
             raise e.wrap(f"Failed to validate tag with key {k}: ") from None
         tags[k] = v
-    store = open_store(ctx)
+    store = open_store(inv)
     wrapped("Failed to write tags: ", store.write_tags, sid, tags, delete_other_tags)
     console.out(_tag_table(tags))
 
 
-@commands.command("delete", "tag delete <service> <key> <tag key>...", "Delete tags for a specific secret",
-         group=TAG)
-def tag_delete_cmd(ctx: typer.Context, args: Optional[List[str]] = ARGS) -> None:
-    args = min_args(args, 3)
-    sid = SecretId(service_arg(ctx, args[0]), key_arg(args[1]))
-    keys = args[2:]
+def tag_delete(inv: Invocation, service_raw: str, key_raw: str, *tag_keys: str) -> None:
+    sid = SecretId(service_arg(inv, service_raw), key_arg(key_raw))
+    keys = list(tag_keys)
     for k in keys:
         try:
             names.validate_tag_key(k)
         except ChamberError as e:
             raise e.wrap(f"Failed to validate tag key {k}: ") from None
-    store = open_store(ctx)
+    store = open_store(inv)
     wrapped("Failed to delete tags: ", store.delete_tags, sid, keys)

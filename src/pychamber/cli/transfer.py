@@ -2,43 +2,25 @@
 
 from __future__ import annotations
 
-import os
-from typing import TYPE_CHECKING, List, Optional
-
-import typer
+from typing import TYPE_CHECKING
 
 from pychamber import api, names
-from pychamber.cli.console import Console
-from pychamber.cli.framework import (CommandSet, console_of, exact_args, min_args, open_store,
-                                     option, service_arg, settings_of, wrapped)
+from pychamber.cli.common import open_store, service_arg, settings_of, wrapped
+from pychamber.cli.console import Console, Invocation
 from pychamber.errors import ChamberError
 from pychamber.model import key_of
-from pychamber.settings import flag as settings_flag
 
 if TYPE_CHECKING:  # pragma: no cover
     from pychamber import stores
 
-commands = CommandSet()
-
-ARGS = typer.Argument(None, show_default=False, metavar="", hidden=True)
-
 
 # --- env -----------------------------------------------------------------------------------
-@commands.command("env", "env <service>",
-         "Print the secrets from the parameter store in a format to export as environment variables")
-def env_cmd(
-    ctx: typer.Context,
-    args: Optional[List[str]] = ARGS,
-    preserve_case: bool = typer.Option(False, "-p", "--preserve-case", help="preserve variable name case"),
-    escape_strings: bool = typer.Option(False, "-e", "--escape-strings",
-                                        help="escape special characters in values"),
-) -> None:
-    console = console_of(ctx)
+def env(inv: Invocation, service_raw: str, *, preserve_case: bool, escape_strings: bool) -> None:
+    console = inv.console
     from pychamber import formats
 
-    (service_raw,) = exact_args(args, 1)
-    service = service_arg(ctx, service_raw)
-    store = open_store(ctx)
+    service = service_arg(inv, service_raw)
+    store = open_store(inv)
     raw = wrapped("Failed to list store contents: ", store.list_raw, service)
     pairs = {key_of(r.key): r.value for r in raw}
     console.out(formats.render_env(pairs.items(), preserve_case=preserve_case,
@@ -58,35 +40,23 @@ def merge_services(console: Console, services: list[str], fetched: list[list]) -
     return params
 
 
-@commands.command("export", "export <service...>", "Exports parameters in the specified format")
-def export_cmd(
-    ctx: typer.Context,
-    args: Optional[List[str]] = ARGS,
-    fmt: str = typer.Option("json", "-f", "--format",
-                            help="Output format (json, yaml, java-properties, csv, tsv, dotenv, "
-                                 "tfvars; pychamber also: dotenv-portable, shell, docker, "
-                                 "github, k8s-secret)"),
-    output_file: str = typer.Option("", "-o", "--output-file",
-                                    help="Output file (default is standard output); created with mode 0600"),
-    secret_name: Optional[str] = option("name", "export"),
-    mask: bool = option("mask", "export"),
-) -> None:
-    console = console_of(ctx)
+def export(inv: Invocation, raw_services: list[str], *, fmt: str, output_file: str,
+           secret_name: str | None, mask: bool) -> None:
+    console = inv.console
     from pychamber import formats
 
-    args = min_args(args, 1)
-    if not formats.is_supported(fmt):  # refuse before anything is fetched or written
-        raise ChamberError(f"Unable to export parameters: Unsupported export format: {fmt}")
-    _check_target_flags(names.go_lower(fmt), secret_name, mask, output_file)
-    store = open_store(ctx, prefix="")
+    store = open_store(inv, prefix="")
     services = []
-    for raw in args:
+    for raw in raw_services:  # chamber checks the names first (cmd/export.go), then the format
         service = names.go_lower(raw)
         try:
             names.validate_service(service)
         except ChamberError as e:
             raise e.wrap(f"Failed to validate service {service}: ") from None
         services.append(service)
+    if not formats.is_supported(fmt):  # refuse before anything is fetched or written
+        raise ChamberError(f"Unable to export parameters: Unsupported export format: {fmt}")
+    _check_target_flags(names.go_lower(fmt), secret_name, mask, output_file)
     # fetched concurrently where the store can; an error names its service (chamber's
     # cmd/export.go: "Failed to list store contents for service %s: %w"), in argument order
     fetched = []
@@ -134,33 +104,13 @@ def _check_target_flags(fmt: str, secret_name: str | None, mask: bool, output_fi
 
 
 # --- import --------------------------------------------------------------------------------
-def _flatten_option():
-    fl = settings_flag("flatten", "import")
-    return typer.Option(fl.default, *fl.names, help=fl.help, metavar="[=SEP]", show_default=False)
-
-
-@commands.command("import", "import <service> <file|->", "import secrets from json, yaml or dotenv")
-def import_cmd(
-    ctx: typer.Context,
-    args: Optional[List[str]] = ARGS,
-    normalize_keys: bool = typer.Option(
-        False, "--normalize-keys",
-        help="Normalize keys to match how `chamber write` would handle them. If not specified, keys will "
-             "be written exactly how they are defined in the import source."),
-    fmt: Optional[str] = typer.Option(
-        None, "--format", help="Input format: json, yaml or dotenv (default: dotenv for .env, "
-                               "*.env, .env.* and *.env.* files, else json/yaml). In dotenv "
-                               "input ${VAR} is stored as written (see --expand)"),
-    flatten: Optional[str] = _flatten_option(),
-    expand: bool = option("expand", "import"),
-    tier: Optional[str] = option("tier", "import"),
-) -> None:
-    console = console_of(ctx)
+def import_(inv: Invocation, service_raw: str, path: str, *, normalize_keys: bool, fmt: str | None,
+            flatten: str | None, expand: bool, tier: str | None) -> None:
+    console = inv.console
     from pychamber import formats
     from pychamber.files import read_input
 
-    service_raw, path = exact_args(args, 2)
-    service = service_arg(ctx, service_raw)
+    service = service_arg(inv, service_raw)
     kind = formats.import_kind(fmt, path)
     if flatten is not None and kind == "dotenv":
         raise ChamberError("--flatten applies to JSON and YAML input; dotenv input is flat")
@@ -175,8 +125,8 @@ def import_cmd(
     if kind == "dotenv":  # pychamber's: names go back to the keys they stand for (edit.py)
         from pychamber import edit
 
-        entries = formats.parse_dotenv_entries(text, environ=os.environ if expand else None)
-        store = open_store(ctx)
+        entries = formats.parse_dotenv_entries(text, environ=settings_of(inv).environ if expand else None)
+        store = open_store(inv)
         stored = wrapped("Failed to list store contents: ", edit.stored_keys, store, service)
         pairs = formats.map_dotenv_names(entries, stored)
     else:
@@ -188,14 +138,14 @@ def import_cmd(
     writes = [(names.go_lower(k) if normalize_keys else k, v) for k, v in merged.items()]
     # what the backend can hold, checked before anything is written (and before the store is
     # opened, so that a bad file is reported first, as it always was)
-    can = _capabilities(settings_of(ctx).backend)
+    can = _capabilities(settings_of(inv).backend)
     tier = can.resolve_tier(tier)
     problem = can.values_problem(writes, tier,  # write's rule, plus import's key names
                                  key_rule=lambda k, v: names.import_problem(k, v, None, True))
     if problem:
         raise ChamberError(f"Failed to import: {problem}; nothing was written")
     if store is None:
-        store = open_store(ctx)
+        store = open_store(inv)
     if tier:
         store.use_tier(tier)
     try:

@@ -15,7 +15,7 @@ Pure: the CLI describes its flags as :class:`PFlag` rows and the commands as tex
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 from pychamber.compat.strconv import RANGE, go_parse_uint, go_quote
 from pychamber.errors import ChamberError, UsageError
@@ -133,6 +133,8 @@ class Usage:
     command_path: str = ""  # for a command with subcommands ("chamber tag")
     subcommands: Sequence[tuple[str, str]] = ()  # (name, short), cobra sorts them by name
     example: str = ""
+    flags_in_use: bool = True  # cobra's DisableFlagsInUseLine, negated
+    name_padding: int = 0  # cobra's NamePadding (the longest sibling's name, at least 11)
 
 
 MIN_NAME_PADDING = 11
@@ -144,7 +146,7 @@ def usage_text(u: Usage) -> str:
     if u.runnable:
         has_flags = any(not f.hidden for f in list(u.local) + list(u.inherited))
         line = u.use_line
-        if has_flags and "[flags]" not in line:
+        if u.flags_in_use and has_flags and "[flags]" not in line:
             line += " [flags]"
         text += "\n  " + line
     if u.subcommands:
@@ -152,7 +154,7 @@ def usage_text(u: Usage) -> str:
     if u.example:
         text += "\n\nExamples:\n" + u.example
     if u.subcommands:
-        pad = max([MIN_NAME_PADDING] + [len(n) for n, _ in u.subcommands])
+        pad = max([MIN_NAME_PADDING, u.name_padding] + [len(n) for n, _ in u.subcommands])
         text += "\n\nAvailable Commands:"
         for name, short in sorted(u.subcommands, key=lambda c: c[0].encode()):
             text += f"\n  {name.ljust(pad)} {short}"
@@ -163,6 +165,13 @@ def usage_text(u: Usage) -> str:
     if u.subcommands:
         text += f'\n\nUse "{u.command_path} [command] --help" for more information about a command.'
     return text + "\n"
+
+
+def help_text(long_or_short: str, usage: str | None) -> str:
+    """cobra's default ``HelpTemplate``: the command's Long (else Short) with trailing white
+    space trimmed, then its usage (``None`` for a command neither runnable nor a group)."""
+    text = long_or_short.rstrip(" \t\n\r\v\f") + "\n\n" if long_or_short else ""
+    return text + (usage or "")
 
 
 def error_block(message: str, usage: str | None) -> str:
@@ -241,35 +250,14 @@ def _bytes_of(s: str) -> bytes:
     return s.encode("utf-8", "surrogateescape")
 
 
-def unknown_flag(opt: str) -> str:
-    """pflag: ``unknown flag: --x`` / ``unknown shorthand flag: 'x' in -xyz`` (the offending
-    letter as Go's %q, then the rest of the group from it)."""
-    if opt.startswith("--"):
-        return f"unknown flag: {opt}"
-    return unknown_shorthand(opt[1:])
-
-
 def unknown_shorthand(shorthands: str) -> str:
     return f"unknown shorthand flag: {go_quote_byte(_bytes_of(shorthands)[0])} in -{shorthands}"
-
-
-def flag_needs_argument(opt: str) -> str:
-    if opt.startswith("--"):
-        return f"flag needs an argument: {opt}"
-    return f"flag needs an argument: {go_quote_byte(_bytes_of(opt)[1])} in {opt}"
 
 
 def invalid_argument(value: str, f: PFlag | str, err: str) -> str:
     """pflag's ``invalid argument %q for %q flag: %v``."""
     spelling = f.spelling if isinstance(f, PFlag) else f
     return f"invalid argument {go_quote(value)} for {go_quote(spelling)} flag: {err}"
-
-
-def invalid_int(value: str, spellings: list[str]) -> str:
-    """pflag's message for an integer flag given a non-integer (click's spellings)."""
-    flags = ", ".join(sorted(spellings, key=len))
-    err = parse_int(value)[1] or f"strconv.ParseInt: parsing {go_quote(value)}: invalid syntax"
-    return invalid_argument(value, flags, err)
 
 
 # --- pflag's value types -------------------------------------------------------------------------
@@ -413,9 +401,11 @@ class Parsed:
     dash: int = -1
 
 
-def parse(argv: Sequence[str], flagset: Sequence[PFlag]) -> Parsed:
+def parse(argv: Sequence[str], flagset: Sequence[PFlag],
+          on_set: Callable[[PFlag, str], None] | None = None) -> Parsed:
     """pflag v1.0.5's ``FlagSet.Parse`` (interspersed, ContinueOnError) of ``argv`` against
-    ``flagset``; raises UsageError with pflag's message at the first bad flag."""
+    ``flagset``; raises UsageError with pflag's message at the first bad flag. ``on_set`` is
+    called as each flag is set (pflag prints a deprecated flag's notice then)."""
     longs = {f.name: f for f in flagset}
     shorts = {f.shorthand: f for f in flagset if f.shorthand}
     out = Parsed([], [])
@@ -425,6 +415,8 @@ def parse(argv: Sequence[str], flagset: Sequence[PFlag]) -> Parsed:
         if err is not None:
             raise UsageError(invalid_argument(value, f, err))
         out.flags.append((f, value))
+        if on_set is not None:
+            on_set(f, value)
 
     args = list(argv)
     while args:
