@@ -20,7 +20,9 @@ root = importlib.resources.files("pychamber")
 assert root.joinpath("py.typed").is_file(), "py.typed is missing"
 model = root.joinpath("awsdata", "ssm")
 assert model.is_dir() and any(model.iterdir()), "awsdata/ssm is missing"
-json.loads(root.joinpath("awsdata", "endpoints.json").read_text())
+for service, version in (("ssm", "2014-11-06"), ("s3", "2006-03-01"), ("kms", "2014-11-01")):
+    json.loads(root.joinpath("awsdata", service, version, "service-2.json").read_text())
+assert root.joinpath("awsdata", "SOURCE").read_text().strip(), "awsdata/SOURCE is empty"
 assert "site-packages" in pychamber.__file__, pychamber.__file__
 print("package data: ok (" + pychamber.__file__ + ")")
 """
