@@ -128,3 +128,24 @@ def test_a_pooled_connection_made_outside_the_call_is_cut_too():
         assert elapsed < BOUND  # the trickle lasts TRICKLE_BYTES * TRICKLE = 30 s
     finally:
         srv.close()
+
+
+def test_a_watch_interval_past_what_the_platform_can_time_is_waited_not_a_traceback():
+    """``--watch-interval=9999999999h``: before, Event.wait's OverflowError killed the watcher
+    thread with a traceback on stderr (and the watch stopped)."""
+    from pychamber.watch import Watcher
+
+    failures: list[BaseException] = []
+    saved = threading.excepthook
+    threading.excepthook = lambda args: failures.append(args.exc_value)  # type: ignore[assignment]
+    try:
+        w = Watcher(None, ["svc"], {}, interval=9999999999 * 3600.0, splay=0.0,
+                    act=lambda summary: None, log=lambda line: None)
+        w.start()
+        time.sleep(0.5)
+        assert w.is_alive() and failures == []
+        w.stop()
+        w.join(BOUND)
+        assert not w.is_alive() and failures == []
+    finally:
+        threading.excepthook = saved
