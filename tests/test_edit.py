@@ -307,3 +307,32 @@ def test_editor_choice():
     assert editor_command({"VISUAL": "code --wait", "EDITOR": "nano"}, True) == "code --wait"
     assert editor_command({"VISUAL": " ", "EDITOR": "nano"}, False) == "nano"
     assert editor_command({}, True) == "vi"
+
+
+def test_sigterm_while_writing_never_says_nothing_was_written(tmp_path):
+    """SIGTERM between two of the edit's deletions: before, 'nothing was written' though the
+    change and the first deletion were."""
+    from pychamber.edit import edit_service
+    from pychamber.errors import ChamberError
+    from pychamber.model import SecretId
+    from pychamber.stores.local.store import LocalStore
+
+    class Stopped(LocalStore):
+        def delete(self, id: SecretId) -> None:
+            super().delete(id)
+            os.kill(os.getpid(), signal.SIGTERM)  # the handler raises at the next bytecode
+            time.sleep(5)
+
+    store = Stopped(str(tmp_path / "s.db"), {"PYCHAMBER_LOCAL_KEY": LOCAL_KEY, "USER": "t"})
+    for key, value in (("a", "1"), ("b", "2"), ("c", "3")):
+        store.write(SecretId("svc", key), value)
+    editor = tmp_path / "ed.sh"
+    editor.write_text('#!/bin/sh\nprintf \'a="changed"\\n\' > "$1"\n')
+    editor.chmod(0o755)
+    with pytest.raises(ChamberError) as e:
+        edit_service(store, "svc", editor=str(editor), interactive=False, yes=True,
+                     ask=lambda q: "", say=lambda t: None, tmpdir=str(tmp_path))
+    assert "nothing was written" not in e.value.message
+    assert e.value.message.startswith("edit stopped by SIGTERM while writing the changes")
+    assert store.read(SecretId("svc", "a")).value == "changed"  # it was written
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("pychamber-edit-")] == []

@@ -162,6 +162,17 @@ def test_materialize_bad_input(cli, tmp_path):
     assert out.returncode == 1 and out.stderr.startswith("Error: cannot ") and len(out.stderr.splitlines()) == 1
 
 
+@pytest.mark.parametrize("flag, value", [("--uid", "-5"), ("--uid", "4294967296"), ("--gid", "-1"),
+                                         ("--uid", "4294967295")])
+def test_materialize_an_owner_that_cannot_be_is_one_line_and_nothing_is_created(cli, tmp_path, flag, value):
+    """Before: chown's OverflowError, 'internal error', after the directory was created."""
+    cli("write", "web", "k", "v")
+    out = cli("materialize", "web", "--dir", str(tmp_path / "s"), flag, value, check=False)
+    assert (out.returncode, out.stderr) == (1, f"Error: invalid {flag[2:]} {value}: a user or group id is 0 "
+                                               "to 4294967294\n")
+    assert not (tmp_path / "s").exists()
+
+
 def test_exec_files_gives_file_variables_and_no_values(cli, tmp_path):
     cli("write", "web", "db_password", "hunter2-canary")
     cli("write", "web", "port", "8080")

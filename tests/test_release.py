@@ -78,6 +78,17 @@ def test_seal_binds_header_and_content():
         read_header(b"garbage", "s3://b/k")
 
 
+@pytest.mark.parametrize("head", [
+    b"[" * 100_000,  # nested past the interpreter's recursion limit
+    b'{"format":"pychamber-release/1","service":"s","release":Infinity,"published":"","publisher":"",'
+    b'"keys":1,"kms_key":"k","data_key":"","nonce":""}',
+])
+def test_a_header_altered_past_json_is_one_line(head):
+    """Before: RecursionError / OverflowError, an internal error instead of the refusal."""
+    with pytest.raises(ChamberError, match="is not a pychamber release"):
+        read_header(head + b"\nsealed", "s3://b/k")
+
+
 # --- publish and open ----------------------------------------------------------------------------
 def test_publish_open_list_rollback_and_no_duplicate(lib):
     rec, settings, store = lib

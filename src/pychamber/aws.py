@@ -540,28 +540,36 @@ def within(deadline: Deadline | None) -> Iterator[None]:
 # botocore's read timeout applies to each socket read: an answer trickling one byte a second
 # never ends. Every socket created while a thread is in an AWS call (botocore's connections,
 # TLS ones included, and its credential providers') is noted (Python's audit event
-# ``socket.__new__``); when a call is still running at its deadline, the watchdog shuts those
-# sockets down: the blocked read returns, botocore sees a closed connection, and the deadline
-# stops the retries. A request started after the deadline because the service throttled (a
-# throttled retry, a call after one: the deadline never fails a throttled fleet) gets its
-# connect and read timeouts; any other is cut at once (again CUT_GRACE later, should it retry).
+# ``socket.__new__``), and so is the socket of every connection a thread in an AWS call sends a
+# request on (``http.client.send``: a pooled connection made by an earlier call, or by another
+# thread), each for the thread that last created or used it. When a call is still running at its
+# deadline, the watchdog shuts down the sockets of that call's thread alone (never another
+# thread's, running a call with a later deadline): the blocked read returns, botocore sees a closed
+# connection, and the deadline stops the retries. A request started after the deadline because
+# the service throttled (a throttled retry, a call after one: the deadline never fails a
+# throttled fleet) gets its connect and read timeouts; any other is cut at once (again
+# CUT_GRACE later, should it retry).
 CUT_GRACE = 0.5
 
 _sockets_lock = threading.Lock()
-_sockets: "weakref.WeakSet[Any]" = weakref.WeakSet()
+#: each socket noted -> the thread that last created or sent on it in an AWS call (a cut of that
+#: thread's call ends it; a body streamed after the call is read on that thread too)
+_socket_users: "weakref.WeakKeyDictionary[Any, int]" = weakref.WeakKeyDictionary()
 _audit_installed = False
+_AUDITED = frozenset({"socket.__new__", "http.client.send"})
 
 
 class _Flight:
     """One thread's AWS call under a deadline: cut when ``until`` passes."""
 
-    __slots__ = ("deadline", "until", "cut", "url")
+    __slots__ = ("deadline", "until", "cut", "url", "thread")
 
     def __init__(self, deadline: Deadline):
         self.deadline = deadline
         self.until = deadline.end
         self.cut = False
         self.url = ""  # of the request under way
+        self.thread = threading.get_ident()
 
 
 class _Watchdog:
@@ -596,7 +604,7 @@ class _Watchdog:
                     for f in due:
                         f.cut = f.deadline.cut = True
                         f.until = now + CUT_GRACE  # a retry that starts anyway: cut again
-                    _shut_down_sockets()
+                    _shut_down_sockets(due)
                     continue
                 nxt = min((f.until for f in self.flights), default=None)
                 self.cond.wait(None if nxt is None else max(0.0, nxt - now) + 0.01)
@@ -606,9 +614,14 @@ _watchdog = _Watchdog()
 
 
 def _audit(event: str, args: tuple) -> None:
-    if event == "socket.__new__" and getattr(_state, "flight", None) is not None:
+    if event not in _AUDITED:
+        return
+    if getattr(_state, "flight", None) is None:
+        return
+    sock = args[0] if event == "socket.__new__" else getattr(args[0], "sock", None)
+    if sock is not None:
         with _sockets_lock:
-            _sockets.add(args[0])
+            _socket_users[sock] = threading.get_ident()
 
 
 def _install_audit_hook() -> None:
@@ -621,11 +634,12 @@ def _install_audit_hook() -> None:
             pass
 
 
-def _shut_down_sockets() -> None:
+def _shut_down_sockets(flights: Iterable[_Flight]) -> None:
     import socket
 
+    threads = {f.thread for f in flights}
     with _sockets_lock:
-        sockets = list(_sockets)
+        sockets = [sock for sock, user in _socket_users.items() if user in threads]
     for sock in sockets:
         try:
             sock.shutdown(socket.SHUT_RDWR)  # not close(): the fd stays the reader's

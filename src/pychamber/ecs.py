@@ -289,17 +289,17 @@ def release_statements(settings: "Settings", services: Sequence[str], publisher:
         objects += [f"arn:{ctx.partition}:s3:::{bucket}/{object_key(prefix, s, None)}",
                     f"arn:{ctx.partition}:s3:::{bucket}/{releases_prefix(prefix, s)}{'?' * NUMBER_WIDTH}"]
     condition = {"StringEquals": {f"kms:EncryptionContext:{CONTEXT_SERVICE}": normalized}}
-    # None for an AWS-managed alias/aws/ key, which this policy does not handle yet (it would
-    # write a null Resource): the ignores below mark it for the release code's owner
     key = _key_arn(ctx, settings.s3_kms_key_alias)
+    if key is None:  # a null Resource before: a policy IAM refuses
+        raise ChamberError(f"releases cannot be sealed under {settings.s3_kms_key_alias}, a KMS key AWS "
+                           "manages (only the AWS service it belongs to may use it): set --kms-key-alias "
+                           "or CHAMBER_KMS_KEY_ALIAS to a customer managed key")
     if not publisher:
         return [_allow("ReadTheReleases", ["s3:GetObject"], objects),
-                {**_allow("OpenTheReleases", ["kms:Decrypt"], [key]),  # type: ignore[list-item]
-                 "Condition": condition}]
+                {**_allow("OpenTheReleases", ["kms:Decrypt"], [key]), "Condition": condition}]
     return [
         _allow("WriteTheReleases", ["s3:GetObject", "s3:PutObject"], objects),
         {**_allow("ListTheReleases", ["s3:ListBucket"], [f"arn:{ctx.partition}:s3:::{bucket}"]),
          "Condition": {"StringEquals": {"s3:prefix": [releases_prefix(prefix, s) for s in normalized]}}},
-        {**_allow("SealTheReleases", ["kms:Decrypt", "kms:GenerateDataKey"], [key]),  # type: ignore[list-item]
-         "Condition": condition},
+        {**_allow("SealTheReleases", ["kms:Decrypt", "kms:GenerateDataKey"], [key]), "Condition": condition},
     ]

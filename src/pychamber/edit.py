@@ -234,17 +234,22 @@ def edit_service(store: "Store", service: str, *, editor: str, interactive: bool
     confirmed, or the service changed meanwhile; KeyboardInterrupt on Ctrl-C."""
     snap = snapshot(store, service)
     workdir = tempfile.mkdtemp(prefix="pychamber-edit-", dir=tmpdir)  # mode 0700
+    writing: list[bool] = []  # not empty once the writes began
     try:
         with _stop_signals():
-            return _edit(store, snap, workdir, editor, interactive, yes, ask, say)
+            return _edit(store, snap, workdir, editor, interactive, yes, ask, say, writing)
     except _Stopped as e:
-        raise ChamberError(f"edit stopped by {signal.Signals(e.signum).name}; {NOTHING_WRITTEN}") from None
+        name = signal.Signals(e.signum).name
+        if writing:
+            raise ChamberError(f"edit stopped by {name} while writing the changes: some may have been "
+                               f"written; run edit again to see {service} as it is") from None
+        raise ChamberError(f"edit stopped by {name}; {NOTHING_WRITTEN}") from None
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _edit(store: "Store", snap: Snapshot, workdir: str, editor: str, interactive: bool, yes: bool,
-          ask: Callable[[str], str], say: Callable[[str], None]) -> Changes:
+          ask: Callable[[str], str], say: Callable[[str], None], writing: list[bool]) -> Changes:
     path = os.path.join(workdir, _UNSAFE.sub("_", snap.service) + ".env")
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
@@ -289,5 +294,6 @@ def _edit(store: "Store", snap: Snapshot, workdir: str, editor: str, interactive
     if moved:
         raise ChamberError(f"{snap.service} changed in the store while it was being edited "
                            f"({_listed(moved)}); {NOTHING_WRITTEN}: run edit again")
+    writing.append(True)
     apply(store, snap.service, changes)
     return changes

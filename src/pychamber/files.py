@@ -56,6 +56,18 @@ def check_file_name(name: str) -> None:
         raise ChamberError(f"cannot write secret {name!r} as a file: the name is pychamber's own")
 
 
+#: The largest user or group id (``(uid_t)-1``, one more, means "unchanged" to chown).
+MAX_ID = 2**32 - 2
+
+
+def check_owner(uid: int | None, gid: int | None) -> None:
+    """An owner that cannot be one (negative, or past a 32-bit id) is refused before anything
+    is created (else chown's OverflowError, after the directory was made)."""
+    for what, value in (("uid", uid), ("gid", gid)):
+        if value is not None and not 0 <= value <= MAX_ID:
+            raise ChamberError(f"invalid {what} {value}: a user or group id is 0 to {MAX_ID}")
+
+
 @dataclass
 class Manifest:
     """What ``.pychamber-manifest`` says: ``files``, the names pychamber wrote; ``pending``, the
@@ -126,6 +138,7 @@ def write_secret_files(directory: str, secrets: Mapping[str, str], mode: int = D
     at a time per directory (an ``flock`` on it)."""
     for name in secrets:
         check_file_name(name)
+    check_owner(uid, gid)
     created = _make_dir(directory, uid, gid)
     with _locked(directory):
         _sweep_temporary_files(directory)

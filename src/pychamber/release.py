@@ -232,7 +232,7 @@ def read_header(body: bytes, where: str) -> tuple[Header, bytes, bytes]:
                         str(data["publisher"]), int(data["keys"]), str(data["kms_key"]),
                         base64.b64decode(data["data_key"], validate=True),
                         base64.b64decode(data["nonce"], validate=True))
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError, RecursionError, OverflowError):
         raise ChamberError(f"{where} is not a pychamber release (altered, or not written by "
                            "pychamber release publish)") from None
     return header, head, sealed

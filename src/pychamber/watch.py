@@ -116,8 +116,10 @@ class Watcher(threading.Thread):
         self.stopped.set()
 
     def _sleep(self, seconds: float) -> bool:
-        """Sleep; False when told to stop meanwhile."""
-        return not self.stopped.wait(seconds)
+        """Sleep; False when told to stop meanwhile. A wait past what the platform can time
+        (``--watch-interval=9999999999h``) is the longest it can (else OverflowError, and the
+        watcher thread died with a traceback on stderr)."""
+        return not self.stopped.wait(min(seconds, threading.TIMEOUT_MAX / 2))
 
     def _poll(self) -> Fingerprint:
         self.polls += 1

@@ -277,6 +277,11 @@ def test_task_policy_covers_exactly_the_calls_exec_release_makes(run_cli, record
     assert pub["Statement"][3]["Condition"] == {"StringEquals": {"s3:prefix": ["web/releases/"]}}
     r = cli(run_cli, rec, "ecs", "policy", "web", "--role", "writer", "--release")
     assert r.returncode == 1 and "--release applies to --role task" in r.stderr
+    # a key AWS manages: before, "Resource": [null] (a policy IAM refuses), exit 0
+    for args in (["--role", "task", "--release"], ["--role", "publisher"]):
+        r = cli(run_cli, rec, "ecs", "policy", "web", *args, CHAMBER_KMS_KEY_ALIAS="alias/aws/s3")
+        assert r.returncode == 1 and r.stdout == "" and len(r.stderr.splitlines()) == 1
+        assert r.stderr.startswith("Error: releases cannot be sealed under alias/aws/s3, a KMS key AWS manages")
 
 
 IAM_SERVER = r"""

@@ -101,3 +101,14 @@ def test_own_keys_never_count_against_the_cap(monkeypatch):
     assert len(parse_import(nested, flatten="_")) == 50
     assert "more than 10 entries" in failure("a: &a {" + ", ".join(f"k{i}: v" for i in range(11)) + "}\nb: *a\n",
                                              flatten="_")
+
+
+@pytest.mark.parametrize("text", [
+    "password: *Xk9pqSECRET\n",  # an unquoted value starting with '*': an alias to YAML
+    "password: !Xk9!SECRET x\n",  # '!...!': a tag handle
+    "password: &SECRET x\nother: &SECRET y\n",  # '&': an anchor, here twice
+])
+def test_an_unquoted_value_read_as_a_yaml_name_is_never_quoted(text):
+    msg = failure(text)
+    assert "SECRET" not in msg
+    assert "must be quoted" in msg

@@ -620,6 +620,30 @@ def test_moved_renamed_or_renumbered_rows_fail_the_integrity_check(tmp_path):
 
 
 @pytest.mark.parametrize("tamper", [
+    "UPDATE versions SET created = x'ff00'",
+    "UPDATE versions SET created = 'garbage'",
+    "UPDATE versions SET created_by = x'ff'",
+    "UPDATE versions SET version = 9999999999999999999",  # a REAL to SQLite
+])
+def test_clear_fields_altered_are_one_line_where_no_key_is_read(tmp_path, tamper):
+    """list (no values) and history read no key: before, a time, user or version that is not
+    what pychamber writes was an internal error (TypeError, ValueError) or listed as 1e+19."""
+    store = make(tmp_path)
+    store.write(sid("svc", "a"), "alpha-secret")
+    store.close()
+    conn = sqlite3.connect(db_path(tmp_path))
+    conn.executescript(tamper)
+    conn.commit()
+    conn.close()
+    for call in (lambda s: s.list("svc"), lambda s: s.history(sid("svc", "a"))):
+        reader = make(tmp_path)
+        with pytest.raises(ChamberError, match="fails its integrity check") as err:
+            call(reader)
+        reader.close()
+        assert "alpha" not in str(err.value) and "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("tamper", [
     "UPDATE meta SET value = 'text' WHERE name = 'state_mac'",
     "UPDATE meta SET value = 12 WHERE name = 'key_check'",
     "UPDATE versions SET nonce = 'text'",

@@ -272,11 +272,20 @@ def _kind(node) -> str:
     return "a scalar"
 
 
+#: PyYAML's words for a name it quotes from the input (an alias, an anchor, a tag handle): an
+#: unquoted value starting with ``*``, ``&`` or ``!`` (a generated password) is read as one.
+_QUOTED_NAME = re.compile(r"(found (?:undefined alias|duplicate anchor|undefined tag handle)) "
+                          r"(?:'[^']*'|\"[^\"]*\")")
+
+
 def _one_line_error(e: yaml.YAMLError) -> str:
+    """PyYAML's error as ``[line:column] context: problem``, never quoting a name it read (an
+    unquoted value ``*p4ss`` is an alias to PyYAML: its error would name the value)."""
     if isinstance(e, yaml.MarkedYAMLError):
         mark = e.problem_mark or e.context_mark
         where = f"[{mark.line + 1}:{mark.column + 1}] " if mark is not None else ""
-        parts = [p for p in (e.context, e.problem) if p]
+        parts = [_QUOTED_NAME.sub(r"\1 (a value starting with '*', '&' or '!' must be quoted)", p)
+                 for p in (e.context, e.problem) if p]
         return where + (": ".join(parts) if parts else "invalid YAML")
     return " ".join(str(e).split())
 

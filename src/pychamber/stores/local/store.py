@@ -266,9 +266,19 @@ class LocalStore(Store):
         return Secret(value, self._meta(id.service, id.key, v, created, user))
 
     def _meta(self, service: str, key: str, version: int, created: str, user: str) -> SecretMetadata:
-        return SecretMetadata(
-            created=_parse_time(created), created_by=user, version=version, key=f"/{service}/{key}"
-        )
+        version, when, user = self._clear_fields(version, created, user)
+        return SecretMetadata(created=when, created_by=user, version=version, key=f"/{service}/{key}")
+
+    def _clear_fields(self, version: object, created: object, user: object) -> tuple[int, datetime, str]:
+        """A row's clear fields (read without the key: list, history), checked: a file altered
+        to hold something pychamber never writes there is one line, not an internal error."""
+        try:
+            if type(version) is not int or not isinstance(created, str) or not isinstance(user, str):
+                raise ValueError
+            return version, _parse_time(created), user
+        except ValueError:
+            raise ChamberError(f"local secrets database {self.path} fails its integrity check: a "
+                               "version's number, time or user is not one pychamber writes") from None
 
     @guarded
     def list(self, service: str, include_values: bool = False) -> builtins.list[Secret]:
@@ -328,7 +338,8 @@ class LocalStore(Store):
         rows = db.history_rows(conn, id.service, id.key)
         if not rows:
             raise SecretNotFound()
-        return [ChangeEvent(event_type(v), _parse_time(t), u, v) for v, t, u in rows]
+        checked = [self._clear_fields(v, t, u) for v, t, u in rows]
+        return [ChangeEvent(event_type(v), t, u, v) for v, t, u in checked]
 
     @guarded
     def delete(self, id: SecretId) -> None:
