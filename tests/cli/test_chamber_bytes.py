@@ -447,6 +447,17 @@ def test_pychamber_name_shows_its_additions_in_the_same_layout():
             assert own not in out, (argv, own)
 
 
+
+@pytest.mark.parametrize("argv", [["release"], ["release", "--help"], ["help", "ecs"], ["materialize", "-h"]])
+def test_a_pychamber_command_run_as_chamber_shows_its_whole_help(argv):
+    """pychamber's own commands still run under chamber's name: their help lists their
+    subcommands and flags (it was "Usage:" with nothing below it, and no --dir)."""
+    code, out, _ = run(*argv)
+    assert code == 0
+    name = argv[-1] if argv[0] == "help" else argv[0]
+    assert out == run(*argv, prog="pychamber")[1].replace(f"pychamber {name}", f"chamber {name}")
+    assert "Usage:\n\n" not in out
+
 # --- the parity gaps of issue 18 ------------------------------------------------------------------
 def test_a_bool_global_flag_with_a_value_before_the_command():
     from pychamber import __version__
