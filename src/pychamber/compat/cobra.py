@@ -447,6 +447,8 @@ def parse(argv: Sequence[str], flagset: Sequence[PFlag],
             continue
         shorthands = s[1:]
         while shorthands:
+            if shorthands.startswith("test."):  # pflag skips Go's test flags (-test.v), silently
+                break
             c = shorthands[0]
             f = shorts.get(c)
             if f is None:
