@@ -488,6 +488,12 @@ def test_completion_has_powershell_and_no_descriptions():
     assert (code, err) == (1, 'Error: unknown command "extra" for "chamber completion bash"\n')
 
 
+def test_a_multibyte_shorthand_takes_no_word_when_finding_the_command():
+    """cobra's stripFlags counts bytes: "-é" (3) is not "-f value", so "read" names the command
+    and pflag's error is the flag's (it said: unknown command "svc")."""
+    assert run("-é", "read", "svc", "k") == (1, "", "Error: unknown shorthand flag: 'Ã' in -é\n")
+
+
 def test_a_missing_shorthand_value_is_pflags():
     assert run("list", "app", "-b") == (1, "", "Error: flag needs an argument: 'b' in -b\n")
     assert run("list", "app", "--backend") == (1, "", "Error: flag needs an argument: --backend\n")

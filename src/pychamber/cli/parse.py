@@ -85,7 +85,8 @@ def _takes_next(s: str, longs: dict[str, Flag], shorts: dict[str, Flag]) -> bool
         return False
     if s.startswith("--"):
         return not _no_opt(s[2:], longs)
-    return s.startswith("-") and len(s) == 2 and not _no_opt(s[1:], shorts)
+    # len(s) == 2 in Go's bytes: "-é" is 3 (not a shorthand taking the next word), "-\udcff" 2
+    return s.startswith("-") and len(s.encode("utf-8", "surrogateescape")) == 2 and not _no_opt(s[1:], shorts)
 
 
 def _strip_flags(args: list[str], longs: dict[str, Flag], shorts: dict[str, Flag]) -> list[str]:
