@@ -22,7 +22,7 @@ def is_chamber(prog: str) -> bool:
 def _chamber_texts(path: str, prog: str) -> bool:
     """chamber's texts for the command at ``path``: under chamber's name, except for
     pychamber's own commands (which still run: their help is whole, not emptied of their
-    subcommands and flags)."""
+    subcommands and flags; the global flags stay chamber's)."""
     cmd = BY_PATH.get(path)
     return is_chamber(prog) and not (cmd is not None and cmd.own)
 
@@ -41,7 +41,7 @@ def usage(path: str, prog: str, help_flag: bool = True) -> str:
     local = [parse.pflag(r, chamber) for r in parse.flags_of(path)]
     if help_flag:
         local.append(cobra.help_flag(_name(path, prog)))
-    inherited = [parse.pflag(r, chamber) for r in parse.flags_of("global")] if path else []
+    inherited = [parse.pflag(r, is_chamber(prog)) for r in parse.flags_of("global")] if path else []
     subs = [c for c in children(path) if visible(c, chamber)]
     runnable = cmd is not None and cmd.runnable
     use_line = command_path
