@@ -171,8 +171,9 @@ class Difference:
 
 
 # --- selectors and places ------------------------------------------------------------------------
-def parse_selector(text: str | int | None) -> int | None:
-    """``--release``'s value: ``current`` (or empty) -> None, a positive number -> it."""
+def parse_selector(text: str | int | None, what: str = '"--release" flag') -> int | None:
+    """``--release``'s value (or the argument ``what`` names): ``current`` (or empty) -> None,
+    a positive number -> it."""
     if text is None:
         return None
     if isinstance(text, int) and not isinstance(text, bool) and text > 0:
@@ -180,10 +181,11 @@ def parse_selector(text: str | int | None) -> int | None:
     word = str(text).strip()
     if word.lower() in ("", CURRENT):
         return None
-    if word.isascii() and word.isdigit() and int(word) > 0:
+    if word.isascii() and word.isdigit() and len(word) <= 18 and int(word) > 0:  # int() of 5000 digits raises
         return int(word)
-    raise ChamberError(f'invalid argument "{text}" for "--release" flag: a release number '
-                       "(1, 2, ...) or current")
+    from pychamber.compat.strconv import go_quote
+
+    raise ChamberError(f"invalid argument {go_quote(str(text))} for {what}: a release number (1, 2, ...) or current")
 
 
 def object_key(prefix: str, service: str, number: int | None) -> str:

@@ -447,6 +447,19 @@ def test_pychamber_name_shows_its_additions_in_the_same_layout():
             assert own not in out, (argv, own)
 
 
+
+@pytest.mark.parametrize("argv", [["release"], ["release", "--help"], ["help", "ecs"], ["materialize", "-h"]])
+def test_a_pychamber_command_run_as_chamber_shows_its_whole_help(argv):
+    """pychamber's own commands still run under chamber's name: their help lists their
+    subcommands and flags (it was "Usage:" with nothing below it, and no --dir)."""
+    code, out, _ = run(*argv)
+    assert code == 0
+    name = argv[-1] if argv[0] == "help" else argv[0]
+    own = run(*argv, prog="pychamber")[1].replace(f"pychamber {name}", f"chamber {name}")
+    assert out.split("Global Flags:")[0] == own.split("Global Flags:")[0]
+    assert out.split("Global Flags:\n")[1].startswith(GLOBAL)  # chamber's: no "local" backend
+    assert "Usage:\n\n" not in out and "local" not in out
+
 # --- the parity gaps of issue 18 ------------------------------------------------------------------
 def test_a_bool_global_flag_with_a_value_before_the_command():
     from pychamber import __version__
@@ -475,6 +488,23 @@ def test_completion_has_powershell_and_no_descriptions():
         assert code == 0 and err == "" and "chamber" in out
     code, _, err = run("completion", "bash", "extra")
     assert (code, err) == (1, 'Error: unknown command "extra" for "chamber completion bash"\n')
+
+
+def test_a_very_long_command_line_is_one_error_in_bounded_time():
+    """300k words (more than ARG_MAX lets a process have): linear, not the seconds per 100k
+    words a list's pop(0) cost (about 20 s here before)."""
+    import time
+
+    start = time.monotonic()
+    code, out, err = run("read", *[str(i) for i in range(300_000)])
+    assert (code, out, err.split("\n")[0]) == (1, "", "Error: accepts 2 arg(s), received 300000")
+    assert time.monotonic() - start < 8
+
+
+def test_a_multibyte_shorthand_takes_no_word_when_finding_the_command():
+    """cobra's stripFlags counts bytes: "-é" (3) is not "-f value", so "read" names the command
+    and pflag's error is the flag's (it said: unknown command "svc")."""
+    assert run("-é", "read", "svc", "k") == (1, "", "Error: unknown shorthand flag: 'Ã' in -é\n")
 
 
 def test_a_missing_shorthand_value_is_pflags():

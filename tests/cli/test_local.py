@@ -124,6 +124,10 @@ def test_tags(cli):
     assert refused.stderr.endswith("tags on write only supported for new secrets\n")
     missing = cli("tag", "read", "svc", "missing", ok=False)
     assert (missing.returncode, missing.stderr) == (1, "Error: Failed to read tags: secret not found\n")
+    for tag in ("\udcff=1", "a=\udcff"):  # a byte of argv that is not UTF-8 (was internal error)
+        bad = cli("write", "--tags", tag, "svc", "new", "v", ok=False)
+        assert (bad.returncode, bad.stderr) == (1, "Error: a tag given with -t is not valid UTF-8\n")
+    assert cli("read", "svc", "new", ok=False).stderr == "Error: Failed to read: secret not found\n"
 
 
 def test_required_tags_from_store_config(cli):

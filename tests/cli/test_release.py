@@ -64,8 +64,13 @@ def test_usage_errors(run_cli, recorder):
     assert r.returncode == 1 and "accepts 2 arg(s), received 1" in r.stderr
     r = cli(run_cli, recorder, "release", "show", "web", "x")
     assert r.returncode == 1
-    assert r.stderr.splitlines()[0] == ('Error: invalid argument "x" for "--release" flag: a '
+    assert r.stderr.splitlines()[0] == ('Error: invalid argument "x" for <release>: a '
                                         "release number (1, 2, ...) or current")
+    r = cli(run_cli, recorder, "release", "rollback", "web", "abc")  # a positional: no "--release" flag
+    assert (r.returncode, r.stderr) == (1, 'Error: invalid argument "abc" for <release>: a release number '
+                                           "(1, 2, ...) or current\n")
+    r = cli(run_cli, recorder, "release", "show", "web", "9" * 5000)  # past int()'s 4300 digits
+    assert r.returncode == 1 and r.stderr.startswith('Error: invalid argument "999') and "internal" not in r.stderr
     r = cli(run_cli, recorder, "release", "publish", "web", PYCHAMBER_RELEASE_BUCKET=None)
     assert r.returncode == 1
     assert r.stderr == ("Error: no release bucket: set PYCHAMBER_RELEASE_BUCKET (and, optionally, "

@@ -102,6 +102,13 @@ def test_parse_forms_and_dash():
     assert cobra.parse(["-", "x"], FLAGS).args == ["-", "x"]
 
 
+def test_parse_skips_gos_test_flags_as_pflag_does():
+    """pflag's parseSingleShortArg returns at once on shorthands starting "test." (go test's
+    -test.v): the word is dropped, no error ("-etest.v" sets -e first)."""
+    p = cobra.parse(["-test.v", "a", "-etest.x=1", "b"], FLAGS)
+    assert ([(f.name, v) for f, v in p.flags], p.args) == ([("expand", "true")], ["a", "b"])
+
+
 @pytest.mark.parametrize("text,value,err", [
     ("10", 10, None), ("-1", -1, None), ("+7", 7, None), ("0x1F", 31, None), ("0o17", 15, None),
     ("017", 15, None), ("0b101", 5, None), ("1_000", 1000, None), ("0x_1f", 31, None), ("0", 0, None),

@@ -19,6 +19,14 @@ def is_chamber(prog: str) -> bool:
     return prog == "chamber"
 
 
+def _chamber_texts(path: str, prog: str) -> bool:
+    """chamber's texts for the command at ``path``: under chamber's name, except for
+    pychamber's own commands (which still run: their help is whole, not emptied of their
+    subcommands and flags; the global flags stay chamber's)."""
+    cmd = BY_PATH.get(path)
+    return is_chamber(prog) and not (cmd is not None and cmd.own)
+
+
 def _name(path: str, prog: str) -> str:
     return path.rsplit(" ", 1)[-1] if path else prog
 
@@ -27,13 +35,13 @@ def usage(path: str, prog: str, help_flag: bool = True) -> str:
     """cobra's usage block of the command at ``path`` ("" the root). ``help_flag``: whether
     cobra added its ``-h, --help`` flag (it does to the command it runs, and to the one
     ``help`` shows; not to the root when ``help`` shows an unknown topic)."""
-    chamber = is_chamber(prog)
+    chamber = _chamber_texts(path, prog)
     cmd = BY_PATH.get(path)
     command_path = f"{prog} {path}" if path else prog
     local = [parse.pflag(r, chamber) for r in parse.flags_of(path)]
     if help_flag:
         local.append(cobra.help_flag(_name(path, prog)))
-    inherited = [parse.pflag(r, chamber) for r in parse.flags_of("global")] if path else []
+    inherited = [parse.pflag(r, is_chamber(prog)) for r in parse.flags_of("global")] if path else []
     subs = [c for c in children(path) if visible(c, chamber)]
     runnable = cmd is not None and cmd.runnable
     use_line = command_path
@@ -54,7 +62,7 @@ def usage(path: str, prog: str, help_flag: bool = True) -> str:
 def help_text(path: str, prog: str) -> str:
     """cobra's help of the command at ``path`` (its Long, else its Short; then its usage)."""
     cmd = BY_PATH.get(path)
-    chamber = is_chamber(prog)
+    chamber = _chamber_texts(path, prog)
     if cmd is None:
         text = ROOT_SHORT
     else:

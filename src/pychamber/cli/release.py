@@ -22,7 +22,7 @@ def _releases(inv: Invocation) -> "Releases":
 def _number(selector: str | None) -> int | None:
     from pychamber.release import parse_selector
 
-    return parse_selector(selector) if selector is not None else None
+    return parse_selector(selector, "<release>") if selector is not None else None
 
 
 def publish(inv: Invocation, raw_services: list[str]) -> None:

@@ -30,6 +30,9 @@ def write(inv: Invocation, service_raw: str, key_raw: str, value: str, *, single
     """``value`` ``-``: read from stdin (asked for, hidden, on a terminal)."""
     console = inv.console
     tag_map = tags
+    for pair in tags.items():  # an argv byte that is not UTF-8 (no backend can store it as a tag)
+        if any(0xDC80 <= ord(c) <= 0xDCFF for c in "".join(pair)):
+            raise ChamberError("a tag given with -t is not valid UTF-8")
     service = service_arg(inv, service_raw)
     key = key_arg(key_raw, lower=not preserve_case)
     if value == "-":

@@ -14,6 +14,7 @@ Pure: the CLI describes its flags as :class:`PFlag` rows and the commands as tex
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -418,9 +419,9 @@ def parse(argv: Sequence[str], flagset: Sequence[PFlag],
         if on_set is not None:
             on_set(f, value)
 
-    args = list(argv)
+    args = deque(argv)  # popleft: a list's pop(0) is quadratic in argv's length
     while args:
-        s = args.pop(0)
+        s = args.popleft()
         if len(s) < 2 or s[0] != "-":
             out.args.append(s)
             continue
@@ -441,12 +442,14 @@ def parse(argv: Sequence[str], flagset: Sequence[PFlag],
             elif not f.takes_value:
                 setv(f, f.no_opt or "")
             elif args:
-                setv(f, args.pop(0))
+                setv(f, args.popleft())
             else:
                 raise UsageError(f"flag needs an argument: {s}")
             continue
         shorthands = s[1:]
         while shorthands:
+            if shorthands.startswith("test."):  # pflag skips Go's test flags (-test.v), silently
+                break
             c = shorthands[0]
             f = shorts.get(c)
             if f is None:
@@ -461,7 +464,7 @@ def parse(argv: Sequence[str], flagset: Sequence[PFlag],
                 setv(f, shorthands[1:])
                 shorthands = ""
             elif args:
-                setv(f, args.pop(0))
+                setv(f, args.popleft())
                 shorthands = ""
             else:
                 raise UsageError(f"flag needs an argument: {go_quote_byte(ord(c))} in -{shorthands}")
