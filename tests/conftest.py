@@ -206,6 +206,28 @@ def invoke(args: Sequence[object], env: Mapping[str, str], input: bytes | str | 
     return _completed([*PYCHAMBER, *argv], code, console.stdout_bytes, console.stderr_bytes, text)
 
 
+@contextlib.contextmanager
+def moto_behind(wrap):
+    """moto's WSGI app wrapped in ``wrap`` (a middleware class, or any callable taking the app),
+    served over real HTTP on a loopback port of its own: yields the middleware with its ``url``
+    set (moto's state is the session server's: one process, one set of backends)."""
+    import threading
+
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+    from werkzeug.serving import make_server
+
+    app = wrap(DomainDispatcherApplication(create_backend_app))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    app.url = f"http://127.0.0.1:{server.server_port}"
+    try:
+        yield app
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def spawn(args: Sequence[object], env: Mapping[str, str], input: bytes | str | None = None,
           text: bool = False, timeout: float = 120) -> subprocess.CompletedProcess:
     """``python -m pychamber ARGS`` as a child process with environment ``env``. ``input=None``

@@ -16,6 +16,8 @@ import urllib.parse
 
 import pytest
 
+from conftest import moto_behind
+
 BUCKET = "releases"
 REGION = "us-east-1"
 
@@ -109,24 +111,12 @@ def make_keys(url: str) -> dict[str, str]:
 def recorder(aws_env):
     """A :class:`Recorder` in front of moto (fresh state) with the bucket and keys made; its
     ``env`` is ``aws_env`` pointed at it with ``PYCHAMBER_RELEASE_BUCKET`` set."""
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-    from werkzeug.serving import make_server
-
-    rec = Recorder(DomainDispatcherApplication(create_backend_app))
-    server = make_server("127.0.0.1", 0, rec, threaded=True)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    rec.url = f"http://127.0.0.1:{server.server_port}"
-    rec.keys = make_keys(rec.url)  # type: ignore[attr-defined]
-    rec.env = dict(aws_env, AWS_ENDPOINT_URL=rec.url,  # type: ignore[attr-defined]
-                   PYCHAMBER_RELEASE_BUCKET=BUCKET, CHAMBER_RETRIES="2")
-    rec.take()
-    try:
+    with moto_behind(Recorder) as rec:
+        rec.keys = make_keys(rec.url)  # type: ignore[attr-defined]
+        rec.env = dict(aws_env, AWS_ENDPOINT_URL=rec.url,  # type: ignore[attr-defined]
+                       PYCHAMBER_RELEASE_BUCKET=BUCKET, CHAMBER_RETRIES="2")
+        rec.take()
         yield rec
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def write(url: str, service: str, values: dict[str, str]) -> None:

@@ -16,6 +16,8 @@ import threading
 
 import pytest
 
+from conftest import moto_behind
+
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
 VIA_SSM = {"kms:ViaService": f"ssm.{REGION}.amazonaws.com"}
@@ -55,16 +57,8 @@ class Recording:
 
 @pytest.fixture
 def recorder(moto_server):
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-    from werkzeug.serving import make_server
-
-    app = Recording(DomainDispatcherApplication(create_backend_app))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    t = threading.Thread(target=server.serve_forever, daemon=True)
-    t.start()
-    app.url = f"http://127.0.0.1:{server.server_port}"
-    yield app
-    server.shutdown()
+    with moto_behind(Recording) as app:
+        yield app
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import wait_for
+from conftest import moto_behind, wait_for
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 
@@ -80,19 +80,8 @@ class Middleware:
 
 @pytest.fixture
 def server(aws_env):
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-    from werkzeug.serving import make_server
-
-    mw = Middleware(DomainDispatcherApplication(create_backend_app))
-    srv = make_server("127.0.0.1", 0, mw, threaded=True)
-    t = threading.Thread(target=srv.serve_forever, daemon=True)
-    t.start()
-    url = f"http://127.0.0.1:{srv.server_port}"
-    env = dict(aws_env, AWS_ENDPOINT_URL=url, PYTHONPATH=str(SRC), CHAMBER_RETRIES="1")
-    try:
-        yield mw, env
-    finally:
-        srv.shutdown()
+    with moto_behind(Middleware) as mw:
+        yield mw, dict(aws_env, AWS_ENDPOINT_URL=mw.url, PYTHONPATH=str(SRC), CHAMBER_RETRIES="1")
 
 
 def cli(env, *args):

@@ -216,6 +216,3 @@ def baseline_first(store, services: Sequence[str]) -> Callable[[], Fingerprint |
         found = None
     return lambda: found
 
-
-#: The former name (it listed beside the fetch, which could hide a change landing in between).
-baseline_beside = baseline_first

@@ -11,6 +11,8 @@ from collections import Counter
 
 import pytest
 
+from conftest import moto_behind
+
 
 class Counting:
     def __init__(self, app):
@@ -49,16 +51,8 @@ class Counting:
 
 @pytest.fixture
 def proxy(moto_server):
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-    from werkzeug.serving import make_server
-
-    app = Counting(DomainDispatcherApplication(create_backend_app))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    t = threading.Thread(target=server.serve_forever, daemon=True)
-    t.start()
-    app.url = f"http://127.0.0.1:{server.server_port}"
-    yield app
-    server.shutdown()
+    with moto_behind(Counting) as app:
+        yield app
 
 
 def test_import_spends_one_listing_and_one_put_per_key(run_cli, proxy):

@@ -12,6 +12,8 @@ import threading
 
 import pytest
 
+from conftest import moto_behind
+
 BIG = "x" * 4097
 #: AWS's answer to a PutParameter without Tier whose value is over the standard tier's 4096.
 AWS_REFUSAL = ("Standard tier parameters support a maximum parameter value of 4096 characters. To create a "
@@ -48,16 +50,8 @@ class StandardByDefault:
 
 @pytest.fixture
 def proxy(moto_server):
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-    from werkzeug.serving import make_server
-
-    app = StandardByDefault(DomainDispatcherApplication(create_backend_app))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    t = threading.Thread(target=server.serve_forever, daemon=True)
-    t.start()
-    app.url = f"http://127.0.0.1:{server.server_port}"
-    yield app
-    server.shutdown()
+    with moto_behind(StandardByDefault) as app:
+        yield app
 
 
 @pytest.fixture

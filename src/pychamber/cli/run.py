@@ -21,18 +21,12 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from pychamber import api, envbuild, process
 from pychamber.cli.console import Invocation
-from pychamber.errors import ChamberError, UsageError
+from pychamber.errors import ChamberError
 from pychamber.model import key_of
 from pychamber.settings import Settings, debug
 
 if TYPE_CHECKING:  # pragma: no cover
     from pychamber.stores.base import Store
-
-MISSING_DASH = "please separate services and command with '--'. See usage"
-NO_SERVICES = "at least one service must be specified: requires at least 1 arg(s), only received 0"
-NO_COMMAND = "must specify command to run. See usage: requires at least 1 arg(s), only received 0"
-USAGE = "exec <service...> -- <command> [<arg...>]"
-
 
 #: pychamber's own secrets, which the program must never inherit: the local backend's data key
 #: opens every service of the database (chamber has no such variable; nothing depends on it).
@@ -117,18 +111,13 @@ class ExecOptions:
 
 
 def run_exec(inv: Invocation, services: Sequence[str], argv: Sequence[str],
-             options: ExecOptions | None = None, **flags: Any) -> int:
-    """The whole command once its arguments are split (``options``, or its fields as keywords):
-    returns only for ``--dry-run`` (0), for a supervised program (its exit status), or by
-    raising ChamberError; otherwise the process becomes the program. With ``files`` (a
+             options: ExecOptions) -> int:
+    """The whole command once its arguments are split (the table's ``exec_args`` checked that
+    both sides hold at least one word): returns only for ``--dry-run`` (0), for a supervised
+    program (its exit status), or by raising ChamberError; otherwise the process becomes the program. With ``files`` (a
     directory) the secrets are written there and the program gets ``NAME_FILE`` variables.
     ``watch``/``init`` supervise instead of exec'ing."""
     process.end_at_once_as_pid_1()
-    options = ExecOptions(**flags) if options is None else options
-    if not services:
-        raise UsageError(NO_SERVICES)
-    if not argv:
-        raise UsageError(NO_COMMAND)
     supervision = options.supervision()
     if options.files == "":
         raise ChamberError("--files needs a directory")
@@ -139,9 +128,9 @@ def run_exec(inv: Invocation, services: Sequence[str], argv: Sequence[str],
                           strict_services=options.strict_services)
     baseline = None
     if supervision is not None and supervision.watch:
-        from pychamber.watch import baseline_beside
+        from pychamber.watch import baseline_first
 
-        baseline = baseline_beside(request.store, request.loaded)
+        baseline = baseline_first(request.store, request.loaded)
     state, files = request.environment(_parent_env(),
                                        (lambda line: None) if options.no_warn_conflicts else console.warn)
     set_names = state.names_set()
