@@ -218,14 +218,14 @@ def moto_behind(wrap):
 
     app = wrap(DomainDispatcherApplication(create_backend_app))
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     app.url = f"http://127.0.0.1:{server.server_port}"
     try:
         yield app
     finally:
+        # stopped, not closed: its port stays taken while the worker lives, so that no other
+        # test's server gets it while a process of this test may still be talking to it
         server.shutdown()
-        server.server_close()
 
 
 def spawn(args: Sequence[object], env: Mapping[str, str], input: bytes | str | None = None,
