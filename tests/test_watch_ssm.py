@@ -80,8 +80,11 @@ class Middleware:
 
 @pytest.fixture
 def server(aws_env):
+    # the watched program's variables come from the store alone, never from the worker's
+    # environment (an earlier test in the same worker may have left DB_PASSWORD there)
+    env = {k: v for k, v in aws_env.items() if k not in ("DB_PASSWORD", "A")}
     with moto_behind(Middleware) as mw:
-        yield mw, dict(aws_env, AWS_ENDPOINT_URL=mw.url, PYTHONPATH=str(SRC), CHAMBER_RETRIES="1")
+        yield mw, dict(env, AWS_ENDPOINT_URL=mw.url, PYTHONPATH=str(SRC), CHAMBER_RETRIES="1")
 
 
 def cli(env, *args):
